@@ -1,0 +1,167 @@
+//===- Codegen.cpp - Object code, shared libraries and headers ------------===//
+
+#include "dlc/Codegen.h"
+#include "dlc/Dialect/Net/NetOps.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace llvm;
+
+namespace {
+Expected<std::unique_ptr<TargetMachine>> createTargetMachine(StringRef cpu) {
+  static bool initialized = [] {
+    InitializeNativeTarget();
+    InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  std::string triple = sys::getDefaultTargetTriple();
+  std::string error;
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return createStringError(inconvertibleErrorCode(), error);
+  std::string cpuName = cpu.empty() || cpu == "native" ? sys::getHostCPUName().str()
+                                                      : cpu.str();
+  std::string features;
+  if (cpu.empty() || cpu == "native") {
+    SubtargetFeatures f;
+    for (auto &feature : sys::getHostCPUFeatures())
+      f.AddFeature(feature.first(), feature.second);
+    features = f.getString();
+  }
+  if (!target->getName() || (!cpu.empty() && cpu != "native" &&
+                             !target->createMCSubtargetInfo(triple, cpuName, "")
+                                  ->isCPUStringValid(cpuName)))
+    return createStringError(inconvertibleErrorCode(),
+                             "unknown CPU '" + cpuName + "'");
+  TargetOptions options;
+  options.UnsafeFPMath = false;
+  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
+      triple, cpuName, features, options, Reloc::PIC_, std::nullopt,
+      CodeGenOptLevel::Aggressive));
+  return tm;
+}
+} // namespace
+
+Expected<std::unique_ptr<Module>>
+dlc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
+                          StringRef cpu) {
+  std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(module, ctx);
+  if (!llvmModule)
+    return createStringError(inconvertibleErrorCode(),
+                             "translation to LLVM IR failed");
+  auto tm = createTargetMachine(cpu);
+  if (!tm)
+    return tm.takeError();
+  llvmModule->setTargetTriple((*tm)->getTargetTriple().str());
+  llvmModule->setDataLayout((*tm)->createDataLayout());
+
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder pb(tm->get());
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(OptimizationLevel::O3);
+  mpm.run(*llvmModule, mam);
+  return llvmModule;
+}
+
+Error dlc::emitObject(Module &module, StringRef cpu, StringRef path) {
+  auto tm = createTargetMachine(cpu);
+  if (!tm)
+    return tm.takeError();
+  std::error_code ec;
+  ToolOutputFile out(path, ec, sys::fs::OF_None);
+  if (ec)
+    return createStringError(ec, "cannot write '" + path + "': " + ec.message());
+  legacy::PassManager pm;
+  if ((*tm)->addPassesToEmitFile(pm, out.os(), nullptr,
+                                 CodeGenFileType::ObjectFile))
+    return createStringError(inconvertibleErrorCode(),
+                             "the target cannot emit object files");
+  pm.run(module);
+  out.keep();
+  return Error::success();
+}
+
+Error dlc::linkSharedLibrary(StringRef object, StringRef output) {
+  // Debian's lld-19 installs ld.lld-19; fall back to the system linker.
+  ErrorOr<std::string> linker = sys::findProgramByName("ld.lld-19");
+  if (!linker)
+    linker = sys::findProgramByName("ld.lld", {"/usr/lib/llvm-19/bin"});
+  if (!linker)
+    linker = sys::findProgramByName("ld");
+  if (!linker)
+    return createStringError(inconvertibleErrorCode(),
+                             "no linker found (install lld-19)");
+  SmallVector<StringRef> args{*linker, "-shared", "--no-undefined",
+                              "-z", "noexecstack", "--as-needed",
+                              "-o", output, object,
+                              "-L/usr/lib/x86_64-linux-gnu",
+                              "-L/lib/x86_64-linux-gnu", "-lm", "-lc"};
+  std::string error;
+  int rc = sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0, &error);
+  if (rc != 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "linking '" + output + "' failed" +
+                                 (error.empty() ? "" : ": " + error));
+  return Error::success();
+}
+
+std::string dlc::generateHeader(mlir::ModuleOp module, StringRef source) {
+  std::string text;
+  raw_string_ostream os(text);
+  os << "/* Generated by `dlc compile --emit-header` from " << source
+     << ". Do not edit. */\n";
+  for (auto desc : module.getOps<net::DescriptorOp>()) {
+    std::string m = desc.getSymName().str();
+    std::string guard = "DLC_MODEL_" + StringRef(m).upper() + "_H";
+    std::string up = StringRef(m).upper();
+    auto features = [](ArrayRef<int64_t> shape) {
+      int64_t n = 1;
+      for (int64_t d : shape.drop_front())
+        n *= d;
+      return n;
+    };
+    os << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+       << "#include <dlc/model_abi.h>\n\n"
+       << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+       << "#define " << up << "_INPUT_FEATURES " << features(desc.getInputShape())
+       << "\n#define " << up << "_OUTPUT_FEATURES "
+       << features(desc.getOutputShape()) << "\n#define " << up
+       << "_PARAM_FLOATS " << desc.getParamFloats() << "\n#define " << up
+       << "_OPT_STATE_FLOATS " << desc.getOptStateFloats() << "\n\n"
+       << "const dlc_model_desc *" << m << "_describe(void);\n"
+       << "void " << m << "_init_params(float *params, uint64_t seed);\n"
+       << "void " << m << "_forward(const float *params, const float *x, "
+          "float *y, int64_t batch, void *workspace);\n"
+       << "float " << m << "_gradient(const float *params, const float *x, "
+          "const float *y, int64_t batch, float *grads, void *workspace);\n"
+       << "float " << m << "_train_step(float *params, float *opt_state, "
+          "const float *x, const float *y, int64_t batch, int64_t step, "
+          "float *y_pred, void *workspace);\n"
+       << "float " << m << "_eval_step(const float *params, const float *x, "
+          "const float *y, int64_t batch, float *y_pred, void *workspace);\n\n"
+       << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+  }
+  return os.str();
+}

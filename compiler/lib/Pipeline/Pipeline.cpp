@@ -1,0 +1,107 @@
+//===- Pipeline.cpp - dlc's compilation pipeline --------------------------===//
+//
+// Every pass of the pipeline is added here, in order, with the reason it is
+// there. `dlc compile --emit=PHASE` and `dlc-opt --dlc-pipeline=PHASE` stop
+// after a phase.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Pipeline.h"
+#include "dlc/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void dlc::buildPipeline(OpPassManager &pm, Phase phase,
+                        std::optional<Phase> after) {
+  auto done = [&](Phase p) { return after && *after >= p; };
+  // net: layers with their inferred types.
+  if (!done(Phase::Net))
+    pm.addPass(createNetInferShapes());
+  if (phase == Phase::Net)
+    return;
+
+  // train: the training graph, still in the net dialect.
+  if (!done(Phase::Train)) {
+  pm.addPass(createNetExpandLayers());      // layers -> parameters + primitives
+  pm.addPass(createNetAutodiff());          // predict / eval / grad functions
+  pm.addPass(createNetRegularize());        // L2 terms into grad
+  pm.addPass(createNetBuildEntryPoints());  // flat buffers, clipping, optimizer
+  pm.addPass(createNetExportCABI());        // pointer-level C entry points
+  }
+  if (phase == Phase::Train)
+    return;
+
+  // linalg: everything on linalg / tensor / arith / math.
+  if (!done(Phase::Linalg)) {
+  pm.addPass(createConvertNetToLinalg());
+  pm.addPass(createInlinerPass());          // one body per entry point
+  pm.addPass(createSymbolDCEPass());        // drop the inlined helpers
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  }
+  if (phase == Phase::Linalg)
+    return;
+
+  // Results are computed directly into the caller's arrays. Bufferizing
+  // before tiling keeps the alias analysis small (one op per layer).
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizationOptions bufferization;
+  bufferization.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createCanonicalizerPass());
+  // Static tiles, vectors from the start.
+  pm.addNestedPass<func::FuncOp>(createDlcTileAndVectorize());
+  pm.addPass(createCSEPass());
+  // Temporaries are freed; the deallocation pipeline needs canonical IR.
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createBufferizationToMemRefPass());
+
+  // Vector lowering on buffers: hoist accumulators, FMAs, no libm.
+  pm.addNestedPass<func::FuncOp>(createDlcLowerVectors());
+  VectorTransferToSCFOptions transfers;
+  transfers.enableFullUnroll(true);
+  pm.addPass(createConvertVectorToSCFPass(transfers));
+  pm.addPass(createConvertLinalgToLoopsPass()); // ops the vectorizer left
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createCanonicalizerPass());
+
+  // To the LLVM dialect (PERF-NOTES.md's working order for MLIR 19).
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createNetEmitDescriptor());    // M_describe, dlc_models
+  pm.addPass(createCanonicalizerPass());
+}
+
+void dlc::registerPassesAndPipelines() {
+  registerDlcPasses();
+  static const std::pair<const char *, Phase> phases[] = {
+      {"dlc-to-net", Phase::Net},
+      {"dlc-to-train", Phase::Train},
+      {"dlc-to-linalg", Phase::Linalg},
+      {"dlc-to-llvm", Phase::LLVM}};
+  for (const auto &[name, phase] : phases) {
+    Phase p = phase;
+    PassPipelineRegistration<>(name, "dlc's pipeline up to this phase",
+                               [p](OpPassManager &pm) { buildPipeline(pm, p); });
+  }
+}

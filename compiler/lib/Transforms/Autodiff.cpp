@@ -1,0 +1,179 @@
+//===- Autodiff.cpp - net-autodiff ----------------------------------------===//
+//
+// Builds M.predict, M.eval and M.grad from an expanded net.model. The
+// backward pass is reverse-mode autodiff: ops are visited from the loss back
+// to the inputs and each DifferentiableOpInterface op builds the gradients of
+// its operands; gradients reaching one value from several uses are summed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Dialect/Net/NetOps.h"
+#include "dlc/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_NETAUTODIFF
+#include "dlc/Transforms/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+using namespace dlc;
+using namespace dlc::net;
+
+namespace {
+class ModelDiff {
+public:
+  explicit ModelDiff(ModelOp model)
+      : model(model), input(model.getInput()),
+        regression(model.getRegression()) {
+    for (auto p : model.getBlock().getOps<ParameterOp>())
+      params.push_back(p);
+  }
+
+  LogicalResult run() {
+    auto predType = dyn_cast<RankedTensorType>(
+        regression.getPrediction().getType());
+    if (!predType)
+      return regression.emitOpError(
+          "has no inferred prediction shape (run net-infer-shapes first)");
+    for (Operation &op : model.getBlock())
+      if (!isa<InputDataOp, ParameterOp, RegressionOp>(op) &&
+          op.getDialect() == model->getDialect() &&
+          !isa<MatmulOp, BiasAddOp, ActivationOp>(op))
+        return op.emitOpError("is not expanded (run net-expand-layers first)");
+    buildPredict();
+    buildEval();
+    return buildGrad();
+  }
+
+private:
+  /// A function named `M.suffix` taking (params..., x[, y]).
+  func::FuncOp createFunction(StringRef suffix, bool withTarget,
+                              TypeRange results, IRMapping &map) {
+    OpBuilder b(model->getContext());
+    b.setInsertionPointAfter(model);
+    SmallVector<Type> args;
+    for (ParameterOp p : params)
+      args.push_back(p.getType());
+    args.push_back(input.getType());
+    if (withTarget)
+      args.push_back(regression.getPrediction().getType());
+    auto fn = b.create<func::FuncOp>(
+        model.getLoc(), (model.getSymName() + "." + suffix).str(),
+        b.getFunctionType(args, results));
+    fn.setPrivate();
+    Block *entry = fn.addEntryBlock();
+    for (auto [i, p] : llvm::enumerate(params))
+      map.map(p.getResult(), entry->getArgument(i));
+    map.map(input.getResult(), entry->getArgument(params.size()));
+    // Clone the forward graph.
+    OpBuilder fb = OpBuilder::atBlockEnd(entry);
+    for (Operation &op : model.getBlock())
+      if (!isa<InputDataOp, ParameterOp, RegressionOp>(op))
+        fb.clone(op, map);
+    return fn;
+  }
+
+  /// The loss of the prediction; a softmax/sigmoid prediction trained with
+  /// the matching cross-entropy is fused into the stable form on logits.
+  LossOp buildLoss(OpBuilder &b, IRMapping &map, Value target) {
+    Value pred = regression.getPrediction();
+    Loss kind = regression.getLoss();
+    if (auto act = pred.getDefiningOp<ActivationOp>()) {
+      if (kind == Loss::categorical_crossentropy &&
+          act.getKind() == Activation::softmax) {
+        kind = Loss::softmax_categorical_crossentropy;
+        pred = act.getInput();
+      } else if (kind == Loss::binary_crossentropy &&
+                 act.getKind() == Activation::sigmoid) {
+        kind = Loss::sigmoid_binary_crossentropy;
+        pred = act.getInput();
+      }
+    }
+    return b.create<LossOp>(regression.getLoc(), kind, map.lookup(pred),
+                            target);
+  }
+
+  void buildPredict() {
+    IRMapping map;
+    Value pred = regression.getPrediction();
+    func::FuncOp fn = createFunction("predict", false, pred.getType(), map);
+    OpBuilder b = OpBuilder::atBlockEnd(&fn.front());
+    b.create<func::ReturnOp>(model.getLoc(), map.lookup(pred));
+  }
+
+  void buildEval() {
+    IRMapping map;
+    Value pred = regression.getPrediction();
+    auto scalar = RankedTensorType::get({}, Float32Type::get(pred.getContext()));
+    func::FuncOp fn = createFunction("eval", true, {scalar, pred.getType()}, map);
+    OpBuilder b = OpBuilder::atBlockEnd(&fn.front());
+    LossOp loss = buildLoss(b, map, fn.getArguments().back());
+    b.create<func::ReturnOp>(model.getLoc(),
+                             ValueRange{loss, map.lookup(pred)});
+  }
+
+  LogicalResult buildGrad() {
+    IRMapping map;
+    Value pred = regression.getPrediction();
+    auto scalar = RankedTensorType::get({}, Float32Type::get(pred.getContext()));
+    SmallVector<Type> results{scalar, pred.getType()};
+    for (ParameterOp p : params)
+      results.push_back(p.getType());
+    func::FuncOp fn = createFunction("grad", true, results, map);
+    OpBuilder b = OpBuilder::atBlockEnd(&fn.front());
+    LossOp loss = buildLoss(b, map, fn.getArguments().back());
+
+    DenseMap<Value, Value> grads;
+    grads[loss] = b.create<arith::ConstantOp>(
+        loss.getLoc(), DenseElementsAttr::get(scalar, 1.0f));
+    for (Operation *op = loss; op; op = op->getPrevNode()) {
+      auto diff = dyn_cast<DifferentiableOpInterface>(op);
+      if (!diff)
+        continue;
+      SmallVector<Value> resultGrads;
+      for (Value r : op->getResults())
+        resultGrads.push_back(grads.lookup(r));
+      if (llvm::all_of(resultGrads, [](Value v) { return !v; }))
+        continue;
+      FailureOr<SmallVector<Value>> operandGrads =
+          diff.buildVJP(b, resultGrads);
+      if (failed(operandGrads))
+        return failure();
+      for (auto [operand, g] : llvm::zip(op->getOperands(), *operandGrads)) {
+        if (!g)
+          continue;
+        Value &acc = grads[operand];
+        acc = acc ? b.create<AddOp>(op->getLoc(), acc, g).getResult() : g;
+      }
+    }
+
+    SmallVector<Value> returned{loss, map.lookup(pred)};
+    for (ParameterOp p : params) {
+      Value g = grads.lookup(map.lookup(p.getResult()));
+      if (!g) // The parameter does not reach the loss.
+        g = b.create<arith::ConstantOp>(
+            p.getLoc(), DenseElementsAttr::get(
+                            cast<ShapedType>(p.getType()), 0.0f));
+      returned.push_back(g);
+    }
+    b.create<func::ReturnOp>(model.getLoc(), returned);
+    return success();
+  }
+
+  ModelOp model;
+  InputDataOp input;
+  RegressionOp regression;
+  SmallVector<ParameterOp> params;
+};
+
+struct NetAutodiffPass : public dlc::impl::NetAutodiffBase<NetAutodiffPass> {
+  void runOnOperation() override {
+    for (auto model : llvm::make_early_inc_range(getOperation().getOps<ModelOp>()))
+      if (failed(ModelDiff(model).run()))
+        return signalPassFailure();
+  }
+};
+} // namespace

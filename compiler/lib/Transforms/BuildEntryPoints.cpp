@@ -1,0 +1,296 @@
+//===- BuildEntryPoints.cpp - net-build-entry-points ----------------------===//
+//
+// Builds each model's buffer-level functions. Parameters live in one flat
+// float buffer at consecutive offsets (the order of their net.parameter ops);
+// each function views its slices with memref.reinterpret_cast and enters
+// tensor land with bufferization.to_tensor. Results leave it through
+// bufferization.materialize_in_destination, so the arrays passed in by the
+// caller are written directly once bufferized.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Dialect/Net/NetOps.h"
+#include "dlc/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_NETBUILDENTRYPOINTS
+#include "dlc/Transforms/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+using namespace dlc;
+using namespace dlc::net;
+
+namespace {
+SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// A view of `size(type)` floats at `offset` of a flat buffer.
+Value sliceOf(OpBuilder &b, Location loc, Value buffer, int64_t offset,
+              RankedTensorType type) {
+  SmallVector<int64_t> strides = rowMajorStrides(type.getShape());
+  auto layout = StridedLayoutAttr::get(b.getContext(), offset, strides);
+  auto viewType = MemRefType::get(type.getShape(), type.getElementType(), layout);
+  return b.create<memref::ReinterpretCastOp>(loc, viewType, buffer, offset,
+                                             type.getShape(), strides);
+}
+
+Value toTensor(OpBuilder &b, Location loc, Value memref) {
+  auto memrefType = cast<MemRefType>(memref.getType());
+  auto tensorType = RankedTensorType::get(memrefType.getShape(),
+                                          memrefType.getElementType());
+  auto op = b.create<bufferization::ToTensorOp>(loc, tensorType, memref);
+  op.setRestrict(true);
+  return op;
+}
+
+void storeTo(OpBuilder &b, Location loc, Value tensor, Value memref) {
+  auto op = b.create<bufferization::MaterializeInDestinationOp>(
+      loc, TypeRange{}, tensor, memref);
+  op.setRestrict(true);
+  op.setWritable(true);
+}
+
+MemRefType memrefOf(Type tensorType) {
+  auto t = cast<RankedTensorType>(tensorType);
+  return MemRefType::get(t.getShape(), t.getElementType());
+}
+
+/// FNV-1a, stable across compiler versions (checkpoints store it).
+uint64_t fnv1a(StringRef text) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text)
+    h = (h ^ c) * 0x100000001b3ull;
+  return h & 0x7fffffffffffffffull; // Fits an I64Attr without sign issues.
+}
+
+SmallVector<int64_t> abiShape(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> out;
+  for (int64_t d : shape)
+    out.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return out;
+}
+
+class EntryPointBuilder {
+public:
+  EntryPointBuilder(ModuleOp module, ModelOp model)
+      : module(module), model(model), regression(model.getRegression()),
+        b(model->getContext()), loc(model.getLoc()) {
+    for (auto p : model.getBlock().getOps<ParameterOp>()) {
+      params.push_back(p);
+      offsets.push_back(paramFloats);
+      paramFloats += cast<ShapedType>(p.getType()).getNumElements();
+    }
+    stateFloats =
+        ApplyGradientsOp::getSlotsPerParam(regression.getOptimizer()) *
+        paramFloats;
+    inputType = memrefOf(model.getInput().getType());
+    outputType = memrefOf(regression.getPrediction().getType());
+    paramsType = MemRefType::get({paramFloats}, b.getF32Type());
+    stateType = MemRefType::get({stateFloats}, b.getF32Type());
+    b.setInsertionPoint(model);
+  }
+
+  LogicalResult run() {
+    StringRef name = model.getSymName();
+    predict = module.lookupSymbol<func::FuncOp>((name + ".predict").str());
+    eval = module.lookupSymbol<func::FuncOp>((name + ".eval").str());
+    grad = module.lookupSymbol<func::FuncOp>((name + ".grad").str());
+    if (!predict || !eval || !grad)
+      return model.emitOpError("has no predict/eval/grad functions (run "
+                               "net-autodiff first)");
+    buildForward();
+    buildEval();
+    buildGradient(/*train=*/false);
+    buildGradient(/*train=*/true);
+    buildInitParams();
+    buildDescriptor();
+    model.erase();
+    return success();
+  }
+
+private:
+  func::FuncOp createFunction(StringRef suffix, TypeRange args,
+                              TypeRange results) {
+    auto fn = b.create<func::FuncOp>(
+        loc, (model.getSymName() + "." + suffix).str(),
+        b.getFunctionType(args, results));
+    fn.setPrivate();
+    fn.addEntryBlock();
+    return fn;
+  }
+
+  /// Calls `callee` on the parameters viewed in `paramsBuffer` and the
+  /// given tensors; returns the call's results.
+  ValueRange callWithParams(OpBuilder &fb, func::FuncOp callee,
+                            Value paramsBuffer, ValueRange rest) {
+    SmallVector<Value> args;
+    for (auto [p, offset] : llvm::zip(params, offsets))
+      args.push_back(toTensor(
+          fb, loc,
+          sliceOf(fb, loc, paramsBuffer, offset,
+                  cast<RankedTensorType>(p.getType()))));
+    args.append(rest.begin(), rest.end());
+    return fb.create<func::CallOp>(loc, callee, args).getResults();
+  }
+
+  Value extractScalar(OpBuilder &fb, Value tensor) {
+    return fb.create<tensor::ExtractOp>(loc, tensor, ValueRange{});
+  }
+
+  void buildForward() {
+    func::FuncOp fn = createFunction(
+        "forward_impl", {paramsType, inputType, outputType}, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    Value x = toTensor(fb, loc, fn.getArgument(1));
+    ValueRange r = callWithParams(fb, predict, fn.getArgument(0), x);
+    storeTo(fb, loc, r[0], fn.getArgument(2));
+    fb.create<func::ReturnOp>(loc);
+  }
+
+  void buildEval() {
+    func::FuncOp fn = createFunction(
+        "eval_step_impl", {paramsType, inputType, outputType, outputType},
+        {b.getF32Type()});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    Value x = toTensor(fb, loc, fn.getArgument(1));
+    Value y = toTensor(fb, loc, fn.getArgument(2));
+    ValueRange r = callWithParams(fb, eval, fn.getArgument(0), {x, y});
+    storeTo(fb, loc, r[1], fn.getArgument(3));
+    fb.create<func::ReturnOp>(loc, extractScalar(fb, r[0]));
+  }
+
+  /// gradient_impl(params, x, y, grads) -> loss, or
+  /// train_step_impl(params, state, x, y, step, pred, grads) -> loss.
+  void buildGradient(bool train) {
+    SmallVector<Type> args{paramsType};
+    if (train)
+      args.push_back(stateType);
+    args.append({inputType, outputType});
+    if (train)
+      args.append({b.getI64Type(), outputType});
+    args.push_back(paramsType);
+    func::FuncOp fn = createFunction(train ? "train_step_impl" : "gradient_impl",
+                                     args, {b.getF32Type()});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    int shift = train ? 1 : 0;
+    Value paramsBuf = fn.getArgument(0);
+    Value x = toTensor(fb, loc, fn.getArgument(1 + shift));
+    Value y = toTensor(fb, loc, fn.getArgument(2 + shift));
+    Value gradsBuf = fn.getArguments().back();
+    ValueRange r = callWithParams(fb, grad, paramsBuf, {x, y});
+    for (auto [i, p] : llvm::enumerate(params))
+      storeTo(fb, loc, r[2 + i],
+              sliceOf(fb, loc, gradsBuf, offsets[i],
+                      cast<RankedTensorType>(p.getType())));
+    Value loss = extractScalar(fb, r[0]);
+    if (train) {
+      storeTo(fb, loc, r[1], fn.getArgument(5));
+      double clip = regression.getClipNorm().convertToDouble();
+      if (clip > 0.0)
+        fb.create<ClipByGlobalNormOp>(loc, gradsBuf, fb.getF64FloatAttr(clip));
+      fb.create<ApplyGradientsOp>(
+          loc, regression.getOptimizerAttr(), paramsBuf, gradsBuf,
+          fn.getArgument(1), fn.getArgument(4), regression.getLearningRateAttr(),
+          regression.getMomentumAttr(), regression.getBeta1Attr(),
+          regression.getBeta2Attr(), regression.getEpsilonAttr());
+    }
+    fb.create<func::ReturnOp>(loc, loss);
+  }
+
+  void buildInitParams() {
+    func::FuncOp fn =
+        createFunction("init_params_impl", {paramsType, b.getI64Type()}, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    for (auto [i, p] : llvm::enumerate(params)) {
+      ArrayRef<int64_t> shape = cast<ShapedType>(p.getType()).getShape();
+      int64_t size = cast<ShapedType>(p.getType()).getNumElements();
+      // TFLearn's fan-in is the product of all but the last dimension.
+      int64_t fanOut = shape.back();
+      int64_t fanIn = shape.size() > 1 ? size / fanOut : fanOut;
+      fb.create<RandomInitOp>(loc, p.getInitAttr(), p.getInitAAttr(),
+                              p.getInitBAttr(), fn.getArgument(0),
+                              fb.getI64IntegerAttr(offsets[i]),
+                              fb.getI64IntegerAttr(size), fn.getArgument(1),
+                              fb.getI64IntegerAttr(i),
+                              fb.getI64IntegerAttr(fanIn),
+                              fb.getI64IntegerAttr(fanOut));
+    }
+    fb.create<func::ReturnOp>(loc);
+  }
+
+  void buildDescriptor() {
+    std::string signature;
+    llvm::raw_string_ostream os(signature);
+    os << model.getSymName() << ';' << model.getInput().getType() << ';'
+       << regression.getPrediction().getType() << ';';
+    SmallVector<Attribute> paramAttrs;
+    for (auto [i, p] : llvm::enumerate(params)) {
+      auto type = cast<ShapedType>(p.getType());
+      os << p.getName() << ':' << type << ';';
+      paramAttrs.push_back(b.getDictionaryAttr({
+          b.getNamedAttr("name", p.getNameAttr()),
+          b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
+          b.getNamedAttr("offset", b.getI64IntegerAttr(offsets[i])),
+          b.getNamedAttr("size", b.getI64IntegerAttr(type.getNumElements())),
+          b.getNamedAttr("init", b.getI64IntegerAttr(
+                                     static_cast<int64_t>(p.getInit()))),
+          b.getNamedAttr("init_a", p.getInitAAttr()),
+          b.getNamedAttr("init_b", p.getInitBAttr()),
+          b.getNamedAttr("decay", p.getDecayAttr()),
+      }));
+    }
+    // The loss as the user wrote it, not its fused form.
+    DictionaryAttr hparams = b.getDictionaryAttr({
+        b.getNamedAttr("optimizer",
+                       b.getI64IntegerAttr(static_cast<int64_t>(
+                           regression.getOptimizer()))),
+        b.getNamedAttr("loss", b.getI64IntegerAttr(static_cast<int64_t>(
+                                   regression.getLoss()))),
+        b.getNamedAttr("learning_rate", regression.getLearningRateAttr()),
+        b.getNamedAttr("momentum", regression.getMomentumAttr()),
+        b.getNamedAttr("beta1", regression.getBeta1Attr()),
+        b.getNamedAttr("beta2", regression.getBeta2Attr()),
+        b.getNamedAttr("epsilon", regression.getEpsilonAttr()),
+        b.getNamedAttr("clip_norm", regression.getClipNormAttr()),
+    });
+    os << stringifyOptimizer(regression.getOptimizer()) << ';' << stateFloats;
+    b.create<DescriptorOp>(
+        loc, model.getSymNameAttr(),
+        b.getDenseI64ArrayAttr(abiShape(inputType.getShape())),
+        b.getDenseI64ArrayAttr(abiShape(outputType.getShape())),
+        b.getArrayAttr(paramAttrs), b.getI64IntegerAttr(paramFloats),
+        b.getI64IntegerAttr(stateFloats),
+        b.getI64IntegerAttr(paramFloats * int64_t(sizeof(float))), hparams,
+        b.getI64IntegerAttr(static_cast<int64_t>(fnv1a(os.str()))));
+  }
+
+  ModuleOp module;
+  ModelOp model;
+  RegressionOp regression;
+  OpBuilder b;
+  Location loc;
+  SmallVector<ParameterOp> params;
+  SmallVector<int64_t> offsets;
+  int64_t paramFloats = 0, stateFloats = 0;
+  MemRefType inputType, outputType, paramsType, stateType;
+  func::FuncOp predict, eval, grad;
+};
+
+struct NetBuildEntryPointsPass
+    : public dlc::impl::NetBuildEntryPointsBase<NetBuildEntryPointsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (auto model : llvm::make_early_inc_range(module.getOps<ModelOp>()))
+      if (failed(EntryPointBuilder(module, model).run()))
+        return signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,200 @@
+//===- dlc.cpp - The dlc command line -------------------------------------===//
+//
+//   dlc compile NET.mlir -o NET.so [--emit=net|train|linalg|llvm|obj]
+//               [--emit-header NET.h] [--cpu=native|NAME]
+//   dlc train   NET.so --data FILE ...      (runtime/cli)
+//   dlc predict NET.so --checkpoint FILE ... (runtime/cli)
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Codegen.h"
+#include "dlc/Dialect/Net/NetOps.h"
+#include "dlc/Pipeline.h"
+
+#include "../../../runtime/cli/dlc_cli.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <string>
+
+using namespace mlir;
+
+namespace {
+const char *kUsage =
+    "usage: dlc compile NET.mlir -o OUT [--emit=net|train|linalg|llvm|obj|so]\n"
+    "                   [--emit-header OUT.h] [--cpu=native|NAME]\n"
+    "       dlc train NET.so --data FILE [options]   (dlc train --help)\n"
+    "       dlc predict NET.so --checkpoint FILE --input X [...]\n";
+
+int error(const llvm::Twine &message) {
+  llvm::errs() << "dlc: error: " << message << "\n";
+  return 1;
+}
+
+int usage(const llvm::Twine &message) {
+  llvm::errs() << "dlc: error: " << message << "\n" << kUsage;
+  return 2;
+}
+
+struct CompileArgs {
+  std::string input, output, emit = "so", header, cpu;
+};
+
+/// Parses `compile` arguments; returns 0 on success, else an exit code.
+int parseCompileArgs(int argc, char **argv, CompileArgs &args) {
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef a = argv[i];
+    auto value = [&](llvm::StringRef name, std::string &out) -> int {
+      if (a.consume_front(("--" + name + "=").str())) {
+        out = a.str();
+        return 1;
+      }
+      if (a == ("--" + name).str() || (name == "output" && a == "-o")) {
+        if (i + 1 >= argc)
+          return -1;
+        out = argv[++i];
+        return 1;
+      }
+      return 0;
+    };
+    int r = 0;
+    for (auto [name, out] :
+         {std::pair{"output", &args.output}, {"emit", &args.emit},
+          {"emit-header", &args.header}, {"cpu", &args.cpu}}) {
+      r = value(name, *out);
+      if (r)
+        break;
+    }
+    if (r < 0)
+      return usage("option '" + a + "' needs a value");
+    if (r > 0)
+      continue;
+    if (a == "--help" || a == "-h") {
+      llvm::outs() << kUsage;
+      return -1;
+    }
+    if (a.starts_with("-"))
+      return usage("unknown option '" + a + "'");
+    if (!args.input.empty())
+      return usage("more than one input file ('" + args.input + "', '" + a + "')");
+    args.input = a.str();
+  }
+  if (args.input.empty())
+    return usage("no input file");
+  static const char *emits[] = {"net", "train", "linalg", "llvm", "obj", "so"};
+  if (llvm::none_of(emits, [&](const char *e) { return args.emit == e; }))
+    return usage("unknown --emit value '" + args.emit + "'");
+  if (args.output.empty())
+    args.output = args.emit == "so" ? "a.so" : "-";
+  return 0;
+}
+
+int writeText(llvm::StringRef path, llvm::function_ref<void(llvm::raw_ostream &)> fn) {
+  std::string err;
+  auto out = openOutputFile(path, &err);
+  if (!out)
+    return error(err);
+  fn(out->os());
+  out->keep();
+  return 0;
+}
+
+int compileMain(int argc, char **argv) {
+  CompileArgs args;
+  if (int rc = parseCompileArgs(argc, argv, args))
+    return rc < 0 ? 0 : rc;
+
+  DialectRegistry registry;
+  dlc::registerDialects(registry);
+  MLIRContext context(registry);
+  context.loadDialect<dlc::net::NetDialect>();
+
+  std::string err;
+  auto file = openInputFile(args.input, &err);
+  if (!file)
+    return error("cannot open '" + args.input + "': " +
+                 (err.empty() ? "No such file or directory" : err));
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, llvm::errs());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+  if (module->getOps<dlc::net::ModelOp>().empty())
+    return error(args.input + ": no net.model in the file");
+
+  dlc::Phase phase = args.emit == "net"      ? dlc::Phase::Net
+                     : args.emit == "train"  ? dlc::Phase::Train
+                     : args.emit == "linalg" ? dlc::Phase::Linalg
+                                             : dlc::Phase::LLVM;
+  // The header needs the descriptors: stop after `train` once for it.
+  PassManager pm(&context);
+  dlc::buildPipeline(pm, phase == dlc::Phase::LLVM ? dlc::Phase::Train : phase);
+  if (failed(pm.run(*module)))
+    return 1;
+  if (!args.header.empty())
+    if (int rc = writeText(args.header, [&](llvm::raw_ostream &os) {
+          os << dlc::generateHeader(*module, llvm::sys::path::filename(args.input));
+        }))
+      return rc;
+  if (phase != dlc::Phase::LLVM)
+    return writeText(args.output, [&](llvm::raw_ostream &os) { module->print(os); });
+
+  PassManager lower(&context);
+  dlc::buildPipeline(lower, dlc::Phase::LLVM, dlc::Phase::Train);
+  if (failed(lower.run(*module)))
+    return 1;
+
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = dlc::translateAndOptimize(*module, llvmContext, args.cpu);
+  if (!llvmModule)
+    return error(llvm::toString(llvmModule.takeError()));
+  if (args.emit == "llvm")
+    return writeText(args.output, [&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
+
+  std::string objPath = args.output;
+  llvm::SmallString<128> tmpObj;
+  if (args.emit == "so") {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("dlc", "o", tmpObj))
+      return error("cannot create a temporary file: " + ec.message());
+    objPath = tmpObj.str().str();
+  }
+  if (llvm::Error e = dlc::emitObject(**llvmModule, args.cpu, objPath))
+    return error(llvm::toString(std::move(e)));
+  if (args.emit == "obj")
+    return 0;
+  llvm::Error linked = dlc::linkSharedLibrary(objPath, args.output);
+  llvm::sys::fs::remove(objPath);
+  if (linked)
+    return error(llvm::toString(std::move(linked)));
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2)
+    return usage("no command");
+  llvm::StringRef cmd = argv[1];
+  if (cmd == "compile")
+    return compileMain(argc - 1, argv + 1);
+  if (cmd == "train")
+    return dlcTrainMain(argc - 1, argv + 1);
+  if (cmd == "predict")
+    return dlcPredictMain(argc - 1, argv + 1);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    llvm::outs() << kUsage;
+    return 0;
+  }
+  return usage("unknown command '" + cmd + "'");
+}

@@ -1,0 +1,417 @@
+//===- NetOps.td - Ops of the net dialect ------------------*- tablegen -*-===//
+
+#ifndef DLC_DIALECT_NET_NETOPS_TD
+#define DLC_DIALECT_NET_NETOPS_TD
+
+include "dlc/Dialect/Net/NetBase.td"
+include "dlc/Dialect/Net/NetInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Net_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Net_Dialect, mnemonic, traits>;
+
+def Net_F32Tensor : TensorOf<[F32]>;
+def Net_F32MemRef : MemRefOf<[F32]>;
+def Net_F32Scalar : 0DTensorOf<[F32]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
+
+//===----------------------------------------------------------------------===//
+// The model and its layers (what users write)
+//===----------------------------------------------------------------------===//
+
+def Net_ModelOp : Net_Op<"model", [IsolatedFromAbove, SingleBlock,
+                                   NoTerminator, Symbol]> {
+  let summary = "a network: input, layers and the regression that trains it";
+  let description = [{
+    Holds one network in a single block. The block has exactly one
+    `net.input_data` and ends with one `net.regression`. The symbol names the
+    model and prefixes every function of the generated library.
+
+    ```mlir
+    net.model @or_gate {
+      %x = net.input_data shape [?, 2]
+      %y = net.fully_connected %x units 1 activation sigmoid
+      net.regression %y optimizer sgd learning_rate 2.0 loss mean_square
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Block &getBlock() { return getBody().front(); }
+    /// The single input_data op; null when the model is malformed.
+    InputDataOp getInput();
+    /// The regression op; null when the model is malformed.
+    RegressionOp getRegression();
+  }];
+}
+
+def Net_InputDataOp : Net_Op<"input_data", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "the network's input; `?` is the batch dimension";
+  let description = [{
+    The first dimension is the batch and must be `?` (TFLearn's `None`);
+    the others are static.
+
+    ```mlir
+    %x = net.input_data shape [?, 32, 32, 3]
+    ```
+  }];
+  let arguments = (ins DenseI64ArrayAttr:$shape);
+  let results = (outs Net_F32Tensor:$output);
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+  let assemblyFormat = [{
+    `shape` custom<Shape>($shape) attr-dict custom<ResultType>(type($output))
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_FullyConnectedOp : Net_Op<"fully_connected", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "dense layer: activation(x W + b)";
+  let description = [{
+    TFLearn's `fully_connected`. Weights default to a truncated normal with
+    stddev 0.02, biases to zero. `regularizer L2` adds
+    `weight_decay * sum(W^2) / 2` to the training loss (weights only).
+
+    ```mlir
+    %h = net.fully_connected %x units 8 activation tanh weights_init uniform
+             init_range [-1.0, 1.0] regularizer L2 weight_decay 0.001
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input,
+      I64Attr:$units,
+      DefaultValuedAttr<Net_ActivationAttr, "::dlc::net::Activation::linear">:$activation,
+      DefaultValuedAttr<BoolAttr, "true">:$bias,
+      DefaultValuedAttr<Net_InitAttr, "::dlc::net::Init::truncated_normal">:$weights_init,
+      DefaultValuedAttr<F64Attr, "0.02">:$stddev,
+      DefaultValuedAttr<F64Attr, "0.0">:$init_min,
+      DefaultValuedAttr<F64Attr, "1.0">:$init_max,
+      OptionalAttr<Net_RegularizerAttr>:$regularizer,
+      DefaultValuedAttr<F64Attr, "0.001">:$weight_decay);
+  let results = (outs Net_F32Tensor:$output);
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+  let assemblyFormat = [{
+    $input `units` $units (`activation` $activation^)? (`bias` $bias^)?
+    (`weights_init` $weights_init^)? (`stddev` $stddev^)?
+    (`init_range` `[` $init_min^ `,` $init_max `]`)?
+    (`regularizer` $regularizer^)? (`weight_decay` $weight_decay^)?
+    attr-dict custom<LayerTypes>(type($input), type($output))
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_RegressionOp : Net_Op<"regression"> {
+  let summary = "the loss and the optimizer that train the model";
+  let description = [{
+    TFLearn's `regression` layer; it ends a `net.model`. Defaults follow
+    TFLearn: adam, learning rate 0.001, categorical_crossentropy, momentum
+    0.9, beta1 0.9, beta2 0.999, epsilon 1e-8, and gradients clipped to a
+    global norm of 5.0 (0 disables clipping).
+
+    ```mlir
+    net.regression %y optimizer sgd learning_rate 2.0 loss mean_square
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$prediction,
+      DefaultValuedAttr<Net_OptimizerAttr, "::dlc::net::Optimizer::adam">:$optimizer,
+      DefaultValuedAttr<F64Attr, "0.001">:$learning_rate,
+      DefaultValuedAttr<Net_LossAttr, "::dlc::net::Loss::categorical_crossentropy">:$loss,
+      DefaultValuedAttr<F64Attr, "0.9">:$momentum,
+      DefaultValuedAttr<F64Attr, "0.9">:$beta1,
+      DefaultValuedAttr<F64Attr, "0.999">:$beta2,
+      DefaultValuedAttr<F64Attr, "1.0e-8">:$epsilon,
+      DefaultValuedAttr<F64Attr, "5.0">:$clip_norm);
+  let assemblyFormat = [{
+    $prediction (`optimizer` $optimizer^)? (`learning_rate` $learning_rate^)?
+    (`loss` $loss^)? (`momentum` $momentum^)? (`beta1` $beta1^)?
+    (`beta2` $beta2^)? (`epsilon` $epsilon^)? (`clip_norm` $clip_norm^)?
+    attr-dict custom<OperandType>(type($prediction))
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Primitive ops (the expanded layers and the training graph)
+//===----------------------------------------------------------------------===//
+
+def Net_ParameterOp : Net_Op<"parameter", [Pure]> {
+  let summary = "a trainable tensor with its initialiser and L2 factor";
+  let description = [{
+    Produced by layer expansion. `init(a, b)` holds the initialiser's two
+    numbers (mean and stddev, or min and max); `decay` is the L2 factor.
+
+    ```mlir
+    %w = net.parameter "fc1/W" init truncated_normal(0.0, 0.02) decay 0.001
+           : tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Net_InitAttr:$init, F64Attr:$init_a,
+      F64Attr:$init_b, DefaultValuedAttr<F64Attr, "0.0">:$decay);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $name `init` $init `(` $init_a `,` $init_b `)` (`decay` $decay^)?
+    attr-dict `:` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_MatmulOp : Net_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "2-D matrix product, optionally with transposed operands";
+  let description = [{
+    ```mlir
+    %c = net.matmul %a, %b : tensor<?x2xf32>, tensor<2x1xf32> -> tensor<?x1xf32>
+    %d = net.matmul %a, %b transpose_a : tensor<?x2xf32>, tensor<?x1xf32> -> tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$lhs, Net_F32Tensor:$rhs, UnitAttr:$transpose_a,
+                       UnitAttr:$transpose_b);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`transpose_a` $transpose_a^)? (`transpose_b` $transpose_b^)?
+    attr-dict `:` type($lhs) `,` type($rhs) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_BiasAddOp : Net_Op<"bias_add", [Pure,
+    AllTypesMatch<["input", "output"]>,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "adds a bias along the last dimension";
+  let description = [{
+    ```mlir
+    %y = net.bias_add %x, %b : tensor<?x4xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, Net_F32Tensor:$bias);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $bias attr-dict `:` type($input) `,` type($bias)
+  }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$bias), [{
+    build($_builder, $_state, input.getType(), input, bias);
+  }]>];
+  let hasVerifier = 1;
+}
+
+def Net_BiasGradOp : Net_Op<"bias_grad", [Pure]> {
+  let summary = "sums a gradient over every dimension but the last";
+  let description = [{
+    ```mlir
+    %db = net.bias_grad %dy : tensor<?x4xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Net_ActivationOp : Net_Op<"activation", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "elementwise activation (softmax over the last dimension)";
+  let description = [{
+    ```mlir
+    %y = net.activation sigmoid %x : tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Net_ActivationAttr:$kind, Net_F32Tensor:$input);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+}
+
+def Net_ActivationGradOp : Net_Op<"activation_grad", [Pure,
+    SameOperandsAndResultType]> {
+  let summary = "gradient of an activation, from its output and output gradient";
+  let description = [{
+    `%dx = net.activation_grad sigmoid %y, %dy` computes dL/dx where
+    `%y = activation(x)`.
+
+    ```mlir
+    %dx = net.activation_grad sigmoid %y, %dy : tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Net_ActivationAttr:$kind, Net_F32Tensor:$output,
+                       Net_F32Tensor:$output_grad);
+  let results = (outs Net_F32Tensor:$input_grad);
+  let assemblyFormat = "$kind $output `,` $output_grad attr-dict `:` type($output)";
+}
+
+def Net_AddOp : Net_Op<"add", [Pure, SameOperandsAndResultType, Commutative]> {
+  let summary = "elementwise sum (accumulates gradients)";
+  let description = [{
+    ```mlir
+    %c = net.add %a, %b : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$lhs, Net_F32Tensor:$rhs);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
+def Net_AddScaledOp : Net_Op<"add_scaled", [Pure, SameOperandsAndResultType]> {
+  let summary = "lhs + scale * rhs (the L2 term of a weight gradient)";
+  let description = [{
+    ```mlir
+    %g2 = net.add_scaled %g, %w scale 0.001 : tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$lhs, Net_F32Tensor:$rhs, F64Attr:$scale);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs `scale` $scale attr-dict `:` type($lhs)";
+}
+
+def Net_L2LossOp : Net_Op<"l2_loss", [Pure]> {
+  let summary = "scale * sum(x^2) / 2";
+  let description = [{
+    ```mlir
+    %r = net.l2_loss %w scale 0.001 : tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, F64Attr:$scale);
+  let results = (outs Net_F32Scalar:$output);
+  let assemblyFormat = "$input `scale` $scale attr-dict `:` type($input)";
+  let builders = [OpBuilder<(ins "::mlir::Value":$input, "double":$scale)>];
+}
+
+def Net_LossOp : Net_Op<"loss", [Pure, AllTypesMatch<["prediction", "target"]>,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "mean loss over the batch";
+  let description = [{
+    `mean_square` averages over every element (TFLearn's `mean_square`);
+    the cross-entropies average over the batch the per-example sum over
+    classes. The `sigmoid_` and `softmax_` forms take logits and are the
+    numerically stable fusions of the activation with the loss.
+
+    ```mlir
+    %l = net.loss mean_square %y, %t : tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Net_LossAttr:$kind, Net_F32Tensor:$prediction,
+                       Net_F32Tensor:$target);
+  let results = (outs Net_F32Scalar:$output);
+  let assemblyFormat = "$kind $prediction `,` $target attr-dict `:` type($prediction)";
+  let builders = [OpBuilder<(ins "::dlc::net::Loss":$kind,
+                                 "::mlir::Value":$prediction,
+                                 "::mlir::Value":$target)>];
+  let hasVerifier = 1;
+}
+
+def Net_LossGradOp : Net_Op<"loss_grad", [Pure, AllTypesMatch<["prediction",
+    "target", "prediction_grad"]>]> {
+  let summary = "gradient of the mean loss with respect to the prediction";
+  let description = [{
+    ```mlir
+    %dy = net.loss_grad mean_square %y, %t : tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Net_LossAttr:$kind, Net_F32Tensor:$prediction,
+                       Net_F32Tensor:$target);
+  let results = (outs Net_F32Tensor:$prediction_grad);
+  let assemblyFormat = "$kind $prediction `,` $target attr-dict `:` type($prediction)";
+}
+
+//===----------------------------------------------------------------------===//
+// Buffer-level ops of the generated entry points
+//===----------------------------------------------------------------------===//
+
+def Net_ClipByGlobalNormOp : Net_Op<"clip_by_global_norm"> {
+  let summary = "scales all gradients in place so their global norm <= clip";
+  let description = [{
+    TensorFlow's `clip_by_global_norm` over one flat gradient buffer:
+    `g *= clip / max(norm(g), clip)`.
+
+    ```mlir
+    net.clip_by_global_norm %grads clip 5.0 : memref<3xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$grads,
+                       F64Attr:$clip);
+  let assemblyFormat = "$grads `clip` $clip attr-dict `:` type($grads)";
+}
+
+def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
+    [AllTypesMatch<["params", "grads"]>]> {
+  let summary = "one optimizer update of every parameter in place";
+  let description = [{
+    Updates the flat parameter buffer from the flat gradient buffer; the
+    state buffer holds the optimizer's slots (momentum: 1 per parameter,
+    adam: 2). `step` counts from 1 (adam's bias correction).
+
+    ```mlir
+    net.apply_gradients sgd %params, %grads, %state, %step
+        learning_rate 2.0 : memref<3xf32>, memref<0xf32>
+    ```
+  }];
+  let arguments = (ins Net_OptimizerAttr:$optimizer,
+      Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$params,
+      Arg<Net_F32MemRef, "", [MemRead]>:$grads,
+      Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$state,
+      I64:$step, F64Attr:$learning_rate,
+      DefaultValuedAttr<F64Attr, "0.9">:$momentum,
+      DefaultValuedAttr<F64Attr, "0.9">:$beta1,
+      DefaultValuedAttr<F64Attr, "0.999">:$beta2,
+      DefaultValuedAttr<F64Attr, "1.0e-8">:$epsilon);
+  let assemblyFormat = [{
+    $optimizer $params `,` $grads `,` $state `,` $step
+    `learning_rate` $learning_rate (`momentum` $momentum^)?
+    (`beta1` $beta1^)? (`beta2` $beta2^)? (`epsilon` $epsilon^)?
+    attr-dict `:` type($params) `,` type($state)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Optimizer slots per parameter element.
+    static int64_t getSlotsPerParam(Optimizer optimizer);
+  }];
+}
+
+def Net_RandomInitOp : Net_Op<"random_init"> {
+  let summary = "fills a slice of a buffer from a seeded counter-based generator";
+  let description = [{
+    Writes `size` elements at `offset` of `buffer`, drawing element `i` from
+    a generator keyed by (`seed`, `stream`, i), so the values do not depend
+    on the order of parameters or on threads. `fan_in`/`fan_out` feed the
+    scaling initialisers.
+
+    ```mlir
+    net.random_init truncated_normal(0.0, 0.02) %params[0, 2] seed %s
+        stream 0 fan_in 2 fan_out 1 : memref<3xf32>
+    ```
+  }];
+  let arguments = (ins Net_InitAttr:$init, F64Attr:$init_a, F64Attr:$init_b,
+      Arg<Net_F32MemRef, "", [MemWrite]>:$buffer, I64Attr:$offset, I64Attr:$size,
+      I64:$seed, I64Attr:$stream, I64Attr:$fan_in, I64Attr:$fan_out);
+  let assemblyFormat = [{
+    $init `(` $init_a `,` $init_b `)` $buffer `[` $offset `,` $size `]`
+    `seed` $seed `stream` $stream `fan_in` $fan_in `fan_out` $fan_out
+    attr-dict `:` type($buffer)
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_DescriptorOp : Net_Op<"descriptor", [Symbol]> {
+  let summary = "what the generated library says about a model";
+  let description = [{
+    Built when the model's entry points are generated; turned into the
+    `M_describe` data of the C ABI after lowering to LLVM. `params` is an
+    array of dictionaries (name, shape, offset, size, init, init_a, init_b,
+    decay); `hparams` a dictionary of the regression's settings.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+      DenseI64ArrayAttr:$input_shape, DenseI64ArrayAttr:$output_shape,
+      ArrayAttr:$params, I64Attr:$param_floats, I64Attr:$opt_state_floats,
+      I64Attr:$workspace_fixed_bytes, DictionaryAttr:$hparams,
+      I64Attr:$fingerprint);
+  let assemblyFormat = "$sym_name attr-dict";
+}
+
+#endif // DLC_DIALECT_NET_NETOPS_TD

@@ -1,0 +1,412 @@
+//===- NetOps.cpp - The net dialect: parsing, verification, shapes --------===//
+
+#include "dlc/Dialect/Net/NetOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace dlc::net;
+
+#include "dlc/Dialect/Net/NetDialect.cpp.inc"
+#include "dlc/Dialect/Net/NetEnums.cpp.inc"
+#include "dlc/Dialect/Net/NetInterfaces.cpp.inc"
+
+void NetDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dlc/Dialect/Net/NetOps.cpp.inc"
+      >();
+}
+
+TensorType dlc::net::getUnrankedF32(MLIRContext *ctx) {
+  return UnrankedTensorType::get(Float32Type::get(ctx));
+}
+
+//===----------------------------------------------------------------------===//
+// Custom directives
+//===----------------------------------------------------------------------===//
+
+/// `[?, 32, 32, 3]`: `?` is a dynamic (batch) dimension.
+static ParseResult parseShape(OpAsmParser &parser, DenseI64ArrayAttr &shape) {
+  SmallVector<int64_t> dims;
+  auto parseDim = [&]() -> ParseResult {
+    if (succeeded(parser.parseOptionalQuestion())) {
+      dims.push_back(ShapedType::kDynamic);
+      return success();
+    }
+    int64_t dim;
+    SMLoc loc = parser.getCurrentLocation();
+    if (parser.parseInteger(dim))
+      return failure();
+    if (dim <= 0)
+      return parser.emitError(loc, "expected a positive dimension, got ")
+             << dim;
+    dims.push_back(dim);
+    return success();
+  };
+  if (parser.parseCommaSeparatedList(OpAsmParser::Delimiter::Square, parseDim))
+    return failure();
+  shape = parser.getBuilder().getDenseI64ArrayAttr(dims);
+  return success();
+}
+
+static void printShape(OpAsmPrinter &printer, Operation *,
+                       DenseI64ArrayAttr shape) {
+  printer << '[';
+  llvm::interleaveComma(shape.asArrayRef(), printer, [&](int64_t d) {
+    if (ShapedType::isDynamic(d))
+      printer << '?';
+    else
+      printer << d;
+  });
+  printer << ']';
+}
+
+/// Layer values are written without types; before shape inference they are
+/// unranked. After it, the types are printed as `: in -> out`.
+static ParseResult parseLayerTypes(OpAsmParser &parser, Type &input,
+                                   Type &output) {
+  if (failed(parser.parseOptionalColon())) {
+    input = output = getUnrankedF32(parser.getContext());
+    return success();
+  }
+  return failure(parser.parseType(input) || parser.parseArrow() ||
+                 parser.parseType(output));
+}
+
+static void printLayerTypes(OpAsmPrinter &printer, Operation *, Type input,
+                            Type output) {
+  if (isa<UnrankedTensorType>(input) && isa<UnrankedTensorType>(output))
+    return;
+  printer << ": " << input << " -> " << output;
+}
+
+static ParseResult parseResultType(OpAsmParser &parser, Type &type) {
+  if (failed(parser.parseOptionalColon())) {
+    type = getUnrankedF32(parser.getContext());
+    return success();
+  }
+  return parser.parseType(type);
+}
+
+static void printResultType(OpAsmPrinter &printer, Operation *, Type type) {
+  if (!isa<UnrankedTensorType>(type))
+    printer << ": " << type;
+}
+
+static ParseResult parseOperandType(OpAsmParser &parser, Type &type) {
+  return parseResultType(parser, type);
+}
+
+static void printOperandType(OpAsmPrinter &printer, Operation *op, Type type) {
+  printResultType(printer, op, type);
+}
+
+/// Ranked and unranked forms of the same element type are compatible: a
+/// layer's result is unranked until shape inference runs.
+static bool compatibleTypes(TypeRange lhs, TypeRange rhs) {
+  if (lhs.size() != rhs.size())
+    return false;
+  for (auto [l, r] : llvm::zip(lhs, rhs)) {
+    auto lt = dyn_cast<TensorType>(l), rt = dyn_cast<TensorType>(r);
+    if (!lt || !rt || lt.getElementType() != rt.getElementType() ||
+        failed(verifyCompatibleShape(lt, rt)))
+      return false;
+  }
+  return true;
+}
+
+#define GET_OP_CLASSES
+#include "dlc/Dialect/Net/NetOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// ModelOp
+//===----------------------------------------------------------------------===//
+
+InputDataOp ModelOp::getInput() {
+  auto range = getBlock().getOps<InputDataOp>();
+  return range.empty() ? InputDataOp() : *range.begin();
+}
+
+RegressionOp ModelOp::getRegression() {
+  if (getBlock().empty())
+    return {};
+  return dyn_cast<RegressionOp>(getBlock().back());
+}
+
+LogicalResult ModelOp::verify() {
+  Block &block = getBlock();
+  if (block.getNumArguments() != 0)
+    return emitOpError("expected a body without arguments");
+  auto inputs = block.getOps<InputDataOp>();
+  int64_t numInputs = std::distance(inputs.begin(), inputs.end());
+  if (numInputs != 1)
+    return emitOpError("expected exactly one net.input_data, found ")
+           << numInputs;
+  auto regressions = block.getOps<RegressionOp>();
+  int64_t numRegressions = std::distance(regressions.begin(), regressions.end());
+  if (numRegressions != 1)
+    return emitOpError("expected exactly one net.regression, found ")
+           << numRegressions;
+  if (!getRegression())
+    return emitOpError("expected net.regression to be the last op");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// InputDataOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult InputDataOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  inferred.push_back(
+      RankedTensorType::get(adaptor.getShape(), Float32Type::get(ctx)));
+  return success();
+}
+
+bool InputDataOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return compatibleTypes(lhs, rhs);
+}
+
+LogicalResult InputDataOp::verify() {
+  ArrayRef<int64_t> shape = getShape();
+  if (shape.size() < 2)
+    return emitOpError("expected a batch dimension and at least one feature "
+                       "dimension, got rank ")
+           << shape.size();
+  if (!ShapedType::isDynamic(shape[0]))
+    return emitOpError("expected the first (batch) dimension to be '?', got ")
+           << shape[0];
+  for (auto [i, d] : llvm::enumerate(shape.drop_front()))
+    if (ShapedType::isDynamic(d))
+      return emitOpError("expected only the batch dimension to be '?', but "
+                         "dimension ")
+             << i + 1 << " is too";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FullyConnectedOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FullyConnectedOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto inputType = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  // Bad inputs are diagnosed by the verifier; infer what can be inferred.
+  if (!inputType || inputType.getRank() < 1) {
+    inferred.push_back(getUnrankedF32(ctx));
+    return success();
+  }
+  inferred.push_back(RankedTensorType::get(
+      {inputType.getDimSize(0), static_cast<int64_t>(adaptor.getUnits())}, Float32Type::get(ctx)));
+  return success();
+}
+
+bool FullyConnectedOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return compatibleTypes(lhs, rhs);
+}
+
+LogicalResult FullyConnectedOp::verify() {
+  if (getUnits() <= 0)
+    return emitOpError("expected a positive number of units, got ")
+           << getUnits();
+  if (auto type = dyn_cast<RankedTensorType>(getInput().getType())) {
+    if (type.getRank() != 2)
+      return emitOpError("expected a 2-D input [batch, features], got rank ")
+             << type.getRank();
+    if (ShapedType::isDynamic(type.getDimSize(1)))
+      return emitOpError("expected a static number of input features");
+  }
+  if (getActivation() == Activation::softmax && getUnits() < 2)
+    return emitOpError("softmax needs at least 2 units, got ") << getUnits();
+  switch (getWeightsInit()) {
+  case Init::truncated_normal:
+  case Init::normal:
+    if (!(getStddev().convertToDouble() > 0.0))
+      return emitOpError("expected a positive stddev, got ")
+             << getStddev().convertToDouble();
+    break;
+  case Init::uniform:
+    if (!(getInitMin().convertToDouble() < getInitMax().convertToDouble()))
+      return emitOpError("expected init_range [min, max] with min < max, got [")
+             << getInitMin().convertToDouble() << ", "
+             << getInitMax().convertToDouble() << "]";
+    break;
+  default:
+    break;
+  }
+  if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
+    return emitOpError("expected a non-negative weight_decay, got ")
+           << getWeightDecay().convertToDouble();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RegressionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RegressionOp::verify() {
+  if (!isa<ModelOp>((*this)->getParentOp()))
+    return emitOpError("expected to be inside a net.model");
+  double lr = getLearningRate().convertToDouble();
+  if (!(lr > 0.0))
+    return emitOpError("expected a positive learning_rate, got ") << lr;
+  if (!(getClipNorm().convertToDouble() >= 0.0))
+    return emitOpError("expected a non-negative clip_norm, got ")
+           << getClipNorm().convertToDouble();
+  double momentum = getMomentum().convertToDouble();
+  if (!(momentum >= 0.0 && momentum < 1.0))
+    return emitOpError("expected momentum in [0, 1), got ") << momentum;
+  for (auto [name, beta] : {std::pair{"beta1", getBeta1()}, {"beta2", getBeta2()}})
+    if (!(beta.convertToDouble() >= 0.0 && beta.convertToDouble() < 1.0))
+      return emitOpError("expected ") << name << " in [0, 1), got "
+                                      << beta.convertToDouble();
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError("expected a positive epsilon, got ")
+           << getEpsilon().convertToDouble();
+  Loss loss = getLoss();
+  if (loss != Loss::mean_square && loss != Loss::binary_crossentropy &&
+      loss != Loss::categorical_crossentropy)
+    return emitOpError("expected loss mean_square, binary_crossentropy or "
+                       "categorical_crossentropy, got ")
+           << stringifyLoss(loss);
+  if (auto type = dyn_cast<RankedTensorType>(getPrediction().getType()))
+    if (loss == Loss::categorical_crossentropy && type.getDimSize(1) < 2)
+      return emitOpError("categorical_crossentropy needs at least 2 classes, "
+                         "got ")
+             << type.getDimSize(1);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Primitive ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParameterOp::verify() {
+  auto type = dyn_cast<RankedTensorType>(getType());
+  if (!type || !type.hasStaticShape())
+    return emitOpError("expected a statically shaped tensor, got ") << getType();
+  if (getName().empty())
+    return emitOpError("expected a non-empty name");
+  if (getDecay().convertToDouble() < 0.0)
+    return emitOpError("expected a non-negative decay, got ")
+           << getDecay().convertToDouble();
+  return success();
+}
+
+static int64_t dimOf(Value v, int64_t i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+
+static bool dimsMatch(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+LogicalResult MatmulOp::verify() {
+  auto lhs = dyn_cast<RankedTensorType>(getLhs().getType());
+  auto rhs = dyn_cast<RankedTensorType>(getRhs().getType());
+  auto out = dyn_cast<RankedTensorType>(getType());
+  if (!lhs || !rhs || !out || lhs.getRank() != 2 || rhs.getRank() != 2 ||
+      out.getRank() != 2)
+    return emitOpError("expected 2-D ranked operands and result");
+  int64_t m = lhs.getDimSize(getTransposeA() ? 1 : 0);
+  int64_t k = lhs.getDimSize(getTransposeA() ? 0 : 1);
+  int64_t k2 = rhs.getDimSize(getTransposeB() ? 1 : 0);
+  int64_t n = rhs.getDimSize(getTransposeB() ? 0 : 1);
+  if (!dimsMatch(k, k2))
+    return emitOpError("contraction sizes differ (") << k << " vs " << k2 << ")";
+  if (!dimsMatch(m, out.getDimSize(0)) || !dimsMatch(n, out.getDimSize(1)))
+    return emitOpError("expected result ") << m << "x" << n << ", got " << out;
+  return success();
+}
+
+LogicalResult BiasAddOp::verify() {
+  auto in = dyn_cast<RankedTensorType>(getInput().getType());
+  auto bias = dyn_cast<RankedTensorType>(getBias().getType());
+  if (!in || !bias || bias.getRank() != 1 ||
+      !dimsMatch(in.getDimSize(in.getRank() - 1), bias.getDimSize(0)))
+    return emitOpError("expected a 1-D bias matching the last dimension of ")
+           << getInput().getType() << ", got " << getBias().getType();
+  return success();
+}
+
+LogicalResult BiasGradOp::verify() {
+  auto in = dyn_cast<RankedTensorType>(getInput().getType());
+  auto out = dyn_cast<RankedTensorType>(getType());
+  if (!in || !out || out.getRank() != 1 ||
+      !dimsMatch(in.getDimSize(in.getRank() - 1), out.getDimSize(0)))
+    return emitOpError("expected a 1-D result matching the last dimension of ")
+           << getInput().getType();
+  return success();
+}
+
+void L2LossOp::build(OpBuilder &b, OperationState &state, Value input,
+                     double scale) {
+  build(b, state, RankedTensorType::get({}, b.getF32Type()), input,
+        b.getF64FloatAttr(scale));
+}
+
+void LossOp::build(OpBuilder &b, OperationState &state, Loss kind,
+                   Value prediction, Value target) {
+  build(b, state, RankedTensorType::get({}, b.getF32Type()), kind, prediction,
+        target);
+}
+
+LogicalResult LossOp::verify() {
+  auto type = dyn_cast<RankedTensorType>(getPrediction().getType());
+  if (!type || type.getRank() != 2)
+    return emitOpError("expected a 2-D prediction, got ")
+           << getPrediction().getType();
+  return success();
+}
+
+int64_t ApplyGradientsOp::getSlotsPerParam(Optimizer optimizer) {
+  switch (optimizer) {
+  case Optimizer::sgd:
+    return 0;
+  case Optimizer::momentum:
+    return 1;
+  case Optimizer::adam:
+    return 2;
+  }
+  llvm_unreachable("unknown optimizer");
+}
+
+LogicalResult ApplyGradientsOp::verify() {
+  auto params = cast<MemRefType>(getParams().getType());
+  auto grads = cast<MemRefType>(getGrads().getType());
+  auto state = cast<MemRefType>(getState().getType());
+  if (params.getRank() != 1 || !params.hasStaticShape() || params != grads)
+    return emitOpError("expected static 1-D params and grads of one type");
+  int64_t want = getSlotsPerParam(getOptimizer()) * params.getDimSize(0);
+  if (state.getRank() != 1 || state.getDimSize(0) != want)
+    return emitOpError("expected ") << want << " state elements for "
+                                    << stringifyOptimizer(getOptimizer())
+                                    << ", got " << state;
+  return success();
+}
+
+LogicalResult RandomInitOp::verify() {
+  auto type = cast<MemRefType>(getBuffer().getType());
+  if (type.getRank() != 1 || !type.hasStaticShape())
+    return emitOpError("expected a static 1-D buffer");
+  if (getOffset() < 0 || getSize() < 0 ||
+      getOffset() + getSize() > type.getDimSize(0))
+    return emitOpError("slice [") << getOffset() << ", "
+                                  << getOffset() + getSize()
+                                  << ") is out of the buffer's bounds ("
+                                  << type.getDimSize(0) << ")";
+  if (getFanIn() <= 0 || getFanOut() <= 0)
+    return emitOpError("expected positive fan_in and fan_out");
+  return success();
+}

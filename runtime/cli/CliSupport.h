@@ -1,0 +1,64 @@
+//===- CliSupport.h - Option parsing and diagnostics for the CLI -*- C++ -*-===//
+
+#ifndef DLC_CLI_CLISUPPORT_H
+#define DLC_CLI_CLISUPPORT_H
+
+#include "dlc/runtime.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dlc::cli {
+
+/// Prints `dlc: error: <message>` to stderr; returns exit code 1.
+int fail(const std::string &message);
+/// fail() with dlc_last_error().
+int failWithLastError();
+/// Prints the error and the usage line to stderr; returns exit code 2.
+int usageError(const std::string &message, const char *usage,
+               const char *command);
+
+/// `--name value`, `--name=value` and `--flag` options, `--` ends options.
+class Args {
+public:
+  struct Spec {
+    const char *name; // without the leading "--"
+    bool takesValue;
+  };
+  /// Parses argv[1..]; on failure returns false with `error` set.
+  bool parse(int argc, char **argv, const std::vector<Spec> &specs,
+             std::string &error);
+  bool has(const std::string &name) const;
+  /// The last value given for `name`, or `fallback`.
+  std::string get(const std::string &name, const std::string &fallback) const;
+  std::vector<std::string> all(const std::string &name) const;
+  std::vector<std::string> positional;
+
+private:
+  std::vector<std::pair<std::string, std::string>> values;
+};
+
+/// Strict integer parsing: the whole text, within [min, max].
+bool parseInt(const std::string &text, int64_t min, int64_t max,
+              int64_t &out);
+bool parseU64(const std::string &text, uint64_t &out);
+
+struct ModelCloser {
+  void operator()(dlc_model *m) const { dlc_model_close(m); }
+};
+struct DatasetFreer {
+  void operator()(dlc_dataset *d) const { dlc_dataset_free(d); }
+};
+struct TrainerFreer {
+  void operator()(dlc_trainer *t) const { dlc_trainer_free(t); }
+};
+using ModelPtr = std::unique_ptr<dlc_model, ModelCloser>;
+using DatasetPtr = std::unique_ptr<dlc_dataset, DatasetFreer>;
+using TrainerPtr = std::unique_ptr<dlc_trainer, TrainerFreer>;
+
+} // namespace dlc::cli
+
+#endif // DLC_CLI_CLISUPPORT_H

@@ -1,0 +1,150 @@
+//===- Predict.cpp - `dlc predict`: run a trained model on inputs ---------===//
+//
+//   dlc predict MODEL.so --checkpoint PATH --input 0,1 [--input 1,1 ...]
+//                        [--data FILE.csv]
+//
+// Prints one line per row: `[0, 1] -> [0.97546]` (inputs as given, outputs
+// with 5 decimals). --data rows may hold targets too; they are ignored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CliSupport.h"
+#include "dlc_cli.h"
+
+#include <charconv>
+#include <cstdio>
+
+using namespace dlc::cli;
+
+namespace {
+
+const char *const kUsage =
+    "usage: dlc predict MODEL.so --checkpoint PATH --input V,V,... "
+    "[--input ...] [--data FILE.csv] [--model NAME]";
+
+const char *const kHelp =
+    "Run a trained model library on input rows.\n"
+    "\n"
+    "options:\n"
+    "  --checkpoint PATH  trained parameters, as written by 'dlc train' "
+    "(required)\n"
+    "  --input V,V,...    one input row of comma-separated numbers "
+    "(repeatable)\n"
+    "  --data FILE.csv    more input rows (a row may also hold targets, which "
+    "are ignored)\n"
+    "  --model NAME       pick a model of a multi-model library\n"
+    "  --help             show this help\n";
+
+/// Parses one --input row of exactly `width` numbers.
+bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
+              std::string &error) {
+  std::vector<float> row;
+  size_t pos = 0;
+  while (true) {
+    size_t comma = text.find(',', pos);
+    std::string field = text.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    size_t b = field.find_first_not_of(" \t"),
+           e = field.find_last_not_of(" \t");
+    field = b == std::string::npos ? "" : field.substr(b, e - b + 1);
+    const char *begin = field.data(), *end = begin + field.size();
+    if (begin != end && *begin == '+')
+      ++begin;
+    float v = 0;
+    auto [ptr, ec] = std::from_chars(begin, end, v);
+    if (field.empty() || ec != std::errc() || ptr != end) {
+      error = "--input '" + text + "': value " +
+              std::to_string(row.size() + 1) + " '" + field +
+              "' is not a number";
+      return false;
+    }
+    row.push_back(v);
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  if ((int64_t)row.size() != width) {
+    error = "--input '" + text + "': expected " + std::to_string(width) +
+            (width == 1 ? " value" : " values") + " (the model's input), found " +
+            std::to_string(row.size());
+    return false;
+  }
+  out.insert(out.end(), row.begin(), row.end());
+  return true;
+}
+
+void printRow(const float *x, int64_t inW, const float *y, int64_t outW) {
+  std::putchar('[');
+  for (int64_t i = 0; i < inW; ++i)
+    std::printf("%s%g", i ? ", " : "", x[i]);
+  std::fputs("] -> [", stdout);
+  for (int64_t i = 0; i < outW; ++i)
+    std::printf("%s%.5f", i ? ", " : "", y[i]);
+  std::puts("]");
+}
+
+} // namespace
+
+int dlcPredictMain(int argc, char **argv) {
+  Args args;
+  std::string error;
+  if (!args.parse(argc, argv,
+                  {{"help", false}, {"checkpoint", true}, {"input", true},
+                   {"data", true}, {"model", true}},
+                  error))
+    return usageError(error, kUsage, "predict");
+  if (args.has("help")) {
+    std::printf("%s\n\n%s", kUsage, kHelp);
+    return 0;
+  }
+  if (args.positional.size() != 1)
+    return usageError(args.positional.empty()
+                          ? "no model library given"
+                          : "unexpected argument '" + args.positional[1] + "'",
+                      kUsage, "predict");
+  if (!args.has("checkpoint"))
+    return usageError("missing --checkpoint PATH", kUsage, "predict");
+  if (!args.has("input") && !args.has("data"))
+    return usageError("nothing to predict: give --input or --data", kUsage,
+                      "predict");
+
+  dlc_model *rawModel = nullptr;
+  std::string modelName = args.get("model", "");
+  if (dlc_model_open_named(args.positional[0].c_str(),
+                           modelName.empty() ? nullptr : modelName.c_str(),
+                           &rawModel) != DLC_OK)
+    return failWithLastError();
+  ModelPtr model(rawModel);
+  const int64_t inW = dlc_model_input_width(model.get());
+  const int64_t outW = dlc_model_output_width(model.get());
+
+  std::vector<float> x;
+  for (const std::string &row : args.all("input"))
+    if (!parseRow(row, inW, x, error))
+      return fail(error);
+  if (args.has("data")) {
+    dlc_dataset *raw = nullptr;
+    if (dlc_dataset_load_csv(args.get("data", "").c_str(), inW, outW,
+                             DLC_CSV_TARGETS_OPTIONAL, &raw) != DLC_OK)
+      return failWithLastError();
+    DatasetPtr data(raw);
+    const float *dx = dlc_dataset_x(data.get());
+    x.insert(x.end(), dx, dx + dlc_dataset_size(data.get()) * inW);
+  }
+
+  dlc_trainer *rawTrainer = nullptr;
+  if (dlc_trainer_create(model.get(), &rawTrainer) != DLC_OK)
+    return failWithLastError();
+  TrainerPtr trainer(rawTrainer);
+  if (dlc_trainer_load(trainer.get(), args.get("checkpoint", "").c_str()) !=
+      DLC_OK)
+    return failWithLastError();
+  const int64_t rows = (int64_t)x.size() / inW;
+  std::vector<float> y(rows * outW);
+  if (dlc_trainer_predict(trainer.get(), x.data(), rows, y.data()) != DLC_OK)
+    return failWithLastError();
+  for (int64_t r = 0; r < rows; ++r)
+    printRow(&x[r * inW], inW, &y[r * outW], outW);
+  std::fflush(stdout);
+  return 0;
+}

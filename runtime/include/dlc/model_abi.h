@@ -1,0 +1,128 @@
+/*===- dlc/model_abi.h - C ABI of a model library built by dlc ------------===*
+ *
+ * A library produced by `dlc compile net.mlir -o net.so` exports, for a model
+ * named M (the symbol of `net.model @M`):
+ *
+ *   const dlc_model_desc *M_describe(void);
+ *   void  M_init_params(float *params, uint64_t seed);
+ *   void  M_forward(const float *params, const float *x, float *y,
+ *                   int64_t batch, void *workspace);
+ *   float M_gradient(const float *params, const float *x, const float *y,
+ *                    int64_t batch, float *grads, void *workspace);
+ *   float M_train_step(float *params, float *opt_state, const float *x,
+ *                      const float *y, int64_t batch, int64_t step,
+ *                      float *y_pred, void *workspace);
+ *   float M_eval_step(const float *params, const float *x, const float *y,
+ *                     int64_t batch, float *y_pred, void *workspace);
+ *
+ * and one well-known entry point, `dlc_models`, listing the descriptors of
+ * every model in the library (used by the runtime after dlopen).
+ *
+ * All memory is owned by the caller. Tensors are dense, row-major float32.
+ * `params` is one flat buffer of desc->param_floats floats holding every
+ * parameter at its `offset`; `opt_state` holds desc->opt_state_floats floats
+ * (zero it before the first step); `workspace` holds at least
+ * dlc_workspace_bytes(desc, batch) bytes. `step` counts from 1. The returned
+ * float is the mean loss over the batch, including the L2 term.
+ * No function keeps state between calls.
+ *===----------------------------------------------------------------------===*/
+#ifndef DLC_MODEL_ABI_H
+#define DLC_MODEL_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLC_ABI_VERSION 1
+#define DLC_MAX_RANK 6
+
+enum dlc_init_kind {
+  DLC_INIT_ZEROS = 0,
+  DLC_INIT_TRUNCATED_NORMAL = 1, /* mean init_a, stddev init_b, |z| <= 2 */
+  DLC_INIT_NORMAL = 2,           /* mean init_a, stddev init_b */
+  DLC_INIT_UNIFORM = 3,          /* U(init_a, init_b) */
+  DLC_INIT_UNIFORM_SCALING = 4,  /* U(-sqrt(3/fan_in), +sqrt(3/fan_in)) */
+  DLC_INIT_XAVIER = 5            /* U(-sqrt(6/(fan_in+fan_out)), ...) */
+};
+
+enum dlc_optimizer_kind {
+  DLC_OPT_SGD = 0,
+  DLC_OPT_MOMENTUM = 1,
+  DLC_OPT_ADAM = 2
+};
+
+enum dlc_loss_kind {
+  DLC_LOSS_MEAN_SQUARE = 0,
+  DLC_LOSS_BINARY_CROSSENTROPY = 1,
+  DLC_LOSS_CATEGORICAL_CROSSENTROPY = 2
+};
+
+typedef struct dlc_param_desc {
+  const char *name;              /* "fc1/W", "fc1/b" */
+  int64_t rank;
+  int64_t shape[DLC_MAX_RANK];
+  int64_t offset;                /* first element in the params buffer */
+  int64_t size;                  /* number of elements */
+  int64_t init;                  /* enum dlc_init_kind */
+  double init_a, init_b;         /* see enum dlc_init_kind */
+  double weight_decay;           /* L2 factor, 0 when not regularized */
+} dlc_param_desc;
+
+typedef struct dlc_model_desc dlc_model_desc;
+
+typedef void (*dlc_init_params_fn)(float *params, uint64_t seed);
+typedef void (*dlc_forward_fn)(const float *params, const float *x, float *y,
+                               int64_t batch, void *workspace);
+typedef float (*dlc_gradient_fn)(const float *params, const float *x,
+                                 const float *y, int64_t batch, float *grads,
+                                 void *workspace);
+typedef float (*dlc_train_step_fn)(float *params, float *opt_state,
+                                   const float *x, const float *y,
+                                   int64_t batch, int64_t step, float *y_pred,
+                                   void *workspace);
+typedef float (*dlc_eval_step_fn)(const float *params, const float *x,
+                                  const float *y, int64_t batch, float *y_pred,
+                                  void *workspace);
+
+struct dlc_model_desc {
+  int64_t abi_version;           /* DLC_ABI_VERSION */
+  const char *name;              /* model symbol, also the symbol prefix */
+  int64_t input_rank;            /* input_shape[0] == -1: the batch */
+  int64_t input_shape[DLC_MAX_RANK];
+  int64_t output_rank;
+  int64_t output_shape[DLC_MAX_RANK];
+  int64_t num_params;
+  const dlc_param_desc *params;
+  int64_t param_floats;          /* size of the params buffer, in floats */
+  int64_t opt_state_floats;      /* size of the optimizer state, in floats */
+  int64_t workspace_fixed_bytes; /* workspace = fixed + per_example * batch */
+  int64_t workspace_per_example_bytes;
+  int64_t optimizer;             /* enum dlc_optimizer_kind */
+  int64_t loss;                  /* enum dlc_loss_kind */
+  double learning_rate;
+  double momentum;               /* momentum optimizer */
+  double beta1, beta2, epsilon;  /* adam */
+  double clip_norm;              /* global-norm clipping, 0 = off */
+  uint64_t fingerprint;          /* hash of shapes and hyper-parameters */
+  dlc_init_params_fn init_params;
+  dlc_forward_fn forward;
+  dlc_gradient_fn gradient;
+  dlc_train_step_fn train_step;
+  dlc_eval_step_fn eval_step;
+};
+
+/* The well-known entry point: a null-terminated array of descriptors. */
+typedef const dlc_model_desc *const *(*dlc_models_fn)(void);
+
+static inline int64_t dlc_workspace_bytes(const dlc_model_desc *d,
+                                          int64_t batch) {
+  return d->workspace_fixed_bytes + d->workspace_per_example_bytes * batch;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLC_MODEL_ABI_H */

@@ -1,0 +1,276 @@
+/*===- dlc/runtime.h - C API of the dlc runtime (libdlcrt) ----------------===*
+ *
+ * libdlcrt loads a model library built by `dlc compile` (see model_abi.h),
+ * owns its parameters and optimizer state, reads data sets, runs the training
+ * loop with TFLearn's semantics and console log, predicts, and writes and
+ * reads checkpoints. It depends on libc, libstdc++, libm and libdl only.
+ *
+ * Conventions:
+ *  - Every fallible function returns a dlc_status. On failure the reason is
+ *    one line, naming the location (file:line:column for CSV, file and byte
+ *    offset for checkpoints), retrievable with dlc_last_error() on the same
+ *    thread until the next failing call. No C++ exception crosses this API.
+ *  - Objects are opaque and created by dlc_*_open/create/load functions which
+ *    store the new object in their last argument; free them with the
+ *    matching dlc_*_close/free (NULL is accepted).
+ *  - A dlc_model must outlive the trainers created from it.
+ *  - Objects are not thread-safe; distinct objects may be used concurrently.
+ *
+ * TFLearn's smoothed loss and accuracy (what the console prints as `loss`,
+ * `total loss` and `acc`) are reproduced exactly, not approximately. TFLearn
+ * keeps them with tf.train.ExponentialMovingAverage(0.9,
+ * num_updates=training_step) whose shadow starts at 0 (no zero-debiasing):
+ *
+ *     decay_k = min(0.9, k / (9 + k))            k = 1, 2, ... (the step)
+ *     avg_k   = decay_k * avg_{k-1} + (1 - decay_k) * x_k,    avg_0 = 0
+ *
+ * and the value printed at step k is avg_{k-1}: the summary is read in the
+ * same session.run that updates the average, before the update lands. So
+ * step 1 prints `loss: 0.00000` (and no `total loss`, which TFLearn omits
+ * when it is 0), step 2 prints 0.9 * x_1, and the decay reaches 0.9 at step
+ * 81. Real TFLearn logs show exactly this: a 1-sample run printing acc
+ * 0.0000, 0.0000, 0.8182 (= 9/11) at steps 1-3. dlc_ema_update() is that
+ * update; the trainer keeps avg in checkpoints so resumed logs continue it.
+ *===----------------------------------------------------------------------===*/
+#ifndef DLC_RUNTIME_H
+#define DLC_RUNTIME_H
+
+#include "dlc/model_abi.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#if defined(DLC_RT_BUILDING)
+#define DLC_API __attribute__((visibility("default")))
+#else
+#define DLC_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*===-------------------------- Status and errors -------------------------===*/
+
+typedef enum dlc_status {
+  DLC_OK = 0,
+  DLC_INTERRUPTED = 1,          /* not an error: training stopped on request
+                                   after a complete step; the state is
+                                   consistent and can be saved */
+  DLC_ERR_INVALID_ARGUMENT = 2, /* a NULL pointer, a negative size, ... */
+  DLC_ERR_IO = 3,               /* a file cannot be opened, read or written */
+  DLC_ERR_FORMAT = 4,           /* malformed CSV or checkpoint contents */
+  DLC_ERR_MODEL = 5,            /* not a dlc model library, bad descriptor,
+                                   no such model in the library */
+  DLC_ERR_ABI = 6,              /* built for another DLC_ABI_VERSION */
+  DLC_ERR_MISMATCH = 7,         /* data or checkpoint does not fit the model */
+  DLC_ERR_OUT_OF_MEMORY = 8,
+  DLC_ERR_INTERNAL = 9
+} dlc_status;
+
+/* The last failure's message on this thread ("" if none). One line. */
+DLC_API const char *dlc_last_error(void);
+/* "DLC_OK", "DLC_ERR_IO", ... */
+DLC_API const char *dlc_status_name(dlc_status status);
+
+/*===------------------------------- Models -------------------------------===*/
+
+typedef struct dlc_model dlc_model;
+
+/* dlopen()s `path` (RTLD_NOW | RTLD_LOCAL) and takes the first model listed
+ * by its `dlc_models` entry point. */
+DLC_API dlc_status dlc_model_open(const char *path, dlc_model **out);
+/* Same, picking the model called `name` (NULL: the first one). */
+DLC_API dlc_status dlc_model_open_named(const char *path, const char *name,
+                                       dlc_model **out);
+/* For apps linking a model library directly: dlc_model_from_desc(
+ * or_gate_describe(), &m). The descriptor must outlive the model. */
+DLC_API dlc_status dlc_model_from_desc(const dlc_model_desc *desc,
+                                       dlc_model **out);
+DLC_API void dlc_model_close(dlc_model *model);
+
+DLC_API const dlc_model_desc *dlc_model_get_desc(const dlc_model *model);
+/* Floats per example: product of input_shape[1..] / output_shape[1..]. */
+DLC_API int64_t dlc_model_input_width(const dlc_model *model);
+DLC_API int64_t dlc_model_output_width(const dlc_model *model);
+/* Nonzero for classifiers (output width > 1, categorical_crossentropy):
+ * the trainer then reports accuracy (argmax of y_pred == argmax of y). */
+DLC_API int dlc_model_has_accuracy(const dlc_model *model);
+/* The optimizer as TFLearn prints it: "SGD", "Momentum", "Adam". */
+DLC_API const char *dlc_optimizer_display_name(int64_t optimizer);
+
+/*===------------------------------ Data sets -----------------------------===*/
+
+/* n examples; row i is x[i * input_width ...] and y[i * target_width ...]. */
+typedef struct dlc_dataset dlc_dataset;
+
+enum dlc_csv_flags {
+  DLC_CSV_DEFAULT = 0,
+  /* Rows may hold inputs only (for prediction); the first data row decides
+   * and every other row must have the same width. */
+  DLC_CSV_TARGETS_OPTIONAL = 1
+};
+
+/* Reads rows of comma-separated numbers, each the input features followed by
+ * the target values. Blank lines and lines starting with '#' are skipped, and
+ * so is a header: the first other line if none of its fields is a number. */
+DLC_API dlc_status dlc_dataset_load_csv(const char *path, int64_t input_width,
+                                        int64_t target_width, unsigned flags,
+                                        dlc_dataset **out);
+/* Copies n rows; y may be NULL when target_width is 0. */
+DLC_API dlc_status dlc_dataset_from_arrays(const float *x, const float *y,
+                                           int64_t n, int64_t input_width,
+                                           int64_t target_width,
+                                           dlc_dataset **out);
+DLC_API void dlc_dataset_free(dlc_dataset *data);
+DLC_API int64_t dlc_dataset_size(const dlc_dataset *data);
+DLC_API int64_t dlc_dataset_input_width(const dlc_dataset *data);
+/* 0 for a CSV read with DLC_CSV_TARGETS_OPTIONAL whose rows have no target. */
+DLC_API int64_t dlc_dataset_target_width(const dlc_dataset *data);
+DLC_API const float *dlc_dataset_x(const dlc_dataset *data);
+DLC_API const float *dlc_dataset_y(const dlc_dataset *data);
+
+/*===------------------------- Randomness, metrics ------------------------===*/
+
+/* xoshiro256** seeded through splitmix64: the shuffling generator. */
+typedef struct dlc_rng {
+  uint64_t s[4];
+} dlc_rng;
+
+DLC_API void dlc_rng_seed(dlc_rng *rng, uint64_t seed);
+DLC_API uint64_t dlc_rng_next(dlc_rng *rng);
+/* Unbiased uniform integer in [0, bound), bound >= 1. */
+DLC_API uint64_t dlc_rng_below(dlc_rng *rng, uint64_t bound);
+/* Fisher-Yates shuffle of idx[0..n). The trainer shuffles 0..n-1 with this at
+ * the start of every epoch. */
+DLC_API void dlc_rng_shuffle(dlc_rng *rng, int64_t *idx, int64_t n);
+
+/* TFLearn's moving average (see the top of this file): the average after
+ * folding in value x at step `step` (>= 1). */
+DLC_API double dlc_ema_decay(int64_t step);
+DLC_API double dlc_ema_update(double avg, double x, int64_t step);
+
+/* Fraction of rows whose argmax of y_pred equals the argmax of y (first
+ * maximum wins, as numpy/TensorFlow argmax). */
+DLC_API double dlc_batch_accuracy(const float *y_pred, const float *y,
+                                  int64_t rows, int64_t width);
+
+/*===------------------------------- Training -----------------------------===*/
+
+/* Parameters, optimizer state, workspace and training position of a model. */
+typedef struct dlc_trainer dlc_trainer;
+
+/* What the trainer reports after every step (also what the console shows). */
+typedef struct dlc_step_info {
+  int64_t step;          /* global step, from 1, over all epochs */
+  int64_t epoch;         /* the epoch this step belongs to, from 1 */
+  int64_t iter;          /* samples done in this epoch, this batch included */
+  int64_t samples;       /* training set size */
+  int64_t batch;         /* rows in this batch (the last one may be short) */
+  double loss;           /* this step's loss as returned by train_step */
+  double loss_avg;       /* TFLearn's printed moving average (see above) */
+  double acc;            /* this batch's accuracy, when has_acc */
+  double acc_avg;        /* TFLearn's printed moving average of acc */
+  double val_loss;       /* exact means over the validation set, computed */
+  double val_acc;        /*   at an epoch end when has_val */
+  double epoch_seconds;  /* time spent in this epoch's steps so far */
+  int has_acc;
+  int has_val;
+  int epoch_end;         /* this step completed the epoch */
+} dlc_step_info;
+
+typedef struct dlc_train_options {
+  int64_t epochs;        /* train until this many epochs are complete in
+                            total (a resumed trainer continues its count) */
+  int64_t batch_size;
+  int shuffle;           /* nonzero: reshuffle the training set each epoch */
+  const char *run_id;    /* for the log header; NULL: the model name */
+  const char *log_dir;   /* for the log header; NULL: "(none)" */
+  FILE *log;             /* TFLearn-style console log; NULL: silent */
+  int64_t print_every;   /* print every N-th step (and the last one) */
+  int quiet;             /* print only epoch ends (every print_every-th
+                            epoch and the last) and a final summary line */
+  /* Checked after every step; nonzero stops training (DLC_INTERRUPTED). A
+   * SIGINT handler may set it. */
+  const volatile sig_atomic_t *stop;
+  /* Called after every step; returning nonzero stops training too. */
+  int (*on_step)(const dlc_step_info *info, void *user);
+  void *user;
+} dlc_train_options;
+
+typedef struct dlc_train_result {
+  int64_t steps;         /* steps run by this call */
+  int64_t global_step;   /* the trainer's step counter afterwards */
+  int64_t epoch;         /* completed epochs afterwards */
+  int64_t iter;          /* samples done in an unfinished (interrupted) epoch */
+  double last_loss;      /* raw loss of the last step */
+  double loss_avg;       /* moving average including the last step */
+  double acc_avg;        /* idem for accuracy, when has_acc */
+  double val_loss;       /* of the last validation, when has_val */
+  double val_acc;
+  double seconds;        /* wall time of this call */
+  int has_acc;
+  int has_val;
+  int interrupted;
+} dlc_train_result;
+
+/* epochs 10, batch_size 64, shuffle on, print_every 1, the rest 0/NULL. */
+DLC_API void dlc_train_options_init(dlc_train_options *options);
+
+/* Allocates zeroed params and optimizer state (call dlc_trainer_init or
+ * dlc_trainer_load next). Buffers are 64-byte aligned; the workspace and the
+ * y_pred buffer grow to the largest batch used. */
+DLC_API dlc_status dlc_trainer_create(const dlc_model *model,
+                                      dlc_trainer **out);
+DLC_API void dlc_trainer_free(dlc_trainer *trainer);
+
+/* desc->init_params(params, seed), zeroes the optimizer state, resets the
+ * step/epoch counters and the moving averages, seeds the shuffling
+ * generator with `seed`. */
+DLC_API dlc_status dlc_trainer_init(dlc_trainer *trainer, uint64_t seed);
+
+DLC_API float *dlc_trainer_params(dlc_trainer *trainer);
+DLC_API float *dlc_trainer_opt_state(dlc_trainer *trainer);
+DLC_API int64_t dlc_trainer_global_step(const dlc_trainer *trainer);
+DLC_API int64_t dlc_trainer_epoch(const dlc_trainer *trainer);
+
+/* Trains on `train` (targets required) until options->epochs epochs are
+ * complete; `val` (may be NULL) is evaluated at epoch ends. Returns DLC_OK,
+ * DLC_INTERRUPTED or an error. `result` may be NULL. */
+DLC_API dlc_status dlc_trainer_train(dlc_trainer *trainer,
+                                     const dlc_dataset *train,
+                                     const dlc_dataset *val,
+                                     const dlc_train_options *options,
+                                     dlc_train_result *result);
+
+/* Exact means over `data` with eval_step, batch_size rows at a time. acc is
+ * set only for models with accuracy; either pointer may be NULL. */
+DLC_API dlc_status dlc_trainer_evaluate(dlc_trainer *trainer,
+                                        const dlc_dataset *data,
+                                        int64_t batch_size, double *loss,
+                                        double *acc);
+
+/* Forward pass: y[rows * output_width] from x[rows * input_width]. */
+DLC_API dlc_status dlc_trainer_predict(dlc_trainer *trainer, const float *x,
+                                       int64_t rows, float *y);
+
+/*===----------------------------- Checkpoints ----------------------------===*/
+
+/* Format: docs/checkpoint-format.md. Saving writes `path.tmp.<pid>`, syncs
+ * it, renames it over `path` and syncs the directory: `path` always holds
+ * either the previous or the new complete checkpoint. Loading validates
+ * everything before changing the trainer. */
+DLC_API dlc_status dlc_trainer_save(const dlc_trainer *trainer,
+                                    const char *path);
+DLC_API dlc_status dlc_trainer_load(dlc_trainer *trainer, const char *path);
+
+/* CRC-32 (IEEE 802.3, as zlib's crc32): crc = dlc_crc32(crc, p, n), from 0. */
+DLC_API uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLC_RUNTIME_H */

@@ -1,0 +1,357 @@
+//===- Checkpoint.cpp - Atomic checkpoint writing and validated reading ---===//
+//
+// The format is specified in docs/checkpoint-format.md. Writing goes to a
+// temporary file that is synced and renamed over the target, so the target
+// is never half-written. Reading checks every field, then the CRC, then that
+// the checkpoint belongs to the model, and only then changes the trainer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace dlc::rt;
+
+namespace {
+
+constexpr unsigned char kMagic[8] = {'D', 'L', 'C', 'C', 'K', 'P', 'T', 0};
+constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kMaxNameLength = 4096;
+constexpr int64_t kMaxFloats = int64_t(1) << 40;
+constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+//===----------------------------------------------------------------------===//
+// Writing
+//===----------------------------------------------------------------------===//
+
+/// Appends little-endian fields to a FILE while computing their CRC; the
+/// first failure's errno is kept and later writes are skipped.
+class Writer {
+public:
+  explicit Writer(FILE *f) : f(f) {}
+  void bytes(const void *p, size_t n) {
+    if (err)
+      return;
+    crc = dlc_crc32(crc, p, n);
+    if (std::fwrite(p, 1, n, f) != n)
+      err = errno ? errno : EIO;
+  }
+  void u32(uint32_t v) { fixed(v, 4); }
+  void u64(uint64_t v) { fixed(v, 8); }
+  void i64(int64_t v) { fixed((uint64_t)v, 8); }
+  void f64(double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    fixed(bits, 8);
+  }
+  void floats(const float *p, int64_t n) {
+    if constexpr (kLittleEndian) {
+      bytes(p, n * 4);
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, p + i, 4);
+        u32(bits);
+      }
+    }
+  }
+  uint32_t crc = 0;
+  int err = 0;
+
+private:
+  void fixed(uint64_t v, int n) {
+    unsigned char b[8];
+    for (int i = 0; i < n; ++i)
+      b[i] = (unsigned char)(v >> (8 * i));
+    bytes(b, n);
+  }
+  FILE *f;
+};
+
+void writeCheckpoint(Writer &w, const dlc_trainer &t) {
+  const dlc_model_desc &d = *t.desc;
+  const uint32_t nameLength = (uint32_t)std::strlen(d.name);
+  w.bytes(kMagic, 8);
+  w.u32(kFormatVersion);
+  w.u32(nameLength);
+  w.bytes(d.name, nameLength);
+  w.u64(d.fingerprint);
+  w.i64(d.param_floats);
+  w.i64(d.opt_state_floats);
+  w.i64(t.step);
+  w.i64(t.epoch);
+  w.i64(t.iter);
+  w.i64(t.trainSamples);
+  for (uint64_t word : t.rng.s)
+    w.u64(word);
+  w.f64(t.lossAvg);
+  w.f64(t.accAvg);
+  w.floats(t.params.floats(), d.param_floats);
+  w.floats(t.optState.floats(), d.opt_state_floats);
+  w.u32(w.crc);
+}
+
+dlc_status syncDirectory(const std::string &path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "."
+                    : slash == 0               ? "/"
+                                               : path.substr(0, slash);
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+    int err = errno;
+    if (fd >= 0)
+      close(fd);
+    return setError(DLC_ERR_IO, "%s: cannot sync directory '%s': %s",
+                    path.c_str(), dir.c_str(), std::strerror(err));
+  }
+  close(fd);
+  return DLC_OK;
+}
+
+dlc_status save(const dlc_trainer &t, const char *path) {
+  const std::string tmp = std::string(path) + ".tmp." + std::to_string(getpid());
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    return setError(DLC_ERR_IO, "%s: cannot create '%s': %s", path,
+                    tmp.c_str(), std::strerror(errno));
+  Writer w(f);
+  writeCheckpoint(w, t);
+  if (!w.err && std::fflush(f) != 0)
+    w.err = errno;
+  if (!w.err && fsync(fileno(f)) != 0)
+    w.err = errno;
+  if (std::fclose(f) != 0 && !w.err)
+    w.err = errno;
+  if (w.err) {
+    std::remove(tmp.c_str());
+    return setError(DLC_ERR_IO, "%s: cannot write '%s': %s", path,
+                    tmp.c_str(), std::strerror(w.err));
+  }
+  if (std::rename(tmp.c_str(), path) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    return setError(DLC_ERR_IO, "%s: cannot rename '%s' over it: %s", path,
+                    tmp.c_str(), std::strerror(err));
+  }
+  return syncDirectory(path);
+}
+
+//===----------------------------------------------------------------------===//
+// Reading
+//===----------------------------------------------------------------------===//
+
+/// Reads little-endian fields from the file's bytes; a short read records
+/// where the file ends too early.
+class Reader {
+public:
+  Reader(const char *path, const std::vector<unsigned char> &buf)
+      : path(path), buf(buf) {}
+  size_t offset() const { return pos; }
+  bool take(size_t n, const unsigned char *&p) {
+    if (buf.size() - pos < n) {
+      setError(DLC_ERR_FORMAT, "%s: truncated at offset %zu: expected %zu "
+                               "more bytes",
+               path, pos, n);
+      return false;
+    }
+    p = buf.data() + pos;
+    pos += n;
+    return true;
+  }
+  bool u32(uint32_t &v) { return fixed(v, 4); }
+  bool u64(uint64_t &v) { return fixed(v, 8); }
+  bool i64(int64_t &v) {
+    uint64_t u;
+    return fixed(u, 8) && (v = (int64_t)u, true);
+  }
+  bool f64(double &v) {
+    uint64_t u;
+    return fixed(u, 8) && (std::memcpy(&v, &u, 8), true);
+  }
+
+private:
+  template <typename T> bool fixed(T &v, int n) {
+    const unsigned char *p;
+    if (!take(n, p))
+      return false;
+    uint64_t x = 0;
+    for (int i = 0; i < n; ++i)
+      x |= (uint64_t)p[i] << (8 * i);
+    v = (T)x;
+    return true;
+  }
+  const char *path;
+  const std::vector<unsigned char> &buf;
+  size_t pos = 0;
+};
+
+struct Checkpoint {
+  std::string name;
+  uint64_t fingerprint = 0;
+  int64_t paramFloats = 0, optFloats = 0;
+  int64_t step = 0, epoch = 0, iter = 0, trainSamples = 0;
+  dlc_rng rng{};
+  double lossAvg = 0, accAvg = 0;
+  const unsigned char *params = nullptr, *optState = nullptr;
+};
+
+dlc_status readFile(const char *path, std::vector<unsigned char> &buf) {
+  FILE *f = std::fopen(path, "rb");
+  if (!f)
+    return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
+                    std::strerror(errno));
+  unsigned char chunk[1 << 16];
+  size_t got;
+  while ((got = std::fread(chunk, 1, sizeof chunk, f)) > 0)
+    buf.insert(buf.end(), chunk, chunk + got);
+  bool failed = std::ferror(f);
+  int err = errno;
+  std::fclose(f);
+  if (failed)
+    return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
+                    std::strerror(err));
+  return DLC_OK;
+}
+
+/// Parses and checks the structure and the CRC, not the model.
+dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
+                 Checkpoint &c) {
+  Reader r(path, buf);
+  const unsigned char *p;
+  size_t prefix = std::min<size_t>(buf.size(), 8);
+  if (prefix > 0 && std::memcmp(buf.data(), kMagic, prefix) != 0)
+    return setError(DLC_ERR_FORMAT,
+                    "%s: not a dlc checkpoint (bad magic at offset 0)", path);
+  if (!r.take(8, p))
+    return DLC_ERR_FORMAT;
+  uint32_t version, nameLength;
+  size_t at = r.offset();
+  if (!r.u32(version))
+    return DLC_ERR_FORMAT;
+  if (version != kFormatVersion)
+    return setError(DLC_ERR_FORMAT,
+                    "%s: unsupported checkpoint format version %u at offset "
+                    "%zu (this runtime reads version %u)",
+                    path, version, at, kFormatVersion);
+  at = r.offset();
+  if (!r.u32(nameLength))
+    return DLC_ERR_FORMAT;
+  if (nameLength == 0 || nameLength > kMaxNameLength)
+    return setError(DLC_ERR_FORMAT,
+                    "%s: bad model name length %u at offset %zu", path,
+                    nameLength, at);
+  if (!r.take(nameLength, p))
+    return DLC_ERR_FORMAT;
+  c.name.assign((const char *)p, nameLength);
+  if (!r.u64(c.fingerprint))
+    return DLC_ERR_FORMAT;
+  for (int64_t *count : {&c.paramFloats, &c.optFloats}) {
+    at = r.offset();
+    if (!r.i64(*count))
+      return DLC_ERR_FORMAT;
+    if (*count < 0 || *count > kMaxFloats)
+      return setError(DLC_ERR_FORMAT, "%s: bad float count %lld at offset %zu",
+                      path, (long long)*count, at);
+  }
+  const size_t positionAt = r.offset();
+  if (!r.i64(c.step) || !r.i64(c.epoch) || !r.i64(c.iter) ||
+      !r.i64(c.trainSamples))
+    return DLC_ERR_FORMAT;
+  for (uint64_t &word : c.rng.s)
+    if (!r.u64(word))
+      return DLC_ERR_FORMAT;
+  if (!r.f64(c.lossAvg) || !r.f64(c.accAvg) ||
+      !r.take(c.paramFloats * 4, c.params) ||
+      !r.take(c.optFloats * 4, c.optState))
+    return DLC_ERR_FORMAT;
+  const size_t crcAt = r.offset();
+  uint32_t stored;
+  if (!r.u32(stored))
+    return DLC_ERR_FORMAT;
+  if (r.offset() != buf.size())
+    return setError(DLC_ERR_FORMAT,
+                    "%s: %zu unexpected bytes after the checksum at offset %zu",
+                    path, buf.size() - r.offset(), r.offset());
+  uint32_t computed = dlc_crc32(0, buf.data(), crcAt);
+  if (stored != computed)
+    return setError(DLC_ERR_FORMAT,
+                    "%s: checksum mismatch (CRC-32 stored at offset %zu is "
+                    "0x%08x, contents give 0x%08x): the file is corrupted",
+                    path, crcAt, stored, computed);
+  // Values are checked once the CRC says they are what was written.
+  if (c.step < 0 || c.epoch < 0 || c.iter < 0 || c.trainSamples < 0 ||
+      (c.iter > 0 && c.iter >= c.trainSamples))
+    return setError(DLC_ERR_FORMAT,
+                    "%s: bad training position at offset %zu (step %lld, "
+                    "epoch %lld, iter %lld of %lld)",
+                    path, positionAt, (long long)c.step, (long long)c.epoch,
+                    (long long)c.iter, (long long)c.trainSamples);
+  return DLC_OK;
+}
+
+void copyFloats(float *dst, const unsigned char *src, int64_t n) {
+  if constexpr (kLittleEndian) {
+    std::memcpy(dst, src, n * 4);
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t bits = 0;
+      for (int k = 0; k < 4; ++k)
+        bits |= (uint32_t)src[4 * i + k] << (8 * k);
+      std::memcpy(dst + i, &bits, 4);
+    }
+  }
+}
+
+dlc_status load(dlc_trainer &t, const char *path) {
+  std::vector<unsigned char> buf;
+  if (dlc_status s = readFile(path, buf))
+    return s;
+  Checkpoint c;
+  if (dlc_status s = parse(path, buf, c))
+    return s;
+  const dlc_model_desc &d = *t.desc;
+  if (c.name != d.name || c.fingerprint != d.fingerprint)
+    return setError(DLC_ERR_MISMATCH,
+                    "%s: checkpoint is for model '%s' (fingerprint 0x%016llx), "
+                    "not '%s' (fingerprint 0x%016llx)",
+                    path, c.name.c_str(), (unsigned long long)c.fingerprint,
+                    d.name, (unsigned long long)d.fingerprint);
+  if (c.paramFloats != d.param_floats || c.optFloats != d.opt_state_floats)
+    return setError(DLC_ERR_MISMATCH,
+                    "%s: checkpoint holds %lld parameter and %lld optimizer "
+                    "floats; model '%s' has %lld and %lld",
+                    path, (long long)c.paramFloats, (long long)c.optFloats,
+                    d.name, (long long)d.param_floats,
+                    (long long)d.opt_state_floats);
+  copyFloats(t.params.floats(), c.params, c.paramFloats);
+  copyFloats(t.optState.floats(), c.optState, c.optFloats);
+  t.step = c.step, t.epoch = c.epoch, t.iter = c.iter;
+  t.trainSamples = c.trainSamples, t.rng = c.rng;
+  t.lossAvg = c.lossAvg, t.accAvg = c.accAvg;
+  return DLC_OK;
+}
+
+} // namespace
+
+dlc_status dlc_trainer_save(const dlc_trainer *trainer, const char *path) {
+  return guarded([&]() -> dlc_status {
+    if (!trainer || !path || !*path)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_save: bad argument");
+    return save(*trainer, path);
+  });
+}
+
+dlc_status dlc_trainer_load(dlc_trainer *trainer, const char *path) {
+  return guarded([&]() -> dlc_status {
+    if (!trainer || !path || !*path)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_load: bad argument");
+    return load(*trainer, path);
+  });
+}

@@ -1,0 +1,108 @@
+//===- Internal.h - Shared internals of the dlc runtime ---------*- C++ -*-===//
+//
+// The C API's opaque objects and the helpers every runtime file uses: error
+// reporting, exception guards at the C boundary, aligned buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_RUNTIME_LIB_INTERNAL_H
+#define DLC_RUNTIME_LIB_INTERNAL_H
+
+#include "dlc/runtime.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace dlc::rt {
+
+/// Records a one-line message for dlc_last_error() and returns `status`.
+dlc_status setError(dlc_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/// Runs `body` (returning dlc_status) so that no exception escapes to C.
+template <typename Fn> dlc_status guarded(Fn &&body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return setError(DLC_ERR_OUT_OF_MEMORY, "out of memory");
+  } catch (...) {
+    return setError(DLC_ERR_INTERNAL, "internal error: unexpected exception");
+  }
+}
+
+/// Product of shape[1..rank): the floats of one example.
+int64_t exampleWidth(int64_t rank, const int64_t *shape);
+
+/// A 64-byte aligned, zero-initialised float/byte buffer that only grows.
+class AlignedBuffer {
+public:
+  AlignedBuffer() = default;
+  AlignedBuffer(const AlignedBuffer &) = delete;
+  AlignedBuffer &operator=(const AlignedBuffer &) = delete;
+  ~AlignedBuffer() { std::free(data_); }
+
+  /// Makes room for at least `bytes` bytes; false when out of memory.
+  bool reserve(size_t bytes) {
+    if (bytes <= capacity_ && data_)
+      return true;
+    size_t rounded = (bytes + 63) / 64 * 64;
+    if (rounded == 0)
+      rounded = 64;
+    void *fresh = std::aligned_alloc(64, rounded);
+    if (!fresh)
+      return false;
+    std::memset(fresh, 0, rounded);
+    if (data_)
+      std::memcpy(fresh, data_, capacity_);
+    std::free(data_);
+    data_ = fresh;
+    capacity_ = rounded;
+    return true;
+  }
+  float *floats() const { return static_cast<float *>(data_); }
+  void *bytes() const { return data_; }
+  size_t capacity() const { return capacity_; }
+
+private:
+  void *data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+} // namespace dlc::rt
+
+struct dlc_model {
+  void *handle = nullptr; // dlopen handle, null for dlc_model_from_desc
+  const dlc_model_desc *desc = nullptr;
+  int64_t inputWidth = 0, outputWidth = 0;
+};
+
+struct dlc_dataset {
+  int64_t n = 0, inputWidth = 0, targetWidth = 0;
+  std::vector<float> x, y;
+};
+
+struct dlc_trainer {
+  const dlc_model *model = nullptr;
+  const dlc_model_desc *desc = nullptr;
+  dlc::rt::AlignedBuffer params, optState, workspace, yPred;
+  int64_t batchCapacity = 0; // rows the workspace and yPred hold
+
+  // Training position, all saved in checkpoints.
+  int64_t step = 0;         // steps done; the next one is step + 1
+  int64_t epoch = 0;        // completed epochs
+  int64_t iter = 0;         // samples done in the unfinished epoch
+  int64_t trainSamples = 0; // training set size when iter was recorded
+  dlc_rng rng{};            // shuffler state at the start of the epoch
+  double lossAvg = 0, accAvg = 0;
+};
+
+namespace dlc::rt {
+/// Grows the workspace and y_pred buffers to hold `rows` rows.
+dlc_status ensureBatch(dlc_trainer &t, int64_t rows);
+} // namespace dlc::rt
+
+#endif // DLC_RUNTIME_LIB_INTERNAL_H

@@ -1,0 +1,209 @@
+//===- Model.cpp - Loading model libraries and checking descriptors -------===//
+//
+// A model library exports `dlc_models`, a null-terminated list of
+// descriptors (model_abi.h). Everything the runtime later relies on is
+// checked here, once, so that the trainer can trust the descriptor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <cerrno>
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+using namespace dlc::rt;
+
+namespace {
+
+dlc_status checkShape(const char *where, const char *model, const char *what,
+                      int64_t rank, const int64_t *shape) {
+  if (rank < 1 || rank > DLC_MAX_RANK)
+    return setError(DLC_ERR_MODEL,
+                    "%s: model '%s' has a bad descriptor: %s rank %lld is "
+                    "outside [1, %d]",
+                    where, model, what, (long long)rank, DLC_MAX_RANK);
+  if (shape[0] != -1)
+    return setError(DLC_ERR_MODEL,
+                    "%s: model '%s' has a bad descriptor: %s dimension 0 is "
+                    "%lld, expected -1 (the batch)",
+                    where, model, what, (long long)shape[0]);
+  for (int64_t i = 1; i < rank; ++i)
+    if (shape[i] < 1 || shape[i] > (int64_t(1) << 31))
+      return setError(DLC_ERR_MODEL,
+                      "%s: model '%s' has a bad descriptor: %s dimension %lld "
+                      "is %lld",
+                      where, model, what, (long long)i, (long long)shape[i]);
+  return DLC_OK;
+}
+
+/// Checks what the runtime relies on; `where` names the library.
+dlc_status checkDesc(const dlc_model_desc *d, const char *where) {
+  if (!d)
+    return setError(DLC_ERR_MODEL, "%s: null model descriptor", where);
+  const char *name = d->name ? d->name : "?";
+  if (d->abi_version != DLC_ABI_VERSION)
+    return setError(DLC_ERR_ABI,
+                    "%s: model '%s' was built for dlc ABI version %lld; this "
+                    "runtime supports version %d (recompile the model with "
+                    "this dlc)",
+                    where, name, (long long)d->abi_version, DLC_ABI_VERSION);
+  if (!d->name || !*d->name)
+    return setError(DLC_ERR_MODEL, "%s: model descriptor without a name",
+                    where);
+  if (dlc_status s = checkShape(where, name, "input", d->input_rank,
+                                d->input_shape))
+    return s;
+  if (dlc_status s = checkShape(where, name, "output", d->output_rank,
+                                d->output_shape))
+    return s;
+  if (d->param_floats < 0 || d->opt_state_floats < 0 ||
+      d->workspace_fixed_bytes < 0 || d->workspace_per_example_bytes < 0 ||
+      d->num_params < 0 || (d->num_params > 0 && !d->params))
+    return setError(DLC_ERR_MODEL,
+                    "%s: model '%s' has a bad descriptor: negative sizes or "
+                    "missing parameter table",
+                    where, name);
+  for (int64_t i = 0; i < d->num_params; ++i) {
+    const dlc_param_desc &p = d->params[i];
+    if (p.offset < 0 || p.size < 0 || p.offset + p.size > d->param_floats)
+      return setError(DLC_ERR_MODEL,
+                      "%s: model '%s' has a bad descriptor: parameter '%s' "
+                      "[%lld, %lld) lies outside the %lld parameter floats",
+                      where, name, p.name ? p.name : "?", (long long)p.offset,
+                      (long long)(p.offset + p.size),
+                      (long long)d->param_floats);
+  }
+  if (!d->init_params || !d->forward || !d->train_step || !d->eval_step)
+    return setError(DLC_ERR_MODEL,
+                    "%s: model '%s' has a bad descriptor: missing "
+                    "init_params, forward, train_step or eval_step",
+                    where, name);
+  return DLC_OK;
+}
+
+dlc_status makeModel(const dlc_model_desc *desc, void *handle,
+                     dlc_model **out) {
+  auto *m = new dlc_model;
+  m->handle = handle;
+  m->desc = desc;
+  m->inputWidth = exampleWidth(desc->input_rank, desc->input_shape);
+  m->outputWidth = exampleWidth(desc->output_rank, desc->output_shape);
+  *out = m;
+  return DLC_OK;
+}
+
+/// dlerror() often starts with the path again; drop it to keep one location.
+std::string dlMessage(const std::string &path) {
+  const char *raw = dlerror();
+  std::string msg = raw ? raw : "unknown dlopen error";
+  if (msg.compare(0, path.size() + 2, path + ": ") == 0)
+    msg.erase(0, path.size() + 2);
+  return msg;
+}
+
+} // namespace
+
+dlc_status dlc_model_open(const char *path, dlc_model **out) {
+  return dlc_model_open_named(path, nullptr, out);
+}
+
+dlc_status dlc_model_open_named(const char *path, const char *name,
+                                dlc_model **out) {
+  return guarded([&]() -> dlc_status {
+    if (!path || !out)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_model_open: null argument");
+    *out = nullptr;
+    struct stat st;
+    if (stat(path, &st) != 0)
+      return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
+                      std::strerror(errno));
+    if (S_ISDIR(st.st_mode))
+      return setError(DLC_ERR_IO, "%s: cannot open: Is a directory", path);
+    // Without a slash dlopen would search the library path, not the cwd.
+    std::string loadPath = std::strchr(path, '/') ? path : "./" + std::string(path);
+    void *handle = dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      return setError(DLC_ERR_MODEL, "%s: cannot load: %s", path,
+                      dlMessage(loadPath).c_str());
+    auto closeOnError = [&](dlc_status s) {
+      dlclose(handle);
+      return s;
+    };
+    void *sym = dlsym(handle, "dlc_models");
+    if (!sym)
+      return closeOnError(setError(
+          DLC_ERR_MODEL,
+          "%s: not a dlc model library (no 'dlc_models' symbol; build it "
+          "with 'dlc compile')",
+          path));
+    dlc_models_fn listModels;
+    std::memcpy(&listModels, &sym, sizeof sym);
+    const dlc_model_desc *const *models = listModels();
+    if (!models || !models[0])
+      return closeOnError(
+          setError(DLC_ERR_MODEL, "%s: the library lists no models", path));
+    const dlc_model_desc *chosen = nullptr;
+    std::string available;
+    for (const dlc_model_desc *const *m = models; *m; ++m) {
+      const char *mName = (*m)->name ? (*m)->name : "?";
+      if (!name || std::strcmp(mName, name) == 0) {
+        chosen = *m;
+        break;
+      }
+      available += (available.empty() ? "" : ", ") + std::string(mName);
+    }
+    if (!chosen)
+      return closeOnError(setError(DLC_ERR_MODEL,
+                                   "%s: no model named '%s' (the library has: "
+                                   "%s)",
+                                   path, name, available.c_str()));
+    if (dlc_status s = checkDesc(chosen, path))
+      return closeOnError(s);
+    return makeModel(chosen, handle, out);
+  });
+}
+
+dlc_status dlc_model_from_desc(const dlc_model_desc *desc, dlc_model **out) {
+  return guarded([&]() -> dlc_status {
+    if (!out)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_model_from_desc: null argument");
+    *out = nullptr;
+    if (dlc_status s = checkDesc(desc, "dlc_model_from_desc"))
+      return s;
+    return makeModel(desc, nullptr, out);
+  });
+}
+
+void dlc_model_close(dlc_model *model) {
+  if (!model)
+    return;
+  if (model->handle)
+    dlclose(model->handle);
+  delete model;
+}
+
+const dlc_model_desc *dlc_model_get_desc(const dlc_model *model) {
+  return model ? model->desc : nullptr;
+}
+int64_t dlc_model_input_width(const dlc_model *model) {
+  return model ? model->inputWidth : 0;
+}
+int64_t dlc_model_output_width(const dlc_model *model) {
+  return model ? model->outputWidth : 0;
+}
+int dlc_model_has_accuracy(const dlc_model *model) {
+  return model && model->outputWidth > 1 &&
+         model->desc->loss == DLC_LOSS_CATEGORICAL_CROSSENTROPY;
+}
+
+const char *dlc_optimizer_display_name(int64_t optimizer) {
+  switch (optimizer) {
+  case DLC_OPT_SGD: return "SGD";
+  case DLC_OPT_MOMENTUM: return "Momentum";
+  case DLC_OPT_ADAM: return "Adam";
+  }
+  return "Optimizer";
+}

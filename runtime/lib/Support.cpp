@@ -1,0 +1,75 @@
+//===- Support.cpp - Errors, status names and CRC-32 for the runtime ------===//
+//
+// The only mutable global of the runtime is the thread-local error message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <cstdarg>
+#include <cstdio>
+
+using namespace dlc::rt;
+
+namespace {
+thread_local std::string lastError;
+} // namespace
+
+dlc_status dlc::rt::setError(dlc_status status, const char *fmt, ...) {
+  char buf[1024];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  // One line, always: fold any newline that a system message might carry.
+  for (char *c = buf; *c; ++c)
+    if (*c == '\n' || *c == '\r')
+      *c = ' ';
+  lastError = buf;
+  return status;
+}
+
+int64_t dlc::rt::exampleWidth(int64_t rank, const int64_t *shape) {
+  int64_t width = 1;
+  for (int64_t i = 1; i < rank; ++i)
+    width *= shape[i];
+  return width;
+}
+
+const char *dlc_last_error(void) { return lastError.c_str(); }
+
+const char *dlc_status_name(dlc_status status) {
+  switch (status) {
+  case DLC_OK: return "DLC_OK";
+  case DLC_INTERRUPTED: return "DLC_INTERRUPTED";
+  case DLC_ERR_INVALID_ARGUMENT: return "DLC_ERR_INVALID_ARGUMENT";
+  case DLC_ERR_IO: return "DLC_ERR_IO";
+  case DLC_ERR_FORMAT: return "DLC_ERR_FORMAT";
+  case DLC_ERR_MODEL: return "DLC_ERR_MODEL";
+  case DLC_ERR_ABI: return "DLC_ERR_ABI";
+  case DLC_ERR_MISMATCH: return "DLC_ERR_MISMATCH";
+  case DLC_ERR_OUT_OF_MEMORY: return "DLC_ERR_OUT_OF_MEMORY";
+  case DLC_ERR_INTERNAL: return "DLC_ERR_INTERNAL";
+  }
+  return "DLC_ERR_UNKNOWN";
+}
+
+uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size) {
+  // Reflected polynomial 0xEDB88320, table built once (constant after init).
+  static const struct Table {
+    uint32_t v[256];
+    Table() {
+      for (uint32_t i = 0; i < 256; ++i) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k)
+          c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        v[i] = c;
+      }
+    }
+  } table;
+  const auto *p = static_cast<const unsigned char *>(data);
+  crc = ~crc;
+  for (size_t i = 0; i < size; ++i)
+    crc = table.v[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}

@@ -1,0 +1,298 @@
+//===- Trainer.cpp - Parameters, the training loop, evaluation, predict ---===//
+//
+// The training loop follows TFLearn's Trainer.fit: per epoch, shuffle the
+// sample order, run train_step on consecutive batches (the short last batch
+// included, with its real size), smooth loss and accuracy with TFLearn's
+// moving average, evaluate the validation set at the epoch end, log.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ConsoleLog.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <numeric>
+
+using namespace dlc::rt;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+dlc_status checkData(const dlc_trainer &t, const dlc_dataset &data,
+                     const char *what) {
+  const dlc_model &m = *t.model;
+  if (data.inputWidth != m.inputWidth || data.targetWidth != m.outputWidth)
+    return setError(DLC_ERR_MISMATCH,
+                    "%s set has %lld inputs + %lld targets per row; model "
+                    "'%s' takes %lld inputs + %lld targets",
+                    what, (long long)data.inputWidth,
+                    (long long)data.targetWidth, t.desc->name,
+                    (long long)m.inputWidth, (long long)m.outputWidth);
+  if (data.n == 0)
+    return setError(DLC_ERR_MISMATCH, "%s set is empty", what);
+  return DLC_OK;
+}
+
+void gatherRows(const dlc_dataset &data, const int64_t *rows, int64_t count,
+                float *x, float *y) {
+  const int64_t inW = data.inputWidth, outW = data.targetWidth;
+  for (int64_t i = 0; i < count; ++i) {
+    std::memcpy(x + i * inW, data.x.data() + rows[i] * inW, inW * 4);
+    std::memcpy(y + i * outW, data.y.data() + rows[i] * outW, outW * 4);
+  }
+}
+
+dlc_status evaluate(dlc_trainer &t, const dlc_dataset &data, int64_t batch,
+                    double *loss, double *acc) {
+  if (dlc_status s = ensureBatch(t, std::min(batch, data.n)))
+    return s;
+  const int64_t inW = data.inputWidth, outW = data.targetWidth;
+  double lossSum = 0, accSum = 0;
+  for (int64_t i = 0; i < data.n; i += batch) {
+    const int64_t b = std::min(batch, data.n - i);
+    const float *y = data.y.data() + i * outW;
+    lossSum += (double)t.desc->eval_step(t.params.floats(),
+                                         data.x.data() + i * inW, y, b,
+                                         t.yPred.floats(),
+                                         t.workspace.bytes()) * b;
+    accSum += dlc_batch_accuracy(t.yPred.floats(), y, b, outW) * b;
+  }
+  if (loss)
+    *loss = lossSum / data.n;
+  if (acc && dlc_model_has_accuracy(t.model))
+    *acc = accSum / data.n;
+  return DLC_OK;
+}
+
+/// Scratch rows of one batch, gathered in the epoch's sample order.
+struct Batch {
+  std::vector<float> x, y;
+};
+
+/// Trains on the samples `rows[0..b)` and folds the step into TFLearn's
+/// moving averages; the step info shows the averages from before the step,
+/// as TFLearn does.
+dlc_step_info trainStep(dlc_trainer &t, const dlc_dataset &data,
+                        const int64_t *rows, int64_t b, Batch &batch) {
+  gatherRows(data, rows, b, batch.x.data(), batch.y.data());
+  dlc_step_info s{};
+  s.step = ++t.step;
+  s.epoch = t.epoch + 1;
+  s.samples = data.n;
+  s.batch = b;
+  s.loss = t.desc->train_step(t.params.floats(), t.optState.floats(),
+                              batch.x.data(), batch.y.data(), b, s.step,
+                              t.yPred.floats(), t.workspace.bytes());
+  s.loss_avg = t.lossAvg;
+  t.lossAvg = dlc_ema_update(t.lossAvg, s.loss, s.step);
+  if (dlc_model_has_accuracy(t.model)) {
+    s.has_acc = 1;
+    s.acc = dlc_batch_accuracy(t.yPred.floats(), batch.y.data(), b,
+                               data.targetWidth);
+    s.acc_avg = t.accAvg;
+    t.accAvg = dlc_ema_update(t.accAvg, s.acc, s.step);
+  }
+  t.iter += b;
+  s.iter = t.iter;
+  s.epoch_end = t.iter == data.n;
+  return s;
+}
+
+dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
+                       const dlc_dataset *val, const dlc_train_options &o,
+                       dlc_train_result &r) {
+  const int64_t n = data.n, bs = std::min(o.batch_size, n);
+  if (dlc_status s = ensureBatch(t, bs))
+    return s;
+  Batch batch{std::vector<float>(bs * data.inputWidth),
+              std::vector<float>(bs * data.targetWidth)};
+  std::vector<int64_t> order(n);
+  ConsoleLog log(o, *t.model, n, val ? val->n : 0);
+  log.header();
+  t.trainSamples = n;
+  const auto start = Clock::now();
+  bool stop = false;
+  while (t.epoch < o.epochs && !stop) {
+    dlc_rng rng = t.rng; // an epoch's order depends only on its start state
+    std::iota(order.begin(), order.end(), 0);
+    if (o.shuffle)
+      dlc_rng_shuffle(&rng, order.data(), n);
+    double epochSeconds = 0;
+    bool epochDone = false;
+    while (!epochDone && !stop) { // from t.iter: resumes mid-epoch too
+      const auto stepStart = Clock::now();
+      dlc_step_info s = trainStep(t, data, order.data() + t.iter,
+                                  std::min(bs, n - t.iter), batch);
+      if ((epochDone = s.epoch_end)) {
+        ++t.epoch;
+        t.iter = 0;
+        t.rng = rng;
+      }
+      const bool last = (epochDone && t.epoch == o.epochs) ||
+                        (o.stop && *o.stop);
+      const bool shown = log.shows(s, last);
+      if (epochDone && val && (shown || o.on_step)) {
+        if (dlc_status st = evaluate(t, *val, bs, &s.val_loss, &s.val_acc))
+          return st;
+        s.has_val = r.has_val = 1;
+        r.val_loss = s.val_loss;
+        r.val_acc = s.val_acc;
+      }
+      s.epoch_seconds = epochSeconds += secondsSince(stepStart);
+      stop = (o.stop && *o.stop) || (o.on_step && o.on_step(&s, o.user));
+      if (shown || stop)
+        log.step(s, last || stop);
+      ++r.steps;
+      r.last_loss = s.loss;
+    }
+  }
+  r.global_step = t.step;
+  r.epoch = t.epoch;
+  r.iter = t.iter;
+  r.loss_avg = t.lossAvg;
+  r.acc_avg = t.accAvg;
+  r.has_acc = dlc_model_has_accuracy(t.model);
+  r.seconds = secondsSince(start);
+  r.interrupted = stop && t.epoch < o.epochs;
+  log.finish(r, t);
+  return r.interrupted ? DLC_INTERRUPTED : DLC_OK;
+}
+
+} // namespace
+
+dlc_status dlc::rt::ensureBatch(dlc_trainer &t, int64_t rows) {
+  if (rows <= t.batchCapacity)
+    return DLC_OK;
+  const int64_t perExample = t.desc->workspace_per_example_bytes;
+  const int64_t outBytes = t.model->outputWidth * 4;
+  if (rows > (INT64_MAX / 2 - t.desc->workspace_fixed_bytes) /
+                 std::max<int64_t>({perExample, outBytes, 1}))
+    return setError(DLC_ERR_OUT_OF_MEMORY, "a batch of %lld rows is too large",
+                    (long long)rows);
+  if (!t.workspace.reserve(dlc_workspace_bytes(t.desc, rows)) ||
+      !t.yPred.reserve(rows * outBytes))
+    return setError(DLC_ERR_OUT_OF_MEMORY,
+                    "out of memory for the workspace of a %lld-row batch",
+                    (long long)rows);
+  t.batchCapacity = rows;
+  return DLC_OK;
+}
+
+void dlc_train_options_init(dlc_train_options *o) {
+  if (!o)
+    return;
+  *o = dlc_train_options{};
+  o->epochs = 10;
+  o->batch_size = 64;
+  o->shuffle = 1;
+  o->print_every = 1;
+}
+
+dlc_status dlc_trainer_create(const dlc_model *model, dlc_trainer **out) {
+  return guarded([&]() -> dlc_status {
+    if (!model || !out)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_create: null argument");
+    *out = nullptr;
+    auto t = std::make_unique<dlc_trainer>();
+    t->model = model;
+    t->desc = model->desc;
+    if (!t->params.reserve(t->desc->param_floats * 4) ||
+        !t->optState.reserve(t->desc->opt_state_floats * 4))
+      return setError(DLC_ERR_OUT_OF_MEMORY,
+                      "out of memory for %lld parameters of model '%s'",
+                      (long long)t->desc->param_floats, t->desc->name);
+    *out = t.release();
+    return DLC_OK;
+  });
+}
+
+void dlc_trainer_free(dlc_trainer *trainer) { delete trainer; }
+
+dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
+  if (!t)
+    return setError(DLC_ERR_INVALID_ARGUMENT, "dlc_trainer_init: null trainer");
+  t->desc->init_params(t->params.floats(), seed);
+  std::memset(t->optState.bytes(), 0, t->desc->opt_state_floats * 4);
+  t->step = t->epoch = t->iter = t->trainSamples = 0;
+  t->lossAvg = t->accAvg = 0;
+  dlc_rng_seed(&t->rng, seed);
+  return DLC_OK;
+}
+
+float *dlc_trainer_params(dlc_trainer *t) {
+  return t ? t->params.floats() : nullptr;
+}
+float *dlc_trainer_opt_state(dlc_trainer *t) {
+  return t ? t->optState.floats() : nullptr;
+}
+int64_t dlc_trainer_global_step(const dlc_trainer *t) { return t ? t->step : 0; }
+int64_t dlc_trainer_epoch(const dlc_trainer *t) { return t ? t->epoch : 0; }
+
+dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
+                             const dlc_dataset *val,
+                             const dlc_train_options *o,
+                             dlc_train_result *result) {
+  return guarded([&]() -> dlc_status {
+    if (!t || !train || !o)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_train: null argument");
+    if (o->epochs < 0 || o->batch_size < 1)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "bad training options: epochs %lld, batch size %lld",
+                      (long long)o->epochs, (long long)o->batch_size);
+    if (dlc_status s = checkData(*t, *train, "training"))
+      return s;
+    if (val)
+      if (dlc_status s = checkData(*t, *val, "validation"))
+        return s;
+    if (t->iter > 0 && t->trainSamples != train->n)
+      return setError(DLC_ERR_MISMATCH,
+                      "cannot resume in the middle of an epoch (%lld of %lld "
+                      "samples done) with a training set of %lld samples; "
+                      "use the same data",
+                      (long long)t->iter, (long long)t->trainSamples,
+                      (long long)train->n);
+    dlc_train_result r{};
+    dlc_status s = runTraining(*t, *train, val, *o, r);
+    if (result)
+      *result = r;
+    return s;
+  });
+}
+
+dlc_status dlc_trainer_evaluate(dlc_trainer *t, const dlc_dataset *data,
+                                int64_t batch_size, double *loss,
+                                double *acc) {
+  return guarded([&]() -> dlc_status {
+    if (!t || !data || batch_size < 1)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_evaluate: bad argument");
+    if (dlc_status s = checkData(*t, *data, "evaluation"))
+      return s;
+    return evaluate(*t, *data, batch_size, loss, acc);
+  });
+}
+
+dlc_status dlc_trainer_predict(dlc_trainer *t, const float *x, int64_t rows,
+                               float *y) {
+  return guarded([&]() -> dlc_status {
+    if (!t || rows < 0 || (rows > 0 && (!x || !y)))
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_predict: bad argument");
+    const int64_t chunk = std::max<int64_t>(t->batchCapacity,
+                                            std::min<int64_t>(rows, 256));
+    if (dlc_status s = ensureBatch(*t, chunk))
+      return s;
+    const int64_t inW = t->model->inputWidth, outW = t->model->outputWidth;
+    for (int64_t i = 0; i < rows; i += chunk)
+      t->desc->forward(t->params.floats(), x + i * inW, y + i * outW,
+                       std::min(chunk, rows - i), t->workspace.bytes());
+    return DLC_OK;
+  });
+}

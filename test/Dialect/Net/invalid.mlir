@@ -1,0 +1,330 @@
+// RUN: dlc-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{'net.model' op expected exactly one net.input_data, found 0}}
+net.model @no_input {
+  %x = net.parameter "w" init zeros(0.0, 0.0) : tensor<2x1xf32>
+  net.regression %x : tensor<2x1xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'net.model' op expected exactly one net.input_data, found 2}}
+net.model @two_inputs {
+  %x = net.input_data shape [?, 2]
+  %z = net.input_data shape [?, 2]
+  net.regression %x loss mean_square
+}
+
+// -----
+
+// expected-error @+1 {{'net.model' op expected exactly one net.regression, found 0}}
+net.model @no_regression {
+  %x = net.input_data shape [?, 2]
+}
+
+// -----
+
+// expected-error @+1 {{'net.model' op expected net.regression to be the last op}}
+net.model @regression_not_last {
+  %x = net.input_data shape [?, 2]
+  net.regression %x loss mean_square
+  %y = net.fully_connected %x units 1
+}
+
+// -----
+
+// expected-error @+1 {{'net.model' op expected a body without arguments}}
+net.model @block_args {
+^bb0(%a: f32):
+  %x = net.input_data shape [?, 2]
+  net.regression %x loss mean_square
+}
+
+// -----
+
+net.model @rank1 {
+  // expected-error @+1 {{'net.input_data' op expected a batch dimension and at least one feature dimension, got rank 1}}
+  %x = net.input_data shape [?]
+  net.regression %x loss mean_square
+}
+
+// -----
+
+net.model @static_batch {
+  // expected-error @+1 {{'net.input_data' op expected the first (batch) dimension to be '?', got 4}}
+  %x = net.input_data shape [4, 2]
+  net.regression %x loss mean_square
+}
+
+// -----
+
+net.model @dynamic_feature {
+  // expected-error @+1 {{'net.input_data' op expected only the batch dimension to be '?', but dimension 1 is too}}
+  %x = net.input_data shape [?, ?]
+  net.regression %x loss mean_square
+}
+
+// -----
+
+net.model @zero_dim {
+  // expected-error @+1 {{expected a positive dimension, got 0}}
+  %x = net.input_data shape [?, 0]
+  net.regression %x loss mean_square
+}
+
+// -----
+
+net.model @bad_activation {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'activation' [linear, sigmoid, tanh, relu, softmax]}}
+  %y = net.fully_connected %x units 1 activation 3
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @unknown_activation {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'activation'}}
+  %y = net.fully_connected %x units 1 activation sigmoidal
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @zero_units {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op expected a positive number of units, got 0}}
+  %y = net.fully_connected %x units 0
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @rank3 {
+  %x = net.input_data shape [?, 2, 3] : tensor<?x2x3xf32>
+  // expected-error @+1 {{'net.fully_connected' op expected a 2-D input [batch, features], got rank 3}}
+  %y = net.fully_connected %x units 1 : tensor<?x2x3xf32> -> tensor<?x1xf32>
+  net.regression %y loss mean_square : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @dynamic_features(%x: tensor<?x?xf32>) {
+  // expected-error @+1 {{'net.fully_connected' op expected a static number of input features}}
+  %y = net.fully_connected %x units 1 : tensor<?x?xf32> -> tensor<?x1xf32>
+  return
+}
+
+// -----
+
+net.model @softmax_one_unit {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op softmax needs at least 2 units, got 1}}
+  %y = net.fully_connected %x units 1 activation softmax
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @bad_stddev {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op expected a positive stddev, got 0}}
+  %y = net.fully_connected %x units 1 stddev 0.0
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @bad_range {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op expected init_range [min, max] with min < max, got [1.000000e+00, -1.000000e+00]}}
+  %y = net.fully_connected %x units 1 weights_init uniform init_range [1.0, -1.0]
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @bad_decay {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op expected a non-negative weight_decay, got -1}}
+  %y = net.fully_connected %x units 1 regularizer L2 weight_decay -1.0
+  net.regression %y loss mean_square
+}
+
+// -----
+
+func.func @outside(%x: tensor<?x1xf32>) {
+  // expected-error @+1 {{'net.regression' op expected to be inside a net.model}}
+  net.regression %x loss mean_square : tensor<?x1xf32>
+  return
+}
+
+// -----
+
+net.model @bad_lr {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected a positive learning_rate, got 0}}
+  net.regression %x learning_rate 0.0 loss mean_square
+}
+
+// -----
+
+net.model @bad_clip {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected a non-negative clip_norm, got -1}}
+  net.regression %x loss mean_square clip_norm -1.0
+}
+
+// -----
+
+net.model @bad_momentum {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected momentum in [0, 1), got 1}}
+  net.regression %x optimizer momentum loss mean_square momentum 1.0
+}
+
+// -----
+
+net.model @bad_beta2 {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected beta2 in [0, 1), got 1.5}}
+  net.regression %x loss mean_square beta2 1.5
+}
+
+// -----
+
+net.model @bad_epsilon {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected a positive epsilon, got 0}}
+  net.regression %x loss mean_square epsilon 0.0
+}
+
+// -----
+
+net.model @fused_loss {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected loss mean_square, binary_crossentropy or categorical_crossentropy, got softmax_categorical_crossentropy}}
+  net.regression %x loss softmax_categorical_crossentropy
+}
+
+// -----
+
+net.model @one_class {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  %y = net.fully_connected %x units 1 : tensor<?x2xf32> -> tensor<?x1xf32>
+  // expected-error @+1 {{'net.regression' op categorical_crossentropy needs at least 2 classes, got 1}}
+  net.regression %y : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @dynamic_parameter() {
+  // expected-error @+1 {{'net.parameter' op expected a statically shaped tensor, got 'tensor<?x1xf32>'}}
+  %w = net.parameter "w" init zeros(0.0, 0.0) : tensor<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @unnamed_parameter() {
+  // expected-error @+1 {{'net.parameter' op expected a non-empty name}}
+  %w = net.parameter "" init zeros(0.0, 0.0) : tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @negative_decay() {
+  // expected-error @+1 {{'net.parameter' op expected a non-negative decay, got -1}}
+  %w = net.parameter "w" init zeros(0.0, 0.0) decay -1.0 : tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_rank(%a: tensor<2xf32>, %b: tensor<2x1xf32>) {
+  // expected-error @+1 {{'net.matmul' op expected 2-D ranked operands and result}}
+  %c = net.matmul %a, %b : tensor<2xf32>, tensor<2x1xf32> -> tensor<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_k(%a: tensor<?x3xf32>, %b: tensor<2x1xf32>) {
+  // expected-error @+1 {{'net.matmul' op contraction sizes differ (3 vs 2)}}
+  %c = net.matmul %a, %b : tensor<?x3xf32>, tensor<2x1xf32> -> tensor<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_result(%a: tensor<?x2xf32>, %b: tensor<2x1xf32>) {
+  // expected-error @+1 {{'net.matmul' op expected result -9223372036854775808x1, got 'tensor<?x4xf32>'}}
+  %c = net.matmul %a, %b : tensor<?x2xf32>, tensor<2x1xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @bias_add(%a: tensor<?x2xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'net.bias_add' op expected a 1-D bias matching the last dimension of 'tensor<?x2xf32>', got 'tensor<3xf32>'}}
+  %c = net.bias_add %a, %b : tensor<?x2xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bias_grad(%a: tensor<?x2xf32>) {
+  // expected-error @+1 {{'net.bias_grad' op expected a 1-D result matching the last dimension of 'tensor<?x2xf32>'}}
+  %c = net.bias_grad %a : tensor<?x2xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @loss_rank(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'net.loss' op expected a 2-D prediction, got 'tensor<4xf32>'}}
+  %l = net.loss mean_square %a, %a : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @apply_params(%p: memref<?xf32>, %s: memref<0xf32>, %t: i64) {
+  // expected-error @+1 {{'net.apply_gradients' op expected static 1-D params and grads of one type}}
+  net.apply_gradients sgd %p, %p, %s, %t learning_rate 1.0 : memref<?xf32>, memref<0xf32>
+  return
+}
+
+// -----
+
+func.func @apply_state(%p: memref<3xf32>, %s: memref<3xf32>, %t: i64) {
+  // expected-error @+1 {{'net.apply_gradients' op expected 6 state elements for adam, got 'memref<3xf32>'}}
+  net.apply_gradients adam %p, %p, %s, %t learning_rate 1.0 : memref<3xf32>, memref<3xf32>
+  return
+}
+
+// -----
+
+func.func @init_buffer(%p: memref<?xf32>, %seed: i64) {
+  // expected-error @+1 {{'net.random_init' op expected a static 1-D buffer}}
+  net.random_init zeros(0.0, 0.0) %p[0, 2] seed %seed stream 0 fan_in 1 fan_out 1 : memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @init_bounds(%p: memref<3xf32>, %seed: i64) {
+  // expected-error @+1 {{'net.random_init' op slice [2, 4) is out of the buffer's bounds (3)}}
+  net.random_init zeros(0.0, 0.0) %p[2, 2] seed %seed stream 0 fan_in 1 fan_out 1 : memref<3xf32>
+  return
+}
+
+// -----
+
+func.func @init_fan(%p: memref<3xf32>, %seed: i64) {
+  // expected-error @+1 {{'net.random_init' op expected positive fan_in and fan_out}}
+  net.random_init zeros(0.0, 0.0) %p[0, 2] seed %seed stream 0 fan_in 0 fan_out 1 : memref<3xf32>
+  return
+}

@@ -1,0 +1,17 @@
+# lit configuration for dlc's compiler and end-to-end tests.
+import os
+import lit.formats
+
+config.name = "dlc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py.in", "CMakeLists.txt", "runtime", "Inputs"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.dlc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.substitutions.append(("%dlc_src", config.dlc_src_root))
+config.substitutions.append(("%dlc_lib", config.dlc_lib_dir))
+config.substitutions.append(("%dlc_include", os.path.join(config.dlc_src_root, "runtime", "include")))
+config.substitutions.append(("%cc", config.c_compiler))

@@ -1,0 +1,276 @@
+//===- CheckpointTest.cpp - Checkpoint format, validation, atomicity ------===//
+
+#include "TestSupport.h"
+
+#include <cstring>
+#include <signal.h>
+#include <sys/resource.h>
+
+using namespace dlc::test;
+
+namespace {
+
+/// Trains `epochs` epochs of the OR gate (no log) so that parameters,
+/// optimizer state and counters are all non-trivial.
+void trainOrGate(dlc_trainer *t, int64_t epochs, int64_t batch = 3) {
+  DatasetPtr data = orGate();
+  dlc_train_options o;
+  dlc_train_options_init(&o);
+  o.epochs = epochs;
+  o.batch_size = batch;
+  ASSERT_EQ(dlc_trainer_train(t, data.get(), nullptr, &o, nullptr), DLC_OK)
+      << dlc_last_error();
+}
+
+std::vector<float> floats(const float *p, int64_t n) {
+  return std::vector<float>(p, p + n);
+}
+
+class CheckpointTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    model = openFixture("linear_model");
+    ASSERT_TRUE(model);
+    trainer = makeTrainer(model.get(), 3);
+    trainOrGate(trainer.get(), 2);
+    ASSERT_EQ(dlc_trainer_save(trainer.get(), path.c_str()), DLC_OK)
+        << dlc_last_error();
+    bytes = readFile(path);
+  }
+  /// Loads `contents` (as x.ckpt) into a fresh trainer; checks that a
+  /// failure leaves the trainer untouched.
+  dlc_status loadBytes(const std::string &contents) {
+    std::string other = dir.file("x.ckpt");
+    writeFile(other, contents);
+    TrainerPtr fresh = makeTrainer(model.get(), 7);
+    std::vector<float> before = floats(dlc_trainer_params(fresh.get()), 3);
+    dlc_status s = dlc_trainer_load(fresh.get(), other.c_str());
+    if (s != DLC_OK) {
+      EXPECT_EQ(floats(dlc_trainer_params(fresh.get()), 3), before);
+      EXPECT_EQ(dlc_trainer_global_step(fresh.get()), 0);
+    }
+    return s;
+  }
+  std::string error() const { return dlc_last_error(); }
+
+  TempDir dir;
+  std::string path = dir.file("linear.ckpt"), x = dir.file("x.ckpt");
+  ModelPtr model;
+  TrainerPtr trainer;
+  std::string bytes;
+};
+
+TEST_F(CheckpointTest, Crc32CheckValue) {
+  EXPECT_EQ(dlc_crc32(0, "123456789", 9), 0xCBF43926u);
+  EXPECT_EQ(dlc_crc32(dlc_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+}
+
+TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
+  // docs/checkpoint-format.md: 16 + name + 116 header bytes, the floats, CRC.
+  ASSERT_EQ(bytes.size(), 16u + 12 + 104 + 3 * 4 + 4);
+  EXPECT_EQ(bytes.compare(0, 8, std::string("DLCCKPT\0", 8)), 0);
+  EXPECT_EQ(bytes[8], 1);  // version, little-endian
+  EXPECT_EQ(bytes[12], 12); // name length
+  EXPECT_EQ(bytes.compare(16, 12, "linear_model"), 0);
+  uint64_t fingerprint, step;
+  std::memcpy(&fingerprint, &bytes[28], 8);
+  std::memcpy(&step, &bytes[52], 8);
+  EXPECT_EQ(fingerprint, 0x11AE0001u);
+  EXPECT_EQ(step, 4u); // 2 epochs of 2 batches (3 + 1 rows)
+  float w0;
+  std::memcpy(&w0, &bytes[132], 4);
+  EXPECT_EQ(w0, dlc_trainer_params(trainer.get())[0]);
+  uint32_t crc;
+  std::memcpy(&crc, &bytes[bytes.size() - 4], 4);
+  EXPECT_EQ(crc, dlc_crc32(0, bytes.data(), bytes.size() - 4));
+}
+
+TEST_F(CheckpointTest, RoundTripRestoresEverything) {
+  ModelPtr sm = openFixture("softmax_model");
+  TrainerPtr a = makeTrainer(sm.get(), 1);
+  DatasetPtr data = makeData({0, 0, 0, 1, 1, 0, 1, 1}, {1, 0, 0, 1, 0, 1, 0, 1},
+                             2, 2);
+  dlc_train_options o;
+  dlc_train_options_init(&o);
+  o.epochs = 3;
+  o.batch_size = 3;
+  ASSERT_EQ(dlc_trainer_train(a.get(), data.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  std::string p = dir.file("sm.ckpt");
+  ASSERT_EQ(dlc_trainer_save(a.get(), p.c_str()), DLC_OK) << error();
+  TrainerPtr b = makeTrainer(sm.get(), 99);
+  ASSERT_EQ(dlc_trainer_load(b.get(), p.c_str()), DLC_OK) << error();
+  EXPECT_EQ(floats(dlc_trainer_params(b.get()), 6),
+            floats(dlc_trainer_params(a.get()), 6));
+  EXPECT_EQ(floats(dlc_trainer_opt_state(b.get()), 6),
+            floats(dlc_trainer_opt_state(a.get()), 6));
+  EXPECT_NE(dlc_trainer_opt_state(b.get())[0], 0.0f);
+  EXPECT_EQ(dlc_trainer_global_step(b.get()), 6);
+  EXPECT_EQ(dlc_trainer_epoch(b.get()), 3);
+  // Training on from either gives bit-identical results (RNG, averages...).
+  o.epochs = 5;
+  dlc_train_result ra, rb;
+  ASSERT_EQ(dlc_trainer_train(a.get(), data.get(), nullptr, &o, &ra), DLC_OK);
+  ASSERT_EQ(dlc_trainer_train(b.get(), data.get(), nullptr, &o, &rb), DLC_OK);
+  EXPECT_EQ(floats(dlc_trainer_params(b.get()), 6),
+            floats(dlc_trainer_params(a.get()), 6));
+  EXPECT_EQ(ra.loss_avg, rb.loss_avg);
+  EXPECT_EQ(ra.acc_avg, rb.acc_avg);
+  // And saving the resumed trainer gives the same bytes.
+  std::string pa = dir.file("a.ckpt"), pb = dir.file("b.ckpt");
+  ASSERT_EQ(dlc_trainer_save(a.get(), pa.c_str()), DLC_OK);
+  ASSERT_EQ(dlc_trainer_save(b.get(), pb.c_str()), DLC_OK);
+  EXPECT_EQ(readFile(pa), readFile(pb));
+}
+
+TEST_F(CheckpointTest, MissingFile) {
+  TrainerPtr t = makeTrainer(model.get());
+  std::string missing = dir.file("none.ckpt");
+  EXPECT_EQ(dlc_trainer_load(t.get(), missing.c_str()), DLC_ERR_IO);
+  EXPECT_EQ(error(), missing + ": cannot open: No such file or directory");
+}
+
+TEST_F(CheckpointTest, BadMagic) {
+  EXPECT_EQ(loadBytes("0,0,0\n0,1,1\n"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": not a dlc checkpoint (bad magic at offset 0)");
+  EXPECT_EQ(loadBytes("DLX"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": not a dlc checkpoint (bad magic at offset 0)");
+}
+
+TEST_F(CheckpointTest, TruncatedAtAField) {
+  EXPECT_EQ(loadBytes(bytes.substr(0, 55)), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": truncated at offset 52: expected 8 more bytes");
+  EXPECT_EQ(loadBytes(""), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": truncated at offset 0: expected 8 more bytes");
+}
+
+TEST_F(CheckpointTest, EveryTruncationIsAClearError) {
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    SCOPED_TRACE("length " + std::to_string(len));
+    EXPECT_EQ(loadBytes(bytes.substr(0, len)), DLC_ERR_FORMAT);
+    EXPECT_EQ(error().rfind(x + ": truncated at offset ", 0), 0u) << error();
+  }
+}
+
+TEST_F(CheckpointTest, TrailingBytes) {
+  EXPECT_EQ(loadBytes(bytes + "xy"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": 2 unexpected bytes after the checksum at offset " +
+                         std::to_string(bytes.size()));
+}
+
+TEST_F(CheckpointTest, CorruptedPayloadByteIsAChecksumError) {
+  std::string bad = bytes;
+  bad[134] ^= 0x10; // inside params
+  EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
+  EXPECT_EQ(error().rfind(x + ": checksum mismatch (CRC-32 stored at offset " +
+                              std::to_string(bytes.size() - 4),
+                          0),
+            0u)
+      << error();
+}
+
+TEST_F(CheckpointTest, NoCorruptedByteIsEverAccepted) {
+  for (size_t i = 0; i < bytes.size(); ++i)
+    for (unsigned char flip : {0x01, 0x80, 0xFF}) {
+      SCOPED_TRACE("byte " + std::to_string(i) + " ^ " + std::to_string(flip));
+      std::string bad = bytes;
+      bad[i] = (char)(bad[i] ^ flip);
+      EXPECT_NE(loadBytes(bad), DLC_OK);
+      EXPECT_EQ(error().rfind(x + ": ", 0), 0u) << error();
+      if (i >= 52) // past the sizes, every change is caught by the CRC
+        EXPECT_NE(error().find("checksum mismatch"), std::string::npos)
+            << error();
+    }
+}
+
+TEST_F(CheckpointTest, UnsupportedVersion) {
+  std::string bad = bytes;
+  bad[8] = 2;
+  EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": unsupported checkpoint format version 2 at offset "
+                         "8 (this runtime reads version 1)");
+}
+
+TEST_F(CheckpointTest, WrongModelIsRefused) {
+  ModelPtr sm = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(sm.get());
+  EXPECT_EQ(dlc_trainer_load(t.get(), path.c_str()), DLC_ERR_MISMATCH);
+  EXPECT_EQ(error(), path + ": checkpoint is for model 'linear_model' "
+                            "(fingerprint 0x0000000011ae0001), not "
+                            "'softmax_model' (fingerprint 0x50f7000000000002)");
+}
+
+TEST_F(CheckpointTest, SameNameOtherFingerprintIsRefused) {
+  dlc_model_desc desc = *dlc_model_get_desc(model.get());
+  desc.fingerprint ^= 1;
+  dlc_model *m = nullptr;
+  ASSERT_EQ(dlc_model_from_desc(&desc, &m), DLC_OK);
+  ModelPtr other(m);
+  TrainerPtr t = makeTrainer(other.get());
+  EXPECT_EQ(dlc_trainer_load(t.get(), path.c_str()), DLC_ERR_MISMATCH);
+  EXPECT_NE(error().find("not 'linear_model' (fingerprint 0x0000000011ae0000)"),
+            std::string::npos)
+      << error();
+}
+
+/// True when `dir` holds no leftover temporary file.
+bool noTempFiles(const std::string &dir) {
+  for (const auto &e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp.") != std::string::npos)
+      return false;
+  return true;
+}
+
+TEST_F(CheckpointTest, FailedSaveKeepsThePreviousFile) {
+  // Train further, then save under a file-size limit: the write fails half
+  // way (EFBIG), as a full disk would.
+  trainOrGate(trainer.get(), 5);
+  ChildResult r = runInChild([&] {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit;
+    getrlimit(RLIMIT_FSIZE, &limit);
+    limit.rlim_cur = 40;
+    setrlimit(RLIMIT_FSIZE, &limit);
+    dlc_status s = dlc_trainer_save(trainer.get(), path.c_str());
+    limit.rlim_cur = limit.rlim_max; // the limit applies to stderr too
+    setrlimit(RLIMIT_FSIZE, &limit);
+    std::fprintf(stderr, "%s", dlc_last_error());
+    return s == DLC_ERR_IO ? 0 : 1;
+  });
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+  EXPECT_EQ(readFile(path), bytes);
+  EXPECT_TRUE(noTempFiles(dir.path));
+}
+
+TEST_F(CheckpointTest, SaveReplacesAtomicallyAndLeavesNoTemporaries) {
+  trainOrGate(trainer.get(), 3);
+  // A stale temporary from a crashed writer does not matter.
+  writeFile(path + ".tmp.1", "garbage");
+  ASSERT_EQ(dlc_trainer_save(trainer.get(), path.c_str()), DLC_OK);
+  EXPECT_NE(readFile(path), bytes);
+  TrainerPtr t = makeTrainer(model.get());
+  ASSERT_EQ(dlc_trainer_load(t.get(), path.c_str()), DLC_OK) << error();
+  EXPECT_EQ(dlc_trainer_epoch(t.get()), 3);
+  std::filesystem::remove(path + ".tmp.1");
+  EXPECT_TRUE(noTempFiles(dir.path));
+}
+
+TEST_F(CheckpointTest, SaveErrors) {
+  std::string missingDir = dir.file("no/such/dir/x.ckpt");
+  EXPECT_EQ(dlc_trainer_save(trainer.get(), missingDir.c_str()), DLC_ERR_IO);
+  EXPECT_EQ(error().rfind(missingDir + ": cannot create '" + missingDir +
+                              ".tmp.",
+                          0),
+            0u)
+      << error();
+  // Renaming over a directory fails; the directory stays, no temporary.
+  std::string asDir = dir.file("adir");
+  std::filesystem::create_directory(asDir);
+  EXPECT_EQ(dlc_trainer_save(trainer.get(), asDir.c_str()), DLC_ERR_IO);
+  EXPECT_NE(error().find("cannot rename"), std::string::npos) << error();
+  EXPECT_TRUE(std::filesystem::is_directory(asDir));
+  EXPECT_TRUE(noTempFiles(dir.path));
+}
+
+} // namespace

@@ -1,0 +1,165 @@
+//===- TestSupport.h - Helpers shared by the runtime tests ------*- C++ -*-===//
+//
+// Temporary directories, file I/O, RAII wrappers of the C API objects and a
+// way to run code in a child process with its output captured.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_TEST_RUNTIME_TESTSUPPORT_H
+#define DLC_TEST_RUNTIME_TESTSUPPORT_H
+
+#include "dlc/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef DLC_TEST_LINEAR_MODEL
+#error "DLC_TEST_LINEAR_MODEL must name the fixture model library"
+#endif
+
+namespace dlc::test {
+
+/// A fresh directory, removed with its contents at scope exit.
+class TempDir {
+public:
+  TempDir() {
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "dlc-rt-test-XXXXXX")
+            .string();
+    path = mkdtemp(tmpl.data()) ? tmpl : "";
+    EXPECT_FALSE(path.empty());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string &name) const { return path + "/" + name; }
+  std::string path;
+};
+
+inline void writeFile(const std::string &path, const std::string &contents) {
+  std::ofstream(path, std::ios::binary) << contents;
+}
+
+inline std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::vector<std::string> lines(const std::string &text) {
+  std::vector<std::string> result;
+  std::stringstream ss(text);
+  for (std::string line; std::getline(ss, line);)
+    result.push_back(line);
+  return result;
+}
+
+struct ModelCloser {
+  void operator()(dlc_model *m) const { dlc_model_close(m); }
+};
+struct TrainerFreer {
+  void operator()(dlc_trainer *t) const { dlc_trainer_free(t); }
+};
+struct DatasetFreer {
+  void operator()(dlc_dataset *d) const { dlc_dataset_free(d); }
+};
+using ModelPtr = std::unique_ptr<dlc_model, ModelCloser>;
+using TrainerPtr = std::unique_ptr<dlc_trainer, TrainerFreer>;
+using DatasetPtr = std::unique_ptr<dlc_dataset, DatasetFreer>;
+
+/// Opens a model of the fixture library (linear_model, softmax_model, probe).
+inline ModelPtr openFixture(const char *name) {
+  dlc_model *m = nullptr;
+  EXPECT_EQ(dlc_model_open_named(DLC_TEST_LINEAR_MODEL, name, &m), DLC_OK)
+      << dlc_last_error();
+  return ModelPtr(m);
+}
+
+inline TrainerPtr makeTrainer(const dlc_model *model, uint64_t seed = 0) {
+  dlc_trainer *t = nullptr;
+  EXPECT_EQ(dlc_trainer_create(model, &t), DLC_OK) << dlc_last_error();
+  if (t)
+    EXPECT_EQ(dlc_trainer_init(t, seed), DLC_OK);
+  return TrainerPtr(t);
+}
+
+inline DatasetPtr makeData(const std::vector<float> &x,
+                           const std::vector<float> &y, int64_t inW,
+                           int64_t outW) {
+  dlc_dataset *d = nullptr;
+  EXPECT_EQ(dlc_dataset_from_arrays(x.data(), y.data(),
+                                    (int64_t)x.size() / inW, inW, outW, &d),
+            DLC_OK)
+      << dlc_last_error();
+  return DatasetPtr(d);
+}
+
+/// The OR gate's truth table as (x1, x2) -> y.
+inline DatasetPtr orGate() {
+  return makeData({0, 0, 0, 1, 1, 0, 1, 1}, {0, 1, 1, 1}, 2, 1);
+}
+
+struct ChildResult {
+  int exitCode = -1; // -1 when killed by a signal
+  int signal = 0;
+  std::string out, err;
+};
+
+/// Forks; the child runs `body` with stdout/stderr going to files and exits
+/// with its result. `whileRunning(pid, outPath)` runs in the parent before
+/// it waits (to send signals, say).
+inline ChildResult
+runInChild(const std::function<int()> &body,
+           const std::function<void(pid_t, const std::string &)>
+               &whileRunning = nullptr) {
+  TempDir dir;
+  const std::string outPath = dir.file("stdout"), errPath = dir.file("stderr");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(out);
+    close(err);
+    int code = body();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    _exit(code);
+  }
+  ChildResult r;
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed";
+    return r;
+  }
+  if (whileRunning)
+    whileRunning(pid, outPath);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status))
+    r.exitCode = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    r.signal = WTERMSIG(status);
+  r.out = readFile(outPath);
+  r.err = readFile(errPath);
+  return r;
+}
+
+} // namespace dlc::test
+
+#endif // DLC_TEST_RUNTIME_TESTSUPPORT_H
