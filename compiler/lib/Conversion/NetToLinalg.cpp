@@ -517,13 +517,14 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
     Value inv = inverseCount(rewriter, loc, p, perElement);
     Value result;
     switch (kind) {
-    case Loss::mean_square: // 2 (p - t) / count
+    case Loss::mean_square: { // 2 (p - t) / count
+      Value twoInv = rewriter.create<arith::MulFOp>(loc, inv, f32Const(rewriter, loc, 2.0));
       result = elementwise(rewriter, loc, {p, t}, [&](OpBuilder &b, Location l, ValueRange a) {
         Value d = b.create<arith::SubFOp>(l, a[0], a[1]);
-        Value s = b.create<arith::MulFOp>(l, inv, f32Const(b, l, 2.0));
-        return b.create<arith::MulFOp>(l, d, s).getResult();
+        return b.create<arith::MulFOp>(l, d, twoInv).getResult();
       });
       break;
+    }
     case Loss::binary_crossentropy: // (p - t) / (p (1 - p)) / count
       result = elementwise(rewriter, loc, {p, t}, [&](OpBuilder &b, Location l, ValueRange a) {
         Value pc = clampProb(b, l, a[0]);

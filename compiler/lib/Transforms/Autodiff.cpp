@@ -12,6 +12,8 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_NETAUTODIFF
@@ -160,6 +162,11 @@ private:
       returned.push_back(g);
     }
     b.create<func::ReturnOp>(model.getLoc(), returned);
+    // Drop what the loss does not need (the input's gradient, the seed).
+    for (Operation &op : llvm::make_early_inc_range(
+             llvm::reverse(fn.front().getOperations())))
+      if (isOpTriviallyDead(&op))
+        op.erase();
     return success();
   }
 

@@ -102,7 +102,7 @@ def Net_FullyConnectedOp : Net_Op<"fully_connected", [Pure,
   let assemblyFormat = [{
     $input `units` $units (`activation` $activation^)? (`bias` $bias^)?
     (`weights_init` $weights_init^)? (`stddev` $stddev^)?
-    (`init_range` `[` $init_min^ `,` $init_max `]`)?
+    (`init_range` ` ` `[` $init_min^ `,` $init_max `]`)?
     (`regularizer` $regularizer^)? (`weight_decay` $weight_decay^)?
     attr-dict custom<LayerTypes>(type($input), type($output))
   }];

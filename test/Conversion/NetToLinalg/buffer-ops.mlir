@@ -1,0 +1,85 @@
+// RUN: dlc-opt %s --convert-net-to-linalg --canonicalize | FileCheck %s
+
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0) -> (d0)>
+// CHECK-DAG: #[[ALL:.+]] = affine_map<(d0) -> ()>
+
+// g *= clip / max(sqrt(sum g^2), clip), in place.
+// CHECK-LABEL: func.func @clip
+// CHECK-SAME: (%[[G:.+]]: memref<5xf32>)
+// CHECK-DAG: %[[CLIP:.+]] = arith.constant 5.000000e+00 : f32
+// CHECK: %[[ACC:.+]] = memref.alloca() : memref<f32>
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[ACC]] : memref<f32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ALL]]], iterator_types = ["reduction"]} ins(%[[G]] : memref<5xf32>) outs(%[[ACC]] : memref<f32>)
+// CHECK: %[[SUM:.+]] = memref.load %[[ACC]][]
+// CHECK: %[[NORM:.+]] = math.sqrt %[[SUM]]
+// CHECK: %[[MAX:.+]] = arith.maximumf %[[NORM]], %[[CLIP]]
+// CHECK: %[[SCALE:.+]] = arith.divf %[[CLIP]], %[[MAX]]
+// CHECK: linalg.generic {indexing_maps = [#[[ID]]], iterator_types = ["parallel"]} outs(%[[G]] : memref<5xf32>)
+// CHECK: arith.mulf %{{.+}}, %[[SCALE]]
+func.func @clip(%g: memref<5xf32>) {
+  net.clip_by_global_norm %g clip 5.0 : memref<5xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @sgd
+// CHECK-SAME: (%[[P:.+]]: memref<5xf32>, %[[G:.+]]: memref<5xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : memref<5xf32>) outs(%[[P]] : memref<5xf32>)
+// CHECK: ^bb0(%[[GI:.+]]: f32, %[[PI:.+]]: f32):
+// CHECK: %[[STEP:.+]] = arith.mulf %[[GI]], %{{.+}}
+// CHECK: arith.subf %[[PI]], %[[STEP]]
+func.func @sgd(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<0xf32>, %t: i64) {
+  net.apply_gradients sgd %p, %g, %s, %t learning_rate 0.5 : memref<5xf32>, memref<0xf32>
+  return
+}
+
+// The accumulator is the state buffer: a = m a + g; w -= lr a.
+// CHECK-LABEL: func.func @momentum
+// CHECK-SAME: (%[[P:.+]]: memref<5xf32>, %[[G:.+]]: memref<5xf32>, %[[S:.+]]: memref<5xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : memref<5xf32>) outs(%[[P]], %[[S]] : memref<5xf32>, memref<5xf32>)
+// CHECK: ^bb0(%[[GI:.+]]: f32, %[[PI:.+]]: f32, %[[AI:.+]]: f32):
+// CHECK: %[[MA:.+]] = arith.mulf %[[AI]], %{{.+}}
+// CHECK: %[[A:.+]] = arith.addf %[[MA]], %[[GI]]
+// CHECK: linalg.yield %{{.+}}, %[[A]]
+func.func @momentum(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<5xf32>, %t: i64) {
+  net.apply_gradients momentum %p, %g, %s, %t learning_rate 0.5 momentum 0.9 : memref<5xf32>, memref<5xf32>
+  return
+}
+
+// Adam's two slots are the halves of the state; the bias-corrected rate is
+// computed once from the step.
+// CHECK-LABEL: func.func @adam
+// CHECK-SAME: (%[[P:.+]]: memref<5xf32>, %[[G:.+]]: memref<5xf32>, %[[S:.+]]: memref<10xf32>, %[[T:.+]]: i64)
+// CHECK: %[[TF:.+]] = arith.sitofp %[[T]] : i64 to f32
+// CHECK: math.exp
+// CHECK: math.sqrt
+// CHECK: math.exp
+// CHECK: %[[LRT:.+]] = arith.divf
+// CHECK-DAG: %[[M:.+]] = memref.subview %[[S]][0] [5] [1]
+// CHECK-DAG: %[[V:.+]] = memref.subview %[[S]][5] [5] [1]
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : memref<5xf32>) outs(%[[P]], %[[M]], %[[V]] :
+// CHECK: math.sqrt
+// CHECK: arith.mulf %[[LRT]]
+func.func @adam(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<10xf32>, %t: i64) {
+  net.apply_gradients adam %p, %g, %s, %t learning_rate 0.001 : memref<5xf32>, memref<10xf32>
+  return
+}
+
+// Each element is drawn from splitmix64(key + 4 i + try): truncated normal
+// redraws while |z| > 2.
+// CHECK-LABEL: func.func @init
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: scf.while
+// CHECK: math.absf
+// CHECK: scf.condition
+// CHECK: math.log
+// CHECK: math.cos
+// CHECK: scf.yield
+// CHECK: memref.store %{{.+}}, %{{.+}}[%{{.+}}] : memref<8xf32>
+// CHECK: scf.for
+// CHECK-NOT: scf.while
+// CHECK: memref.store
+func.func @init(%p: memref<8xf32>, %seed: i64) {
+  net.random_init truncated_normal(0.0, 0.02) %p[0, 6] seed %seed stream 0 fan_in 3 fan_out 2 : memref<8xf32>
+  net.random_init uniform_scaling(0.0, 0.0) %p[6, 2] seed %seed stream 1 fan_in 2 fan_out 1 : memref<8xf32>
+  return
+}

@@ -1,0 +1,70 @@
+// RUN: dlc-opt %s | dlc-opt | FileCheck %s
+// RUN: dlc-opt %s --mlir-print-op-generic | dlc-opt | FileCheck %s
+
+// Layers parse without types (unranked until net-infer-shapes) and round-trip.
+// CHECK-LABEL: net.model @layers
+// CHECK: %[[X:.+]] = net.input_data shape [?, 2]
+// CHECK: %[[H:.+]] = net.fully_connected %[[X]] units 8 activation tanh weights_init uniform init_range [-1.000000e+00, 1.000000e+00] regularizer L2 weight_decay 1.000000e-02
+// CHECK: %[[Y:.+]] = net.fully_connected %[[H]] units 1 activation sigmoid bias false
+// CHECK: net.regression %[[Y]] optimizer momentum learning_rate 1.000000e-01 loss binary_crossentropy momentum 5.000000e-01 clip_norm 0.000000e+00
+net.model @layers {
+  %x = net.input_data shape [?, 2]
+  %h = net.fully_connected %x units 8 activation tanh weights_init uniform init_range [-1.0, 1.0] regularizer L2 weight_decay 0.01
+  %y = net.fully_connected %h units 1 activation sigmoid bias false
+  net.regression %y optimizer momentum learning_rate 0.1 loss binary_crossentropy momentum 0.5 clip_norm 0.0
+}
+
+// Typed layers (what net-infer-shapes prints) round-trip too.
+// CHECK-LABEL: net.model @typed
+// CHECK: net.input_data shape [?, 3] : tensor<?x3xf32>
+// CHECK: net.fully_connected %{{.+}} units 2 : tensor<?x3xf32> -> tensor<?x2xf32>
+// CHECK: net.regression %{{.+}} : tensor<?x2xf32>
+net.model @typed {
+  %x = net.input_data shape [?, 3] : tensor<?x3xf32>
+  %y = net.fully_connected %x units 2 : tensor<?x3xf32> -> tensor<?x2xf32>
+  net.regression %y : tensor<?x2xf32>
+}
+
+// CHECK-LABEL: func.func @primitives
+func.func @primitives(%x: tensor<?x2xf32>, %t: tensor<?x1xf32>) -> tensor<f32> {
+  // CHECK: net.parameter "W" init truncated_normal(0.000000e+00, 2.000000e-02) decay 1.000000e-03 : tensor<2x1xf32>
+  %w = net.parameter "W" init truncated_normal(0.0, 0.02) decay 0.001 : tensor<2x1xf32>
+  // CHECK: net.parameter "b" init zeros(0.000000e+00, 0.000000e+00) : tensor<1xf32>
+  %b = net.parameter "b" init zeros(0.0, 0.0) : tensor<1xf32>
+  // CHECK: net.matmul %{{.+}}, %{{.+}} : tensor<?x2xf32>, tensor<2x1xf32> -> tensor<?x1xf32>
+  %m = net.matmul %x, %w : tensor<?x2xf32>, tensor<2x1xf32> -> tensor<?x1xf32>
+  // CHECK: net.matmul %{{.+}}, %{{.+}} transpose_b : tensor<?x1xf32>, tensor<2x1xf32> -> tensor<?x2xf32>
+  %dx = net.matmul %m, %w transpose_b : tensor<?x1xf32>, tensor<2x1xf32> -> tensor<?x2xf32>
+  // CHECK: net.matmul %{{.+}}, %{{.+}} transpose_a : tensor<?x2xf32>, tensor<?x1xf32> -> tensor<2x1xf32>
+  %dw = net.matmul %x, %m transpose_a : tensor<?x2xf32>, tensor<?x1xf32> -> tensor<2x1xf32>
+  // CHECK: net.bias_add %{{.+}}, %{{.+}} : tensor<?x1xf32>, tensor<1xf32>
+  %a = net.bias_add %m, %b : tensor<?x1xf32>, tensor<1xf32>
+  // CHECK: net.bias_grad %{{.+}} : tensor<?x1xf32> -> tensor<1xf32>
+  %db = net.bias_grad %a : tensor<?x1xf32> -> tensor<1xf32>
+  // CHECK: net.activation relu %{{.+}} : tensor<?x1xf32>
+  %y = net.activation relu %a : tensor<?x1xf32>
+  // CHECK: net.activation_grad relu %{{.+}}, %{{.+}} : tensor<?x1xf32>
+  %g = net.activation_grad relu %y, %a : tensor<?x1xf32>
+  // CHECK: net.add %{{.+}}, %{{.+}} : tensor<?x1xf32>
+  %s = net.add %g, %y : tensor<?x1xf32>
+  // CHECK: net.add_scaled %{{.+}}, %{{.+}} scale 1.000000e-03 : tensor<2x1xf32>
+  %r = net.add_scaled %dw, %w scale 0.001 : tensor<2x1xf32>
+  // CHECK: net.l2_loss %{{.+}} scale 1.000000e-03 : tensor<2x1xf32>
+  %l2 = net.l2_loss %r scale 0.001 : tensor<2x1xf32>
+  // CHECK: net.loss mean_square %{{.+}}, %{{.+}} : tensor<?x1xf32>
+  %l = net.loss mean_square %s, %t : tensor<?x1xf32>
+  // CHECK: net.loss_grad sigmoid_binary_crossentropy %{{.+}}, %{{.+}} : tensor<?x1xf32>
+  %dl = net.loss_grad sigmoid_binary_crossentropy %s, %t : tensor<?x1xf32>
+  return %l : tensor<f32>
+}
+
+// CHECK-LABEL: func.func @buffers
+func.func @buffers(%p: memref<3xf32>, %g: memref<3xf32>, %s: memref<6xf32>, %step: i64) {
+  // CHECK: net.clip_by_global_norm %{{.+}} clip 5.000000e+00 : memref<3xf32>
+  net.clip_by_global_norm %g clip 5.0 : memref<3xf32>
+  // CHECK: net.apply_gradients adam %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} learning_rate 1.000000e-03 beta2 0.98999999999999999 : memref<3xf32>, memref<6xf32>
+  net.apply_gradients adam %p, %g, %s, %step learning_rate 0.001 beta2 0.99 : memref<3xf32>, memref<6xf32>
+  // CHECK: net.random_init uniform(-1.000000e+00, 1.000000e+00) %{{.+}}[0, 2] seed %{{.+}} stream 0 fan_in 2 fan_out 1 : memref<3xf32>
+  net.random_init uniform(-1.0, 1.0) %p[0, 2] seed %step stream 0 fan_in 2 fan_out 1 : memref<3xf32>
+  return
+}

@@ -1,0 +1,4 @@
+// A valid file without a network.
+func.func @f() {
+  return
+}

@@ -1,0 +1,26 @@
+// RUN: dlc-opt %s --net-autodiff -split-input-file -verify-diagnostics
+
+net.model @not_inferred {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op has no inferred prediction shape (run net-infer-shapes first)}}
+  net.regression %x loss mean_square
+}
+
+// -----
+
+net.model @not_expanded {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  // expected-error @+1 {{'net.fully_connected' op is not expanded (run net-expand-layers first)}}
+  %y = net.fully_connected %x units 1 : tensor<?x2xf32> -> tensor<?x1xf32>
+  net.regression %y loss mean_square : tensor<?x1xf32>
+}
+
+// -----
+
+net.model @transposed {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  %w = net.parameter "w" init zeros(0.0, 0.0) : tensor<1x2xf32>
+  // expected-error @+1 {{'net.matmul' op has no gradient rule for transposed operands}}
+  %y = net.matmul %x, %w transpose_b : tensor<?x2xf32>, tensor<1x2xf32> -> tensor<?x1xf32>
+  net.regression %y loss mean_square : tensor<?x1xf32>
+}
