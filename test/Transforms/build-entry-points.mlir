@@ -8,36 +8,45 @@ net.model @m {
 }
 
 // Parameters live in one buffer: W0 [0, 12), b0 [12, 16), W1 [16, 24), b1 [24, 26).
+// The tensor-level functions are inlined into the entry points.
 // CHECK-LABEL: func.func private @m.forward_impl(
 // CHECK-SAME: %[[P:.+]]: memref<26xf32>, %[[X:.+]]: memref<?x3xf32>, %[[Y:.+]]: memref<?x2xf32>)
 // CHECK: %[[XT:.+]] = bufferization.to_tensor %[[X]] restrict : memref<?x3xf32>
-// CHECK: memref.reinterpret_cast %[[P]] to offset: [0], sizes: [3, 4], strides: [4, 1]
+// CHECK: %[[V0:.+]] = memref.reinterpret_cast %[[P]] to offset: [0], sizes: [3, 4], strides: [4, 1]
+// CHECK: %[[W0:.+]] = bufferization.to_tensor %[[V0]] restrict
 // CHECK: memref.reinterpret_cast %[[P]] to offset: [12], sizes: [4], strides: [1]
 // CHECK: memref.reinterpret_cast %[[P]] to offset: [16], sizes: [4, 2], strides: [2, 1]
 // CHECK: memref.reinterpret_cast %[[P]] to offset: [24], sizes: [2], strides: [1]
-// CHECK: %[[R:.+]] = call @m.predict(
+// CHECK: net.matmul %[[XT]], %[[W0]]
+// CHECK: %[[R:.+]] = net.activation softmax
 // CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[Y]]
+// CHECK-NOT: call
 
 // CHECK-LABEL: func.func private @m.eval_step_impl(
-// CHECK: call @m.eval(
-// CHECK: tensor.extract
-// CHECK: return %{{.+}} : f32
+// CHECK: %[[L:.+]] = net.loss softmax_categorical_crossentropy
+// CHECK: %[[S:.+]] = tensor.extract %[[L]][]
+// CHECK: return %[[S]] : f32
+
+// The forward and backward passes exist once, here.
+// CHECK-LABEL: func.func private @m.loss_and_grad_impl(
+// CHECK-SAME: %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
+// CHECK: net.loss_grad softmax_categorical_crossentropy
+// CHECK: %[[V:.+]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [3, 4]
+// CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[V]]
+// CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[PRED]]
+// CHECK-NOT: net.apply_gradients
 
 // CHECK-LABEL: func.func private @m.gradient_impl(
-// CHECK-SAME: %[[G:[^:]+]]: memref<26xf32>) -> f32
-// CHECK: %[[R:.+]]:6 = call @m.grad(
-// CHECK: %[[V:.+]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [3, 4]
-// CHECK: bufferization.materialize_in_destination %[[R]]#2 in restrict writable %[[V]]
-// CHECK-NOT: net.apply_gradients
+// CHECK: %[[TMP:.+]] = memref.alloc(%{{.+}}) : memref<?x2xf32>
+// CHECK: call @m.loss_and_grad_impl(%{{.+}}, %{{.+}}, %{{.+}}, %[[TMP]], %{{.+}})
 
 // The training step: gradients to the workspace, clipped, then the update.
 // CHECK-LABEL: func.func private @m.train_step_impl(
-// CHECK-SAME: %[[P:[^:]+]]: memref<26xf32>, %[[S:[^:]+]]: memref<26xf32>, %{{[^:]+}}: memref<?x3xf32>, %{{[^:]+}}: memref<?x2xf32>, %[[STEP:[^:]+]]: i64, %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
-// CHECK: call @m.grad(
-// CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[PRED]]
+// CHECK-SAME: %[[P:[^:]+]]: memref<26xf32>, %[[S:[^:]+]]: memref<26xf32>, %[[X:[^:]+]]: memref<?x3xf32>, %[[Y:[^:]+]]: memref<?x2xf32>, %[[STEP:[^:]+]]: i64, %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
+// CHECK: %[[L:.+]] = call @m.loss_and_grad_impl(%[[P]], %[[X]], %[[Y]], %[[PRED]], %[[G]])
 // CHECK: net.clip_by_global_norm %[[G]] clip 2.500000e+00 : memref<26xf32>
 // CHECK: net.apply_gradients momentum %[[P]], %[[G]], %[[S]], %[[STEP]] learning_rate 1.000000e-01
-// CHECK: return
+// CHECK: return %[[L]]
 
 // CHECK-LABEL: func.func private @m.init_params_impl(
 // CHECK: net.random_init truncated_normal(0.000000e+00, 2.000000e-02) %{{.+}}[0, 12] seed %{{.+}} stream 0 fan_in 3 fan_out 4
@@ -53,3 +62,4 @@ net.model @m {
 // CHECK-SAME: name = "FullyConnected/W", offset = 0 : i64, shape = array<i64: 3, 4>, size = 12
 // CHECK-SAME: workspace_fixed_bytes = 104
 // CHECK-NOT: net.model
+// CHECK-NOT: func.func private @m.grad

@@ -80,7 +80,7 @@ dlc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(OptimizationLevel::O3);
+  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(OptimizationLevel::O2);
   mpm.run(*llvmModule, mam);
   return llvmModule;
 }

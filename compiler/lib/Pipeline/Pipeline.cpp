@@ -43,8 +43,6 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   // linalg: everything on linalg / tensor / arith / math.
   if (!done(Phase::Linalg)) {
   pm.addPass(createConvertNetToLinalg());
-  pm.addPass(createInlinerPass());          // one body per entry point
-  pm.addPass(createSymbolDCEPass());        // drop the inlined helpers
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   }

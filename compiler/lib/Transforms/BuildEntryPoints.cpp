@@ -13,6 +13,7 @@
 #include "dlc/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace dlc {
@@ -108,11 +109,16 @@ public:
                                "net-autodiff first)");
     buildForward();
     buildEval();
-    buildGradient(/*train=*/false);
-    buildGradient(/*train=*/true);
+    func::FuncOp lossAndGrad = buildLossAndGrad();
+    buildGradient(lossAndGrad);
+    buildTrainStep(lossAndGrad);
     buildInitParams();
     buildDescriptor();
+    // The tensor-level functions now live inside the entry points.
     model.erase();
+    predict.erase();
+    eval.erase();
+    grad.erase();
     return success();
   }
 
@@ -127,18 +133,24 @@ private:
     return fn;
   }
 
-  /// Calls `callee` on the parameters viewed in `paramsBuffer` and the
-  /// given tensors; returns the call's results.
-  ValueRange callWithParams(OpBuilder &fb, func::FuncOp callee,
-                            Value paramsBuffer, ValueRange rest) {
-    SmallVector<Value> args;
-    for (auto [p, offset] : llvm::zip(params, offsets))
-      args.push_back(toTensor(
-          fb, loc,
-          sliceOf(fb, loc, paramsBuffer, offset,
-                  cast<RankedTensorType>(p.getType()))));
-    args.append(rest.begin(), rest.end());
-    return fb.create<func::CallOp>(loc, callee, args).getResults();
+  /// Inlines `callee` on the parameters viewed in `paramsBuffer` and the
+  /// given tensors; returns the values it returns.
+  SmallVector<Value> inlineWithParams(OpBuilder &fb, func::FuncOp callee,
+                                      Value paramsBuffer, ValueRange rest) {
+    IRMapping map;
+    for (auto [i, p] : llvm::enumerate(params))
+      map.map(callee.getArgument(i),
+              toTensor(fb, loc,
+                       sliceOf(fb, loc, paramsBuffer, offsets[i],
+                               cast<RankedTensorType>(p.getType()))));
+    for (auto [i, v] : llvm::enumerate(rest))
+      map.map(callee.getArgument(params.size() + i), v);
+    for (Operation &op : callee.front().without_terminator())
+      fb.clone(op, map);
+    SmallVector<Value> results;
+    for (Value v : callee.front().getTerminator()->getOperands())
+      results.push_back(map.lookupOrDefault(v));
+    return results;
   }
 
   Value extractScalar(OpBuilder &fb, Value tensor) {
@@ -150,7 +162,7 @@ private:
         "forward_impl", {paramsType, inputType, outputType}, {});
     OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
     Value x = toTensor(fb, loc, fn.getArgument(1));
-    ValueRange r = callWithParams(fb, predict, fn.getArgument(0), x);
+    SmallVector<Value> r = inlineWithParams(fb, predict, fn.getArgument(0), x);
     storeTo(fb, loc, r[0], fn.getArgument(2));
     fb.create<func::ReturnOp>(loc);
   }
@@ -162,46 +174,73 @@ private:
     OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
     Value x = toTensor(fb, loc, fn.getArgument(1));
     Value y = toTensor(fb, loc, fn.getArgument(2));
-    ValueRange r = callWithParams(fb, eval, fn.getArgument(0), {x, y});
+    SmallVector<Value> r = inlineWithParams(fb, eval, fn.getArgument(0), {x, y});
     storeTo(fb, loc, r[1], fn.getArgument(3));
     fb.create<func::ReturnOp>(loc, extractScalar(fb, r[0]));
   }
 
-  /// gradient_impl(params, x, y, grads) -> loss, or
-  /// train_step_impl(params, state, x, y, step, pred, grads) -> loss.
-  void buildGradient(bool train) {
-    SmallVector<Type> args{paramsType};
-    if (train)
-      args.push_back(stateType);
-    args.append({inputType, outputType});
-    if (train)
-      args.append({b.getI64Type(), outputType});
-    args.push_back(paramsType);
-    func::FuncOp fn = createFunction(train ? "train_step_impl" : "gradient_impl",
-                                     args, {b.getF32Type()});
+  /// loss_and_grad_impl(params, x, y, pred, grads) -> loss: the one copy of
+  /// the forward and backward passes, shared by the gradient and the
+  /// training step.
+  func::FuncOp buildLossAndGrad() {
+    func::FuncOp fn = createFunction(
+        "loss_and_grad_impl",
+        {paramsType, inputType, outputType, outputType, paramsType},
+        {b.getF32Type()});
     OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
-    int shift = train ? 1 : 0;
-    Value paramsBuf = fn.getArgument(0);
-    Value x = toTensor(fb, loc, fn.getArgument(1 + shift));
-    Value y = toTensor(fb, loc, fn.getArgument(2 + shift));
-    Value gradsBuf = fn.getArguments().back();
-    ValueRange r = callWithParams(fb, grad, paramsBuf, {x, y});
+    Value x = toTensor(fb, loc, fn.getArgument(1));
+    Value y = toTensor(fb, loc, fn.getArgument(2));
+    SmallVector<Value> r = inlineWithParams(fb, grad, fn.getArgument(0), {x, y});
     for (auto [i, p] : llvm::enumerate(params))
       storeTo(fb, loc, r[2 + i],
-              sliceOf(fb, loc, gradsBuf, offsets[i],
+              sliceOf(fb, loc, fn.getArgument(4), offsets[i],
                       cast<RankedTensorType>(p.getType())));
-    Value loss = extractScalar(fb, r[0]);
-    if (train) {
-      storeTo(fb, loc, r[1], fn.getArgument(5));
-      double clip = regression.getClipNorm().convertToDouble();
-      if (clip > 0.0)
-        fb.create<ClipByGlobalNormOp>(loc, gradsBuf, fb.getF64FloatAttr(clip));
-      fb.create<ApplyGradientsOp>(
-          loc, regression.getOptimizerAttr(), paramsBuf, gradsBuf,
-          fn.getArgument(1), fn.getArgument(4), regression.getLearningRateAttr(),
-          regression.getMomentumAttr(), regression.getBeta1Attr(),
-          regression.getBeta2Attr(), regression.getEpsilonAttr());
-    }
+    storeTo(fb, loc, r[1], fn.getArgument(3));
+    fb.create<func::ReturnOp>(loc, extractScalar(fb, r[0]));
+    return fn;
+  }
+
+  /// gradient_impl(params, x, y, grads) -> loss: the prediction goes to a
+  /// temporary (freed by the buffer deallocation pipeline).
+  void buildGradient(func::FuncOp lossAndGrad) {
+    func::FuncOp fn = createFunction(
+        "gradient_impl", {paramsType, inputType, outputType, paramsType},
+        {b.getF32Type()});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    Value batch = fb.create<memref::DimOp>(loc, fn.getArgument(1), 0);
+    Value pred = fb.create<memref::AllocOp>(loc, outputType, ValueRange{batch});
+    Value loss = fb.create<func::CallOp>(
+                       loc, lossAndGrad,
+                       ValueRange{fn.getArgument(0), fn.getArgument(1),
+                                  fn.getArgument(2), pred, fn.getArgument(3)})
+                     .getResult(0);
+    fb.create<func::ReturnOp>(loc, loss);
+  }
+
+  /// train_step_impl(params, state, x, y, step, pred, grads) -> loss: the
+  /// gradients go to the workspace, are clipped by global norm and applied.
+  void buildTrainStep(func::FuncOp lossAndGrad) {
+    func::FuncOp fn = createFunction(
+        "train_step_impl",
+        {paramsType, stateType, inputType, outputType, b.getI64Type(),
+         outputType, paramsType},
+        {b.getF32Type()});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    Value paramsBuf = fn.getArgument(0), gradsBuf = fn.getArgument(6);
+    Value loss = fb.create<func::CallOp>(
+                       loc, lossAndGrad,
+                       ValueRange{paramsBuf, fn.getArgument(2),
+                                  fn.getArgument(3), fn.getArgument(5),
+                                  gradsBuf})
+                     .getResult(0);
+    double clip = regression.getClipNorm().convertToDouble();
+    if (clip > 0.0)
+      fb.create<ClipByGlobalNormOp>(loc, gradsBuf, fb.getF64FloatAttr(clip));
+    fb.create<ApplyGradientsOp>(
+        loc, regression.getOptimizerAttr(), paramsBuf, gradsBuf,
+        fn.getArgument(1), fn.getArgument(4), regression.getLearningRateAttr(),
+        regression.getMomentumAttr(), regression.getBeta1Attr(),
+        regression.getBeta2Attr(), regression.getEpsilonAttr());
     fb.create<func::ReturnOp>(loc, loss);
   }
 

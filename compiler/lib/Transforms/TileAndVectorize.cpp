@@ -15,6 +15,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -29,7 +30,7 @@ using namespace dlc;
 
 namespace {
 constexpr int64_t kContractionTile[3] = {8, 32, 1};
-constexpr int64_t kInnerTile = 64;
+constexpr int64_t kInnerTile = 16;
 constexpr int64_t kMaxWholeK = 64;
 
 bool isContraction(Operation *op) {
@@ -51,7 +52,9 @@ SmallVector<int64_t> firstTiles(linalg::LinalgOp op, int64_t batchTile) {
                  ? (r <= kMaxWholeK ? r : kContractionTile[2])
                  : (i == 2 ? batchTile : kContractionTile[i]);
     else if (ShapedType::isDynamic(r))
-      want = batchTile;
+      // Elementwise ops and reductions are memory bound: one row at a time
+      // needs no remainder copy of the kernel.
+      want = 1;
     else if (i == n - 1)
       want = kInnerTile;
     else
@@ -145,7 +148,11 @@ struct DlcTileAndVectorizePass
         op.emitRemark("left scalar");
     }
 
+    // Broadcasts that the vectorizer put into transfer_read maps become
+    // vector.broadcast ops, which then fold into the contractions' maps: a
+    // matmul tile reads A as [8, K] and B as [K, 32], not as [8, 32, K].
     RewritePatternSet patterns(&getContext());
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateVectorReductionToContractPatterns(patterns);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns, &getContext());
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, &getContext());

@@ -51,11 +51,15 @@ def NetBuildEntryPoints : Pass<"net-build-entry-points", "mlir::ModuleOp"> {
   let summary = "Build the buffer-level entry points of each model";
   let description = [{
     Lays the parameters out in one flat buffer and builds, on memrefs,
-    `M.forward_impl`, `M.eval_impl`, `M.gradient_impl`, `M.init_params_impl`
-    and `M.train_step_impl`. The training step writes the gradients to the
-    workspace, clips them by global norm (`net.clip_by_global_norm`) and
-    applies the optimizer (`net.apply_gradients`). The model is replaced by
-    a `net.descriptor` holding what the library reports about it.
+    `M.forward_impl`, `M.eval_step_impl`, `M.loss_and_grad_impl`,
+    `M.gradient_impl`, `M.init_params_impl` and `M.train_step_impl`, with
+    M.predict, M.eval and M.grad inlined (and then erased): the forward and
+    backward passes exist once, in `M.loss_and_grad_impl`, which the
+    gradient and the training step call. The training step writes the
+    gradients to the workspace, clips them by global norm
+    (`net.clip_by_global_norm`) and applies the optimizer
+    (`net.apply_gradients`). The model is replaced by a `net.descriptor`
+    holding what the library reports about it.
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::memref::MemRefDialect",
