@@ -12,6 +12,7 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -113,7 +114,11 @@ Error dlc::linkSharedLibrary(StringRef object, StringRef output) {
   if (!linker)
     return createStringError(inconvertibleErrorCode(),
                              "no linker found (install lld-19)");
+  // The soname is the file name, so apps that link the library by path find
+  // it through their rpath rather than by the build directory's path.
+  std::string soname = sys::path::filename(output).str();
   SmallVector<StringRef> args{*linker, "-shared", "--no-undefined",
+                              "-soname", soname,
                               "-z", "noexecstack", "--as-needed",
                               "-o", output, object,
                               "-L/usr/lib/x86_64-linux-gnu",
