@@ -11,7 +11,7 @@ net.model @clf {
 }
 
 // CHECK-LABEL: func.func private @clf.grad(
-// CHECK-SAME: %[[W0:[^:]+]]: tensor<3x4xf32>, %[[B0:[^:]+]]: tensor<4xf32>, %[[W1:[^:]+]]: tensor<4x2xf32>, %[[X:[^:]+]]: tensor<?x3xf32>, %[[T:[^:]+]]: tensor<?x2xf32>)
+// CHECK-SAME: %[[W0:[^:]+]]: tensor<3x4xf32>, %[[B0:[^:]+]]: tensor<4xf32>, %[[W1:[^:]+]]: tensor<4x2xf32>, %[[X:[^:]+]]: tensor<?x3xf32>, %[[T:[^:]+]]: tensor<?x2xf32>, %{{[^:]+}}: i64)
 // CHECK-SAME: -> (tensor<f32>, tensor<?x2xf32>, tensor<3x4xf32>, tensor<4xf32>, tensor<4x2xf32>)
 // CHECK: %[[M0:.+]] = net.matmul %[[X]], %[[W0]]
 // CHECK: %[[A0:.+]] = net.bias_add %[[M0]], %[[B0]]
@@ -61,3 +61,30 @@ net.model @mse {
 // CHECK: net.loss mean_square %[[P]]
 // CHECK: %[[DP:.+]] = net.loss_grad mean_square %[[P]]
 // CHECK: net.activation_grad sigmoid %[[P]], %[[DP]]
+
+// Dropout is the identity in predict and eval; in grad its mask comes from
+// the step, and its gradient applies the same mask. A >2-D input is
+// flattened.
+net.model @drop {
+  %x = net.input_data shape [?, 2, 3]
+  %h = net.fully_connected %x units 4 activation relu
+  %d = net.dropout %h keep 0.8
+  %y = net.fully_connected %d units 2 activation softmax
+  net.regression %y
+}
+// CHECK-LABEL: func.func private @drop.grad(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x2x3xf32>, %{{[^:]+}}: tensor<?x2xf32>, %[[STEP:[^:]+]]: i64)
+// CHECK: %[[F:.+]] = net.reshape %[[X]] : tensor<?x2x3xf32> -> tensor<?x6xf32>
+// CHECK: %[[H:.+]] = net.activation relu
+// CHECK: %[[D:.+]] = net.apply_dropout %[[H]], %[[STEP]] keep 8.000000e-01 stream 0 : tensor<?x4xf32>
+// CHECK: net.matmul %[[D]]
+// CHECK: %[[DD:.+]] = net.matmul %{{.+}}, %{{.+}} transpose_b : tensor<?x2xf32>, tensor<4x2xf32> -> tensor<?x4xf32>
+// CHECK: net.apply_dropout %[[DD]], %[[STEP]] keep 8.000000e-01 stream 0 : tensor<?x4xf32>
+// CHECK-NOT: net.reshape
+// CHECK: return
+// CHECK-LABEL: func.func private @drop.eval(
+// CHECK-NOT: net.apply_dropout
+// CHECK: return
+// CHECK-LABEL: func.func private @drop.predict(
+// CHECK-NOT: net.apply_dropout
+// CHECK: return

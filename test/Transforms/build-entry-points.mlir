@@ -29,21 +29,23 @@ net.model @m {
 
 // The forward and backward passes exist once, here.
 // CHECK-LABEL: func.func private @m.loss_and_grad_impl(
-// CHECK-SAME: %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
+// CHECK-SAME: %{{[^:]+}}: i64, %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
 // CHECK: net.loss_grad softmax_categorical_crossentropy
 // CHECK: %[[V:.+]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [3, 4]
 // CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[V]]
 // CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[PRED]]
 // CHECK-NOT: net.apply_gradients
 
+// The gradient alone uses the dropout masks of step 0.
 // CHECK-LABEL: func.func private @m.gradient_impl(
 // CHECK: %[[TMP:.+]] = memref.alloc(%{{.+}}) : memref<?x2xf32>
-// CHECK: call @m.loss_and_grad_impl(%{{.+}}, %{{.+}}, %{{.+}}, %[[TMP]], %{{.+}})
+// CHECK: %[[ZERO:.+]] = arith.constant 0 : i64
+// CHECK: call @m.loss_and_grad_impl(%{{.+}}, %{{.+}}, %{{.+}}, %[[ZERO]], %[[TMP]], %{{.+}})
 
 // The training step: gradients to the workspace, clipped, then the update.
 // CHECK-LABEL: func.func private @m.train_step_impl(
 // CHECK-SAME: %[[P:[^:]+]]: memref<26xf32>, %[[S:[^:]+]]: memref<26xf32>, %[[X:[^:]+]]: memref<?x3xf32>, %[[Y:[^:]+]]: memref<?x2xf32>, %[[STEP:[^:]+]]: i64, %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
-// CHECK: %[[L:.+]] = call @m.loss_and_grad_impl(%[[P]], %[[X]], %[[Y]], %[[PRED]], %[[G]])
+// CHECK: %[[L:.+]] = call @m.loss_and_grad_impl(%[[P]], %[[X]], %[[Y]], %[[STEP]], %[[PRED]], %[[G]])
 // CHECK: net.clip_by_global_norm %[[G]] clip 2.500000e+00 : memref<26xf32>
 // CHECK: net.apply_gradients momentum %[[P]], %[[G]], %[[S]], %[[STEP]] learning_rate 1.000000e-01
 // CHECK: return %[[L]]

@@ -716,6 +716,80 @@ std::pair<Value, Value> uniforms(OpBuilder &b, Location loc, Value h) {
           toUnit(b.create<arith::ShRUIOp>(loc, h, c(16)))};
 }
 
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto out = cast<RankedTensorType>(op.getType());
+    if (in == out) {
+      rewriter.replaceOp(op, adaptor.getInput());
+      return success();
+    }
+    // [batch, d1, d2, ...] <-> [batch, d1 * d2 * ...].
+    auto group = [](int64_t rank) {
+      ReassociationIndices rest;
+      for (int64_t i = 1; i < rank; ++i)
+        rest.push_back(i);
+      return SmallVector<ReassociationIndices>{{0}, rest};
+    };
+    if (out.getRank() == 2)
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, out, adaptor.getInput(), group(in.getRank()));
+    else
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          op, out, adaptor.getInput(), group(out.getRank()));
+    return success();
+  }
+};
+
+struct ApplyDropoutLowering : OpConversionPattern<ApplyDropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ApplyDropoutOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    double keep = op.getKeep().convertToDouble();
+    auto i64 = [&](OpBuilder &b, int64_t v) {
+      return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
+    };
+    // key = mix(step * golden ^ (stream + 1) * other): one stream per layer.
+    Value key = mix64(
+        rewriter, loc,
+        rewriter.create<arith::XOrIOp>(
+            loc,
+            rewriter.create<arith::MulIOp>(loc, adaptor.getStep(),
+                                           i64(rewriter, 0x9e3779b97f4a7c15ll)),
+            i64(rewriter, (op.getStream() + 1) * 0x2545f4914f6cdd1dll)));
+    Value scale = f32Const(rewriter, loc, 1.0 / keep);
+    Value result = elementwise(
+        rewriter, loc, adaptor.getInput(), [&](OpBuilder &b, Location l, ValueRange a) {
+          // Row-major index of the element.
+          Value idx = i64(b, 0);
+          for (int64_t d = 0; d < type.getRank(); ++d) {
+            Value i = b.create<arith::IndexCastOp>(l, b.getI64Type(),
+                                                   b.create<linalg::IndexOp>(l, d));
+            if (d > 0)
+              idx = b.create<arith::MulIOp>(l, idx, i64(b, type.getDimSize(d)));
+            idx = b.create<arith::AddIOp>(l, idx, i);
+          }
+          Value h = mix64(b, l, b.create<arith::AddIOp>(
+                                    l, key, b.create<arith::MulIOp>(
+                                                l, idx, i64(b, 0x632be59bd9b4e019ll))));
+          Value u = uniforms(b, l, h).first;
+          Value kept = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLE, u,
+                                               f32Const(b, l, keep));
+          return b.create<arith::SelectOp>(l, kept, b.create<arith::MulFOp>(l, a[0], scale),
+                                           f32Const(b, l, 0.0))
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct RandomInitLowering : OpConversionPattern<RandomInitOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -827,7 +901,8 @@ struct ConvertNetToLinalgPass
                  ActivationLowering, ActivationGradLowering, AddLowering,
                  AddScaledLowering, L2LossLowering, LossLowering,
                  LossGradLowering, ClipByGlobalNormLowering,
-                 ApplyGradientsLowering, RandomInitLowering>(ctx);
+                 ApplyGradientsLowering, RandomInitLowering, ReshapeLowering,
+                 ApplyDropoutLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

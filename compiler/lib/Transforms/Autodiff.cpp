@@ -43,7 +43,7 @@ public:
     for (Operation &op : model.getBlock())
       if (!isa<InputDataOp, ParameterOp, RegressionOp>(op) &&
           op.getDialect() == model->getDialect() &&
-          !isa<MatmulOp, BiasAddOp, ActivationOp>(op))
+          !isa<MatmulOp, BiasAddOp, ActivationOp, ReshapeOp, DropoutOp>(op))
         return op.emitOpError("is not expanded (run net-expand-layers first)");
     buildPredict();
     buildEval();
@@ -51,9 +51,12 @@ public:
   }
 
 private:
-  /// A function named `M.suffix` taking (params..., x[, y]).
+  /// A function named `M.suffix` taking (params..., x[, y][, step]). With
+  /// `training`, dropout draws its masks from `step`; without, it is the
+  /// identity.
   func::FuncOp createFunction(StringRef suffix, bool withTarget,
-                              TypeRange results, IRMapping &map) {
+                              TypeRange results, IRMapping &map,
+                              bool training = false) {
     OpBuilder b(model->getContext());
     b.setInsertionPointAfter(model);
     SmallVector<Type> args;
@@ -62,6 +65,8 @@ private:
     args.push_back(input.getType());
     if (withTarget)
       args.push_back(regression.getPrediction().getType());
+    if (training)
+      args.push_back(IntegerType::get(model->getContext(), 64));
     auto fn = b.create<func::FuncOp>(
         model.getLoc(), (model.getSymName() + "." + suffix).str(),
         b.getFunctionType(args, results));
@@ -72,9 +77,22 @@ private:
     map.map(input.getResult(), entry->getArgument(params.size()));
     // Clone the forward graph.
     OpBuilder fb = OpBuilder::atBlockEnd(entry);
-    for (Operation &op : model.getBlock())
-      if (!isa<InputDataOp, ParameterOp, RegressionOp>(op))
-        fb.clone(op, map);
+    int64_t stream = 0;
+    for (Operation &op : model.getBlock()) {
+      if (isa<InputDataOp, ParameterOp, RegressionOp>(op))
+        continue;
+      if (auto dropout = dyn_cast<DropoutOp>(op)) {
+        Value in = map.lookup(dropout.getInput());
+        Value out = in;
+        if (training)
+          out = fb.create<ApplyDropoutOp>(
+              dropout.getLoc(), in.getType(), in, entry->getArguments().back(),
+              dropout.getKeepAttr(), fb.getI64IntegerAttr(stream++));
+        map.map(dropout.getResult(), out);
+        continue;
+      }
+      fb.clone(op, map);
+    }
     return fn;
   }
 
@@ -124,9 +142,10 @@ private:
     SmallVector<Type> results{scalar, pred.getType()};
     for (ParameterOp p : params)
       results.push_back(p.getType());
-    func::FuncOp fn = createFunction("grad", true, results, map);
+    func::FuncOp fn = createFunction("grad", true, results, map,
+                                     /*training=*/true);
     OpBuilder b = OpBuilder::atBlockEnd(&fn.front());
-    LossOp loss = buildLoss(b, map, fn.getArguments().back());
+    LossOp loss = buildLoss(b, map, fn.getArgument(fn.getNumArguments() - 2));
 
     DenseMap<Value, Value> grads;
     grads[loss] = b.create<arith::ConstantOp>(

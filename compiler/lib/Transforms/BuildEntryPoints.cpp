@@ -179,29 +179,32 @@ private:
     fb.create<func::ReturnOp>(loc, extractScalar(fb, r[0]));
   }
 
-  /// loss_and_grad_impl(params, x, y, pred, grads) -> loss: the one copy of
-  /// the forward and backward passes, shared by the gradient and the
-  /// training step.
+  /// loss_and_grad_impl(params, x, y, step, pred, grads) -> loss: the one
+  /// copy of the forward and backward passes, shared by the gradient and the
+  /// training step; `step` keys the dropout masks.
   func::FuncOp buildLossAndGrad() {
     func::FuncOp fn = createFunction(
         "loss_and_grad_impl",
-        {paramsType, inputType, outputType, outputType, paramsType},
+        {paramsType, inputType, outputType, b.getI64Type(), outputType,
+         paramsType},
         {b.getF32Type()});
     OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
     Value x = toTensor(fb, loc, fn.getArgument(1));
     Value y = toTensor(fb, loc, fn.getArgument(2));
-    SmallVector<Value> r = inlineWithParams(fb, grad, fn.getArgument(0), {x, y});
+    SmallVector<Value> r = inlineWithParams(fb, grad, fn.getArgument(0),
+                                            {x, y, fn.getArgument(3)});
     for (auto [i, p] : llvm::enumerate(params))
       storeTo(fb, loc, r[2 + i],
-              sliceOf(fb, loc, fn.getArgument(4), offsets[i],
+              sliceOf(fb, loc, fn.getArgument(5), offsets[i],
                       cast<RankedTensorType>(p.getType())));
-    storeTo(fb, loc, r[1], fn.getArgument(3));
+    storeTo(fb, loc, r[1], fn.getArgument(4));
     fb.create<func::ReturnOp>(loc, extractScalar(fb, r[0]));
     return fn;
   }
 
   /// gradient_impl(params, x, y, grads) -> loss: the prediction goes to a
-  /// temporary (freed by the buffer deallocation pipeline).
+  /// temporary (freed by the buffer deallocation pipeline); dropout uses the
+  /// masks of step 0.
   void buildGradient(func::FuncOp lossAndGrad) {
     func::FuncOp fn = createFunction(
         "gradient_impl", {paramsType, inputType, outputType, paramsType},
@@ -209,10 +212,12 @@ private:
     OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
     Value batch = fb.create<memref::DimOp>(loc, fn.getArgument(1), 0);
     Value pred = fb.create<memref::AllocOp>(loc, outputType, ValueRange{batch});
+    Value step0 = fb.create<arith::ConstantOp>(loc, fb.getI64IntegerAttr(0));
     Value loss = fb.create<func::CallOp>(
                        loc, lossAndGrad,
                        ValueRange{fn.getArgument(0), fn.getArgument(1),
-                                  fn.getArgument(2), pred, fn.getArgument(3)})
+                                  fn.getArgument(2), step0, pred,
+                                  fn.getArgument(3)})
                      .getResult(0);
     fb.create<func::ReturnOp>(loc, loss);
   }
@@ -230,8 +235,8 @@ private:
     Value loss = fb.create<func::CallOp>(
                        loc, lossAndGrad,
                        ValueRange{paramsBuf, fn.getArgument(2),
-                                  fn.getArgument(3), fn.getArgument(5),
-                                  gradsBuf})
+                                  fn.getArgument(3), fn.getArgument(4),
+                                  fn.getArgument(5), gradsBuf})
                      .getResult(0);
     double clip = regression.getClipNorm().convertToDouble();
     if (clip > 0.0)

@@ -34,6 +34,30 @@ std::pair<double, double> initNumbers(FullyConnectedOp fc) {
   }
 }
 
+/// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...].
+Value flatten(OpBuilder &b, Location loc, Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t features = 1;
+  for (int64_t d : type.getShape().drop_front())
+    features *= d;
+  auto flatType =
+      RankedTensorType::get({type.getDimSize(0), features}, type.getElementType());
+  return b.create<ReshapeOp>(loc, flatType, input);
+}
+
+LogicalResult expandFlatten(FlattenOp op) {
+  auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+  if (!type)
+    return op.emitOpError("has no inferred input shape (run net-infer-shapes "
+                          "first)");
+  OpBuilder b(op);
+  Value result = type.getRank() == 2 ? op.getInput()
+                                     : flatten(b, op.getLoc(), op.getInput());
+  op.replaceAllUsesWith(result);
+  op.erase();
+  return success();
+}
+
 LogicalResult expandFullyConnected(FullyConnectedOp fc, int index) {
   auto inputType = dyn_cast<RankedTensorType>(fc.getInput().getType());
   if (!inputType)
@@ -42,6 +66,10 @@ LogicalResult expandFullyConnected(FullyConnectedOp fc, int index) {
   OpBuilder b(fc);
   Location loc = fc.getLoc();
   std::string scope = scopeName("FullyConnected", index);
+  Value input = fc.getInput();
+  if (inputType.getRank() > 2) // TFLearn flattens a >2-D input.
+    input = flatten(b, loc, input);
+  inputType = cast<RankedTensorType>(input.getType());
   int64_t in = inputType.getDimSize(1), units = fc.getUnits();
   double decay = fc.getRegularizer() ? fc.getWeightDecay().convertToDouble() : 0.0;
   auto [a, bnum] = initNumbers(fc);
@@ -53,7 +81,7 @@ LogicalResult expandFullyConnected(FullyConnectedOp fc, int index) {
                                   b.getF64FloatAttr(decay));
   auto outType = RankedTensorType::get({inputType.getDimSize(0), units},
                                        b.getF32Type());
-  Value y = b.create<MatmulOp>(loc, outType, fc.getInput(), w, false, false);
+  Value y = b.create<MatmulOp>(loc, outType, input, w, false, false);
   if (fc.getBias()) {
     auto bType = RankedTensorType::get({units}, b.getF32Type());
     Value bias = b.create<ParameterOp>(
@@ -75,9 +103,13 @@ struct NetExpandLayersPass
     for (auto model : getOperation().getOps<ModelOp>()) {
       int fcIndex = 0;
       for (Operation &op : llvm::make_early_inc_range(model.getBlock())) {
-        if (auto fc = dyn_cast<FullyConnectedOp>(op))
+        if (auto fc = dyn_cast<FullyConnectedOp>(op)) {
           if (failed(expandFullyConnected(fc, fcIndex++)))
             return signalPassFailure();
+        } else if (auto flat = dyn_cast<FlattenOp>(op)) {
+          if (failed(expandFlatten(flat)))
+            return signalPassFailure();
+        }
       }
     }
   }

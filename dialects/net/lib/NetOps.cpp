@@ -221,11 +221,12 @@ LogicalResult FullyConnectedOp::verify() {
     return emitOpError("expected a positive number of units, got ")
            << getUnits();
   if (auto type = dyn_cast<RankedTensorType>(getInput().getType())) {
-    if (type.getRank() != 2)
-      return emitOpError("expected a 2-D input [batch, features], got rank ")
+    if (type.getRank() < 2)
+      return emitOpError("expected an input [batch, features...], got rank ")
              << type.getRank();
-    if (ShapedType::isDynamic(type.getDimSize(1)))
-      return emitOpError("expected a static number of input features");
+    for (int64_t d : type.getShape().drop_front())
+      if (ShapedType::isDynamic(d))
+        return emitOpError("expected a static number of input features");
   }
   if (getActivation() == Activation::softmax && getUnits() < 2)
     return emitOpError("softmax needs at least 2 units, got ") << getUnits();
@@ -248,6 +249,66 @@ LogicalResult FullyConnectedOp::verify() {
   if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
     return emitOpError("expected a non-negative weight_decay, got ")
            << getWeightDecay().convertToDouble();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FlattenOp and DropoutOp
+//===----------------------------------------------------------------------===//
+
+/// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...]; unranked stays unranked.
+static Type flattenedType(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked || ranked.getRank() < 1)
+    return getUnrankedF32(type.getContext());
+  int64_t features = 1;
+  for (int64_t d : ranked.getShape().drop_front()) {
+    if (ShapedType::isDynamic(d))
+      return getUnrankedF32(type.getContext());
+    features *= d;
+  }
+  return RankedTensorType::get({ranked.getDimSize(0), features},
+                               ranked.getElementType());
+}
+
+LogicalResult FlattenOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  inferred.push_back(flattenedType(adaptor.getInput().getType()));
+  return success();
+}
+
+bool FlattenOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return compatibleTypes(lhs, rhs);
+}
+
+LogicalResult FlattenOp::verify() {
+  if (auto type = dyn_cast<RankedTensorType>(getInput().getType()))
+    if (type.getRank() < 2)
+      return emitOpError("expected an input [batch, features...], got rank ")
+             << type.getRank();
+  return success();
+}
+
+LogicalResult DropoutOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  inferred.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+bool DropoutOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return compatibleTypes(lhs, rhs);
+}
+
+LogicalResult DropoutOp::verify() {
+  double keep = getKeep().convertToDouble();
+  if (!(keep > 0.0 && keep <= 1.0))
+    return emitOpError("expected a keep probability in (0, 1], got ") << keep;
   return success();
 }
 
@@ -337,6 +398,28 @@ LogicalResult BiasAddOp::verify() {
       !dimsMatch(in.getDimSize(in.getRank() - 1), bias.getDimSize(0)))
     return emitOpError("expected a 1-D bias matching the last dimension of ")
            << getInput().getType() << ", got " << getBias().getType();
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = dyn_cast<RankedTensorType>(getInput().getType());
+  auto out = dyn_cast<RankedTensorType>(getType());
+  if (!in || !out || !in.hasStaticShape() && in.getNumDynamicDims() != 1)
+    return emitOpError("expected ranked types with only the batch dynamic");
+  auto perExample = [](RankedTensorType t) {
+    int64_t n = 1;
+    for (int64_t d : t.getShape().drop_front())
+      n *= d;
+    return n;
+  };
+  if (in.getDimSize(0) != out.getDimSize(0) ||
+      llvm::any_of(out.getShape().drop_front(), ShapedType::isDynamic) ||
+      perExample(in) != perExample(out))
+    return emitOpError("expected the same batch and the same number of "
+                       "elements per example, got ")
+           << in << " -> " << out;
+  if (in.getRank() != 2 && out.getRank() != 2)
+    return emitOpError("expected a 2-D input or result");
   return success();
 }
 

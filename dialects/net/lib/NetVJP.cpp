@@ -58,3 +58,21 @@ FailureOr<SmallVector<Value>> LossOp::buildVJP(OpBuilder &b,
                                   getKind(), getPrediction(), getTarget());
   return SmallVector<Value>{dp, Value()};
 }
+
+FailureOr<SmallVector<Value>> ReshapeOp::buildVJP(OpBuilder &b,
+                                                 ArrayRef<Value> resultGrads) {
+  if (!resultGrads[0])
+    return SmallVector<Value>{Value()};
+  Value dx = b.create<ReshapeOp>(getLoc(), getInput().getType(), resultGrads[0]);
+  return SmallVector<Value>{dx};
+}
+
+FailureOr<SmallVector<Value>>
+ApplyDropoutOp::buildVJP(OpBuilder &b, ArrayRef<Value> resultGrads) {
+  // y = x * mask with a mask fixed by (step, stream): dx = dy * mask.
+  if (!resultGrads[0])
+    return SmallVector<Value>{Value(), Value()};
+  Value dx = b.create<ApplyDropoutOp>(getLoc(), getType(), resultGrads[0],
+                                      getStep(), getKeepAttr(), getStreamAttr());
+  return SmallVector<Value>{dx, Value()};
+}

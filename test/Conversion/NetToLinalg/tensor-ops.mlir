@@ -111,3 +111,29 @@ func.func @l2(%g: tensor<2x3xf32>, %w: tensor<2x3xf32>) -> (tensor<2x3xf32>, ten
   %s = net.add %a, %g : tensor<2x3xf32>
   return %a, %l, %s : tensor<2x3xf32>, tensor<f32>, tensor<2x3xf32>
 }
+
+// CHECK-LABEL: func.func @reshape
+// CHECK: %[[F:.+]] = tensor.collapse_shape %{{.+}} {{\[\[}}0], [1, 2, 3]] : tensor<?x2x3x2xf32> into tensor<?x12xf32>
+// CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2, 3]] output_shape [%{{.+}}, 2, 3, 2] : tensor<?x12xf32> into tensor<?x2x3x2xf32>
+func.func @reshape(%x: tensor<?x2x3x2xf32>, %g: tensor<?x12xf32>) -> (tensor<?x12xf32>, tensor<?x2x3x2xf32>) {
+  %f = net.reshape %x : tensor<?x2x3x2xf32> -> tensor<?x12xf32>
+  %b = net.reshape %g : tensor<?x12xf32> -> tensor<?x2x3x2xf32>
+  return %f, %b : tensor<?x12xf32>, tensor<?x2x3x2xf32>
+}
+
+// The mask is drawn per element from its row-major index and the step: kept
+// elements are scaled by 1 / keep.
+// CHECK-LABEL: func.func @dropout
+// CHECK-SAME: %[[X:.+]]: tensor<?x4xf32>, %[[STEP:.+]]: i64
+// CHECK-DAG: %[[SCALE:.+]] = arith.constant 4.000000e+00 : f32
+// CHECK: arith.muli %[[STEP]]
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<?x4xf32>)
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.cmpf ole
+// CHECK: %[[S:.+]] = arith.mulf %{{.+}}, %[[SCALE]]
+// CHECK: arith.select %{{.+}}, %[[S]]
+func.func @dropout(%x: tensor<?x4xf32>, %step: i64) -> tensor<?x4xf32> {
+  %d = net.apply_dropout %x, %step keep 0.25 stream 1 : tensor<?x4xf32>
+  return %d : tensor<?x4xf32>
+}

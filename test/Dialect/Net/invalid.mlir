@@ -101,11 +101,10 @@ net.model @zero_units {
 
 // -----
 
-net.model @rank3 {
-  %x = net.input_data shape [?, 2, 3] : tensor<?x2x3xf32>
-  // expected-error @+1 {{'net.fully_connected' op expected a 2-D input [batch, features], got rank 3}}
-  %y = net.fully_connected %x units 1 : tensor<?x2x3xf32> -> tensor<?x1xf32>
-  net.regression %y loss mean_square : tensor<?x1xf32>
+func.func @rank1(%x: tensor<?xf32>) {
+  // expected-error @+1 {{'net.fully_connected' op expected an input [batch, features...], got rank 1}}
+  %y = net.fully_connected %x units 1 : tensor<?xf32> -> tensor<?x1xf32>
+  return
 }
 
 // -----
@@ -326,5 +325,46 @@ func.func @init_bounds(%p: memref<3xf32>, %seed: i64) {
 func.func @init_fan(%p: memref<3xf32>, %seed: i64) {
   // expected-error @+1 {{'net.random_init' op expected positive fan_in and fan_out}}
   net.random_init zeros(0.0, 0.0) %p[0, 2] seed %seed stream 0 fan_in 0 fan_out 1 : memref<3xf32>
+  return
+}
+
+// -----
+
+func.func @flatten_rank1(%x: tensor<?xf32>) {
+  // expected-error @+1 {{'net.flatten' op expected an input [batch, features...], got rank 1}}
+  %y = net.flatten %x : tensor<?xf32> -> tensor<?x1xf32>
+  return
+}
+
+// -----
+
+net.model @bad_keep {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.dropout' op expected a keep probability in (0, 1], got 0}}
+  %d = net.dropout %x keep 0.0
+  net.regression %d loss mean_square
+}
+
+// -----
+
+func.func @reshape_dynamic(%x: tensor<?x?xf32>) {
+  // expected-error @+1 {{'net.reshape' op expected ranked types with only the batch dynamic}}
+  %y = net.reshape %x : tensor<?x?xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<?x2x3xf32>) {
+  // expected-error @+1 {{'net.reshape' op expected the same batch and the same number of elements per example, got 'tensor<?x2x3xf32>' -> 'tensor<?x5xf32>'}}
+  %y = net.reshape %x : tensor<?x2x3xf32> -> tensor<?x5xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_ranks(%x: tensor<?x2x3xf32>) {
+  // expected-error @+1 {{'net.reshape' op expected a 2-D input or result}}
+  %y = net.reshape %x : tensor<?x2x3xf32> -> tensor<?x3x2xf32>
   return
 }

@@ -68,3 +68,23 @@ func.func @buffers(%p: memref<3xf32>, %g: memref<3xf32>, %s: memref<6xf32>, %ste
   net.random_init uniform(-1.0, 1.0) %p[0, 2] seed %step stream 0 fan_in 2 fan_out 1 : memref<3xf32>
   return
 }
+
+// CHECK-LABEL: net.model @cnn_layers
+// CHECK: %[[F:.+]] = net.flatten %{{.+}}
+// CHECK: %[[D:.+]] = net.dropout %[[F]] keep 5.000000e-01
+net.model @cnn_layers {
+  %x = net.input_data shape [?, 4, 4, 2]
+  %f = net.flatten %x
+  %d = net.dropout %f keep 0.5
+  %y = net.fully_connected %d units 2 activation softmax
+  net.regression %y
+}
+
+// CHECK-LABEL: func.func @cnn_primitives
+func.func @cnn_primitives(%x: tensor<?x4x4x2xf32>, %s: i64) -> tensor<?x32xf32> {
+  // CHECK: net.reshape %{{.+}} : tensor<?x4x4x2xf32> -> tensor<?x32xf32>
+  %f = net.reshape %x : tensor<?x4x4x2xf32> -> tensor<?x32xf32>
+  // CHECK: net.apply_dropout %{{.+}}, %{{.+}} keep 5.000000e-01 stream 2 : tensor<?x32xf32>
+  %d = net.apply_dropout %f, %s keep 0.5 stream 2 : tensor<?x32xf32>
+  return %d : tensor<?x32xf32>
+}

@@ -28,8 +28,10 @@ def NetAutodiff : Pass<"net-autodiff", "mlir::ModuleOp"> {
   let description = [{
     For each expanded model `M`, builds `M.predict(params..., x)`,
     `M.eval(params..., x, y) -> (loss, prediction)` and
-    `M.grad(params..., x, y) -> (loss, prediction, grads...)` by reverse-mode
-    autodiff over DifferentiableOpInterface. A softmax (sigmoid) prediction
+    `M.grad(params..., x, y, step) -> (loss, prediction, grads...)` by
+    reverse-mode autodiff over DifferentiableOpInterface. Dropout is the
+    identity in predict and eval; in grad it becomes `net.apply_dropout`
+    with masks drawn for `step`. A softmax (sigmoid) prediction
     trained with categorical (binary) cross-entropy is fused into the stable
     loss on logits. Parameters are passed in the order of their
     `net.parameter` ops.
@@ -61,7 +63,8 @@ def NetBuildEntryPoints : Pass<"net-build-entry-points", "mlir::ModuleOp"> {
     (`net.apply_gradients`). The model is replaced by a `net.descriptor`
     holding what the library reports about it.
   }];
-  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::tensor::TensorDialect"];
 }

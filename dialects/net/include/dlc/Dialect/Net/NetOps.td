@@ -109,6 +109,51 @@ def Net_FullyConnectedOp : Net_Op<"fully_connected", [Pure,
   let hasVerifier = 1;
 }
 
+def Net_FlattenOp : Net_Op<"flatten", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "flattens every dimension but the batch";
+  let description = [{
+    TFLearn's `flatten`; `fully_connected` also flattens a >2-D input.
+
+    ```mlir
+    %f = net.flatten %p
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input);
+  let results = (outs Net_F32Tensor:$output);
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+  let assemblyFormat = [{
+    $input attr-dict custom<LayerTypes>(type($input), type($output))
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_DropoutOp : Net_Op<"dropout", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "dropout with TFLearn's keep probability";
+  let description = [{
+    Keeps each element with probability `keep` and scales kept elements by
+    `1 / keep` while training (inverted dropout); the identity at inference.
+    Masks come from a counter-based generator keyed by the training step, so
+    runs repeat.
+
+    ```mlir
+    %d = net.dropout %h keep 0.5
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, F64Attr:$keep);
+  let results = (outs Net_F32Tensor:$output);
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+  let assemblyFormat = [{
+    $input `keep` $keep attr-dict custom<LayerTypes>(type($input), type($output))
+  }];
+  let hasVerifier = 1;
+}
+
 def Net_RegressionOp : Net_Op<"regression"> {
   let summary = "the loss and the optimizer that train the model";
   let description = [{
@@ -201,6 +246,42 @@ def Net_BiasAddOp : Net_Op<"bias_add", [Pure,
     build($_builder, $_state, input.getType(), input, bias);
   }]>];
   let hasVerifier = 1;
+}
+
+def Net_ReshapeOp : Net_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "reshapes the dimensions after the batch";
+  let description = [{
+    ```mlir
+    %f = net.reshape %x : tensor<?x4x4x8xf32> -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Net_ApplyDropoutOp : Net_Op<"apply_dropout", [Pure,
+    AllTypesMatch<["input", "output"]>,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "multiplies by a dropout mask drawn for a training step";
+  let description = [{
+    Element `i` is kept when the generator keyed by (`step`, `stream`, i)
+    draws below `keep`, and then scaled by `1 / keep`. The op is linear in
+    its input with a fixed mask, so its gradient is the same op applied to
+    the output gradient.
+
+    ```mlir
+    %d = net.apply_dropout %h, %step keep 5.000000e-01 stream 0 : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, I64:$step, F64Attr:$keep,
+                       I64Attr:$stream);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $step `keep` $keep `stream` $stream attr-dict `:` type($input)
+  }];
 }
 
 def Net_BiasGradOp : Net_Op<"bias_grad", [Pure]> {
