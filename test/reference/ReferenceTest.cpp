@@ -108,6 +108,7 @@ TEST_P(Reference, MatchesPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Models, Reference,
                          testing::Values("or_sgd", "softmax_adam_l2",
-                                         "bce_momentum_clip", "mse_nobias"));
+                                         "bce_momentum_clip", "mse_nobias",
+                                         "cnn_adam"));
 
 } // namespace

@@ -41,6 +41,23 @@ def clip(grads, clip_norm):
     return [g * scale for g in grads]
 
 
+def conv_same(x, w):
+    """NHWC x HWCF, stride 1, TensorFlow's `same` padding (odd kernels)."""
+    k = w.shape[0]
+    y = torch.nn.functional.conv2d(x.permute(0, 3, 1, 2), w.permute(3, 2, 0, 1),
+                                   padding=k // 2)
+    return y.permute(0, 2, 3, 1)
+
+
+def max_pool_same(x, k):
+    """NHWC max pool, strides = size, `same`: pad bottom/right with -inf."""
+    h, w = x.shape[1], x.shape[2]
+    ph, pw = (-h) % k, (-w) % k
+    x = torch.nn.functional.pad(x.permute(0, 3, 1, 2), (0, pw, 0, ph),
+                                value=float("-inf"))
+    return torch.nn.functional.max_pool2d(x, k).permute(0, 2, 3, 1)
+
+
 def run(name, layers, acts, loss, opt, lr, x, y, steps, clip_norm=5.0,
         l2=None, momentum=0.9, b1=0.9, b2=0.999, eps=1e-8):
     ps = [p.clone().requires_grad_(True) for p in params_list(layers)]
@@ -52,12 +69,17 @@ def run(name, layers, acts, loss, opt, lr, x, y, steps, clip_norm=5.0,
         h = x
         i = 0
         for (w, b), act in zip(layers, acts):
-            h = h @ ps[i]
+            if act.startswith("conv"):  # conv_relu_pool2
+                h = conv_same(h, ps[i])
+            else:
+                h = h.reshape(h.shape[0], -1) @ ps[i]
             i += 1
             if b is not None:
                 h = h + ps[i]
                 i += 1
-            if act == "sigmoid":
+            if act == "conv_relu_pool2":
+                h = max_pool_same(torch.relu(h), 2)
+            elif act == "sigmoid":
                 h = torch.sigmoid(h)
             elif act == "tanh":
                 h = torch.tanh(h)
@@ -129,3 +151,11 @@ x = torch.randn(5, 4)
 y = torch.randn(5, 2)
 run("mse_nobias", [layer(4, 3), layer(3, 2, bias=False)], ["sigmoid", "linear"],
     "mean_square", "sgd", 0.5, x, y, steps=3, clip_norm=0.0)
+
+x = torch.randn(5, 6, 6, 2)
+y = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 1, 0]), 3).float()
+conv1 = (torch.randn(3, 3, 2, 3) * 0.3, torch.randn(3) * 0.1)
+conv2 = (torch.randn(3, 3, 3, 4) * 0.3, torch.randn(4) * 0.1)
+run("cnn_adam", [conv1, conv2, layer(16, 8), layer(8, 3)],
+    ["conv_relu_pool2", "conv_relu_pool2", "relu", "softmax"],
+    "categorical_crossentropy", "adam", 0.01, x, y, steps=3)

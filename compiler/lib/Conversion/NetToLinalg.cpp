@@ -790,6 +790,298 @@ struct ApplyDropoutLowering : OpConversionPattern<ApplyDropoutOp> {
   }
 };
 
+/// Pads the spatial dimensions of an NHWC tensor by [top, bottom, left,
+/// right] with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
+                 double value) {
+  if (llvm::all_of(pad, [](int64_t p) { return p == 0; }))
+    return x;
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[1] += pad[0] + pad[1];
+  shape[2] += pad[2] + pad[3];
+  SmallVector<OpFoldResult> low{b.getIndexAttr(0), b.getIndexAttr(pad[0]),
+                                b.getIndexAttr(pad[2]), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> high{b.getIndexAttr(0), b.getIndexAttr(pad[1]),
+                                 b.getIndexAttr(pad[3]), b.getIndexAttr(0)};
+  return b.create<tensor::PadOp>(
+      loc, RankedTensorType::get(shape, type.getElementType()), x, low, high,
+      f32Const(b, loc, value));
+}
+
+/// tensor.empty of NHWC `shape` whose batch comes from `like`, filled.
+Value nhwcFilled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value like,
+                 double value) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  return filled(b, loc, emptyLike(b, loc, type, like), value);
+}
+
+Value conv2d(OpBuilder &b, Location loc, Value x, Value w, int64_t stride,
+             RankedTensorType outType) {
+  Value init = nhwcFilled(b, loc, outType.getShape(), x, 0.0);
+  return b
+      .create<linalg::Conv2DNhwcHwcfOp>(
+          loc, TypeRange{outType}, ValueRange{x, w}, ValueRange{init},
+          b.getI64VectorAttr({stride, stride}), b.getI64VectorAttr({1, 1}))
+      .getResult(0);
+}
+
+struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value xpad = padSpatial(rewriter, loc, adaptor.getInput(), op.getPad(), 0.0);
+    rewriter.replaceOp(op, conv2d(rewriter, loc, xpad, adaptor.getFilter(),
+                                  op.getStrides()[0],
+                                  cast<RankedTensorType>(op.getType())));
+    return success();
+  }
+};
+
+/// dW[kh, kw, c, f] = sum_{n, oh, ow} xpad[n, oh s + kh, ow s + kw, c] dy[n, oh, ow, f].
+struct Conv2DGradFilterLowering : OpConversionPattern<Conv2DGradFilterOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2DGradFilterOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t s = op.getStrides()[0];
+    Value xpad = padSpatial(rewriter, loc, adaptor.getInput(), op.getPad(), 0.0);
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init = filled(rewriter, loc,
+                        rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
+                                                         rewriter.getF32Type()),
+                        0.0);
+    // Loops (kh, kw, c, f, n, oh, ow).
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    AffineMap xMap = AffineMap::get(7, 0, {d(4), d(5) * s + d(0), d(6) * s + d(1), d(2)}, ctx);
+    AffineMap dyMap = AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx);
+    AffineMap wMap = AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx);
+    auto iters = iterators(7, utils::IteratorType::parallel);
+    for (int i = 4; i < 7; ++i)
+      iters[i] = utils::IteratorType::reduction;
+    Value result =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, type, ValueRange{xpad, adaptor.getOutputGrad()}, init,
+                ArrayRef<AffineMap>{xMap, dyMap, wMap}, iters,
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  Value m = b.create<arith::MulFOp>(l, a[0], a[1]);
+                  b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, a[2], m).getResult());
+                })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// dx: dy dilated by the stride and padded by K - 1, convolved with the
+/// filter flipped in space and transposed in channels, then cropped to the
+/// unpadded input.
+struct Conv2DGradInputLowering : OpConversionPattern<Conv2DGradInputOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2DGradInputOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    OpBuilder &b = rewriter;
+    Value dy = adaptor.getOutputGrad();
+    auto dyType = cast<RankedTensorType>(dy.getType());
+    auto wType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    auto dxType = cast<RankedTensorType>(op.getType());
+    int64_t s = op.getStrides()[0];
+    int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1);
+    int64_t c = wType.getDimSize(2), f = wType.getDimSize(3);
+    int64_t oh = dyType.getDimSize(1), ow = dyType.getDimSize(2);
+    ArrayRef<int64_t> pad = op.getPad();
+    // Dilate and pad dy in one strided insert into zeros.
+    int64_t dh = (oh - 1) * s + 1 + 2 * (kh - 1), dw = (ow - 1) * s + 1 + 2 * (kw - 1);
+    Value zeros = nhwcFilled(b, loc, {dyType.getDimSize(0), dh, dw, f}, dy, 0.0);
+    Value n = b.create<tensor::DimOp>(loc, dy, 0);
+    Value dyd = b.create<tensor::InsertSliceOp>(
+        loc, dy, zeros,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(kh - 1),
+                               b.getIndexAttr(kw - 1), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{n, b.getIndexAttr(oh), b.getIndexAttr(ow),
+                               b.getIndexAttr(f)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(s),
+                               b.getIndexAttr(s), b.getIndexAttr(1)});
+    // wflip[i, j, f, c] = w[kh - 1 - i, kw - 1 - j, c, f].
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto flipType = RankedTensorType::get({kh, kw, f, c}, b.getF32Type());
+    Value wflip =
+        b.create<linalg::GenericOp>(
+             loc, flipType, adaptor.getFilter(),
+             b.create<tensor::EmptyOp>(loc, flipType.getShape(), b.getF32Type())
+                 .getResult(),
+             ArrayRef<AffineMap>{
+                 AffineMap::get(4, 0, {(kh - 1) - d(0), (kw - 1) - d(1), d(3), d(2)}, ctx),
+                 AffineMap::getMultiDimIdentityMap(4, ctx)},
+             iterators(4, utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location l, ValueRange a) {
+               nb.create<linalg::YieldOp>(l, a[0]);
+             })
+            .getResult(0);
+    int64_t fh = (oh - 1) * s + kh, fw = (ow - 1) * s + kw;
+    auto fullType = RankedTensorType::get({dyType.getDimSize(0), fh, fw, c},
+                                          b.getF32Type());
+    Value full = conv2d(b, loc, dyd, wflip, 1, fullType);
+    // Rows and columns of the padded input that no window reached get zeros.
+    int64_t hp = dxType.getDimSize(1) + pad[0] + pad[1];
+    int64_t wp = dxType.getDimSize(2) + pad[2] + pad[3];
+    if (fh < hp || fw < wp)
+      full = padSpatial(b, loc, full, {0, std::max<int64_t>(hp - fh, 0), 0,
+                                       std::max<int64_t>(wp - fw, 0)}, 0.0);
+    Value dx = b.create<tensor::ExtractSliceOp>(
+        loc, dxType, full,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(pad[0]),
+                               b.getIndexAttr(pad[2]), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{n, b.getIndexAttr(dxType.getDimSize(1)),
+                               b.getIndexAttr(dxType.getDimSize(2)),
+                               b.getIndexAttr(c)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1), b.getIndexAttr(1)});
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
+/// The number of input elements (not padding) in output (oh, ow)'s window.
+Value windowCount(OpBuilder &b, Location l, Value oh, Value ow,
+                  ArrayRef<int64_t> size, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> pad, int64_t h, int64_t w) {
+  auto idx = [&](int64_t v) { return b.create<arith::ConstantIndexOp>(l, v); };
+  auto extent = [&](Value o, int64_t k, int64_t s, int64_t before, int64_t in) {
+    // [o s - before, o s - before + k) clipped to [0, in).
+    Value start = b.create<arith::SubIOp>(l, b.create<arith::MulIOp>(l, o, idx(s)),
+                                          idx(before));
+    Value end = b.create<arith::MinSIOp>(l, b.create<arith::AddIOp>(l, start, idx(k)),
+                                         idx(in));
+    Value begin = b.create<arith::MaxSIOp>(l, start, idx(0));
+    return b.create<arith::SubIOp>(l, end, begin);
+  };
+  Value count = b.create<arith::MulIOp>(l, extent(oh, size[0], strides[0], pad[0], h),
+                                        extent(ow, size[1], strides[1], pad[2], w));
+  return b.create<arith::SIToFPOp>(
+      l, b.getF32Type(), b.create<arith::IndexCastOp>(l, b.getI64Type(), count));
+}
+
+struct Pool2DLowering : OpConversionPattern<Pool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Pool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    bool isMax = op.getKind() == PoolKind::max;
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    double padValue = isMax ? -INFINITY : 0.0;
+    Value xpad = padSpatial(b, loc, adaptor.getInput(), op.getPad(), padValue);
+    Value init = nhwcFilled(b, loc, outType.getShape(), adaptor.getInput(), padValue);
+    Value window = b.create<tensor::EmptyOp>(loc, op.getSize(), b.getF32Type());
+    auto strides = b.getI64VectorAttr({op.getStrides()[0], op.getStrides()[1]});
+    auto dilations = b.getI64VectorAttr({1, 1});
+    Value result;
+    if (isMax) {
+      result = b.create<linalg::PoolingNhwcMaxOp>(loc, TypeRange{outType},
+                                                  ValueRange{xpad, window},
+                                                  ValueRange{init}, strides, dilations)
+                   .getResult(0);
+    } else {
+      Value sum = b.create<linalg::PoolingNhwcSumOp>(loc, TypeRange{outType},
+                                                     ValueRange{xpad, window},
+                                                     ValueRange{init}, strides, dilations)
+                      .getResult(0);
+      ArrayRef<int64_t> size = op.getSize(), st = op.getStrides(), pad = op.getPad();
+      int64_t h = inType.getDimSize(1), w = inType.getDimSize(2);
+      result = elementwise(b, loc, sum, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value count = windowCount(nb, l, nb.create<linalg::IndexOp>(l, 1),
+                                  nb.create<linalg::IndexOp>(l, 2), size, st, pad, h, w);
+        return nb.create<arith::DivFOp>(l, a[0], count).getResult();
+      });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// dx[n, i, j, c] = sum over the windows (oh, ow) that contain (i, j):
+/// max: dy[n, oh, ow, c] where x[n, i, j, c] is that window's maximum;
+/// avg: dy[n, oh, ow, c] / count(oh, ow).
+struct Pool2DGradLowering : OpConversionPattern<Pool2DGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Pool2DGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    OpBuilder &b = rewriter;
+    bool isMax = op.getKind() == PoolKind::max;
+    Value x = adaptor.getInput(), y = adaptor.getOutput(), dy = adaptor.getOutputGrad();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto yType = cast<RankedTensorType>(y.getType());
+    ArrayRef<int64_t> size = op.getSize(), st = op.getStrides(), pad = op.getPad();
+    int64_t h = xType.getDimSize(1), w = xType.getDimSize(2);
+    int64_t oh = yType.getDimSize(1), ow = yType.getDimSize(2);
+    Value window = b.create<tensor::EmptyOp>(loc, size, b.getF32Type());
+    Value init = filled(b, loc, emptyLike(b, loc, xType, x), 0.0);
+    // Loops (n, i, j, c, ki, kj).
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    AffineMap xMap = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
+    AffineMap wMap = AffineMap::get(6, 0, {d(4), d(5)}, ctx);
+    auto iters = iterators(6, utils::IteratorType::parallel);
+    iters[4] = iters[5] = utils::IteratorType::reduction;
+    Value result =
+        b.create<linalg::GenericOp>(
+             loc, xType, ValueRange{x, window}, init,
+             ArrayRef<AffineMap>{xMap, wMap, xMap}, iters,
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               auto idx = [&](int64_t v) { return nb.create<arith::ConstantIndexOp>(l, v); };
+               auto at = [&](int64_t dim) { return nb.create<linalg::IndexOp>(l, dim); };
+               // The window along one axis whose offset k covers position i.
+               auto source = [&](Value i, Value k, int64_t s, int64_t before,
+                                 int64_t out) -> std::pair<Value, Value> {
+                 Value num = nb.create<arith::SubIOp>(
+                     l, nb.create<arith::AddIOp>(l, i, idx(before)), k);
+                 Value o = nb.create<arith::DivSIOp>(l, num, idx(s));
+                 Value exact = nb.create<arith::CmpIOp>(
+                     l, arith::CmpIPredicate::eq,
+                     nb.create<arith::RemSIOp>(l, num, idx(s)), idx(0));
+                 Value inRange = nb.create<arith::AndIOp>(
+                     l, nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, num, idx(0)),
+                     nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, o, idx(out)));
+                 Value ok = nb.create<arith::AndIOp>(l, exact, inRange);
+                 return {ok, nb.create<arith::SelectOp>(l, ok, o, idx(0))};
+               };
+               auto [okH, oi] = source(at(1), at(4), st[0], pad[0], oh);
+               auto [okW, oj] = source(at(2), at(5), st[1], pad[2], ow);
+               Value ok = nb.create<arith::AndIOp>(l, okH, okW);
+               SmallVector<Value> where{at(0), oi, oj, at(3)};
+               Value g = nb.create<tensor::ExtractOp>(l, dy, where);
+               Value contrib;
+               if (isMax) {
+                 Value ymax = nb.create<tensor::ExtractOp>(l, y, where);
+                 Value hit = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], ymax);
+                 ok = nb.create<arith::AndIOp>(l, ok, hit);
+                 contrib = g;
+               } else {
+                 contrib = nb.create<arith::DivFOp>(
+                     l, g, windowCount(nb, l, oi, oj, size, st, pad, h, w));
+               }
+               Value add = nb.create<arith::SelectOp>(l, ok, contrib, f32Const(nb, l, 0.0));
+               nb.create<linalg::YieldOp>(l, nb.create<arith::AddFOp>(l, a[2], add).getResult());
+             })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct RandomInitLowering : OpConversionPattern<RandomInitOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -902,7 +1194,8 @@ struct ConvertNetToLinalgPass
                  AddScaledLowering, L2LossLowering, LossLowering,
                  LossGradLowering, ClipByGlobalNormLowering,
                  ApplyGradientsLowering, RandomInitLowering, ReshapeLowering,
-                 ApplyDropoutLowering>(ctx);
+                 ApplyDropoutLowering, Conv2DLowering, Conv2DGradFilterLowering,
+                 Conv2DGradInputLowering, Pool2DLowering, Pool2DGradLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

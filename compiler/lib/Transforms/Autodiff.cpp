@@ -43,7 +43,8 @@ public:
     for (Operation &op : model.getBlock())
       if (!isa<InputDataOp, ParameterOp, RegressionOp>(op) &&
           op.getDialect() == model->getDialect() &&
-          !isa<MatmulOp, BiasAddOp, ActivationOp, ReshapeOp, DropoutOp>(op))
+          !isa<MatmulOp, BiasAddOp, ActivationOp, ReshapeOp, DropoutOp,
+               Conv2DOp, Pool2DOp>(op))
         return op.emitOpError("is not expanded (run net-expand-layers first)");
     buildPredict();
     buildEval();

@@ -38,6 +38,22 @@ bool isContraction(Operation *op) {
              linalg::MatmulTransposeBOp>(op);
 }
 
+/// Whether an indexing map reads backwards (a negative coefficient, as in a
+/// flipped filter). Linalg's tiling computes wrong slices for such maps, so
+/// these ops are left to the loop lowering.
+bool readsBackwards(linalg::LinalgOp op) {
+  bool backwards = false;
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr expr : map.getResults())
+      expr.walk([&](AffineExpr e) {
+        if (auto bin = dyn_cast<AffineBinaryOpExpr>(e))
+          if (bin.getKind() == AffineExprKind::Mul)
+            if (auto c = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+              backwards |= c.getValue() < 0;
+      });
+  return backwards;
+}
+
 /// Tile sizes for the first round (0 = not tiled).
 SmallVector<int64_t> firstTiles(linalg::LinalgOp op, int64_t batchTile) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -123,7 +139,8 @@ struct DlcTileAndVectorizePass
     SmallVector<linalg::LinalgOp> ops;
     fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     for (linalg::LinalgOp op : ops)
-      if (failed(tile(rewriter, op, firstTiles(op, batchTile), /*peel=*/true)))
+      if (!readsBackwards(op) &&
+          failed(tile(rewriter, op, firstTiles(op, batchTile), /*peel=*/true)))
         return signalPassFailure();
     (void)canonicalize(fn);
 
@@ -131,7 +148,8 @@ struct DlcTileAndVectorizePass
     fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     for (linalg::LinalgOp op : ops) {
       SmallVector<int64_t> tiles = remainderTiles(op);
-      if (!tiles.empty() && failed(tile(rewriter, op, tiles, /*peel=*/false)))
+      if (!tiles.empty() && !readsBackwards(op) &&
+          failed(tile(rewriter, op, tiles, /*peel=*/false)))
         return signalPassFailure();
     }
     (void)canonicalize(fn);
@@ -141,7 +159,8 @@ struct DlcTileAndVectorizePass
     int64_t scalar = 0;
     for (linalg::LinalgOp op : ops) {
       rewriter.setInsertionPoint(op);
-      if (!op.hasDynamicShape() && succeeded(linalg::vectorize(rewriter, op)))
+      if (!op.hasDynamicShape() && !readsBackwards(op) &&
+          succeeded(linalg::vectorize(rewriter, op)))
         continue;
       ++scalar;
       if (report)

@@ -196,7 +196,6 @@ int main(int argc, char **argv) {
     return dlcTrainMain(argc - 1, argv + 1);
   if (cmd == "predict")
     return dlcPredictMain(argc - 1, argv + 1);
-  if (cmd == "report") return dlcReportMain(argc - 1, argv + 1);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     llvm::outs() << kUsage;
     return 0;

@@ -253,6 +253,109 @@ LogicalResult FullyConnectedOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling layers
+//===----------------------------------------------------------------------===//
+
+Window dlc::net::computeWindow(int64_t in, int64_t size, int64_t stride,
+                               Padding padding) {
+  if (padding == Padding::valid)
+    return {(in - size + stride) / stride, 0, 0};
+  int64_t out = (in + stride - 1) / stride;
+  int64_t total = std::max<int64_t>((out - 1) * stride + size - in, 0);
+  return {out, total / 2, total - total / 2};
+}
+
+/// NHWC output of a window over `input`; unranked when `input` is.
+static Type windowedType(Type input, int64_t size, int64_t stride,
+                         Padding padding, int64_t channels) {
+  auto type = dyn_cast<RankedTensorType>(input);
+  if (!type || type.getRank() != 4 || size <= 0 || stride <= 0)
+    return getUnrankedF32(input.getContext());
+  Window h = computeWindow(type.getDimSize(1), size, stride, padding);
+  Window w = computeWindow(type.getDimSize(2), size, stride, padding);
+  if (h.out <= 0 || w.out <= 0)
+    return getUnrankedF32(input.getContext());
+  return RankedTensorType::get(
+      {type.getDimSize(0), h.out, w.out,
+       channels > 0 ? channels : type.getDimSize(3)},
+      type.getElementType());
+}
+
+/// Checks what conv_2d and the pooling layers share.
+static LogicalResult verifyWindowLayer(Operation *op, Value input, int64_t size,
+                                       int64_t stride, Padding padding) {
+  if (size <= 0)
+    return op->emitOpError("expected a positive size, got ") << size;
+  if (stride <= 0)
+    return op->emitOpError("expected positive strides, got ") << stride;
+  auto type = dyn_cast<RankedTensorType>(input.getType());
+  if (!type)
+    return success();
+  if (type.getRank() != 4)
+    return op->emitOpError("expected an NHWC input [batch, height, width, "
+                           "channels], got rank ")
+           << type.getRank();
+  if (padding == Padding::valid &&
+      (type.getDimSize(1) < size || type.getDimSize(2) < size))
+    return op->emitOpError("window ")
+           << size << "x" << size << " does not fit the " << type.getDimSize(1)
+           << "x" << type.getDimSize(2) << " input with valid padding";
+  return success();
+}
+
+LogicalResult Conv2DLayerOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  inferred.push_back(windowedType(
+      adaptor.getInput().getType(), adaptor.getSize(), adaptor.getStrides(),
+      adaptor.getPadding(), std::max<int64_t>(adaptor.getFilters(), 1)));
+  return success();
+}
+
+bool Conv2DLayerOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  return compatibleTypes(lhs, rhs);
+}
+
+LogicalResult Conv2DLayerOp::verify() {
+  if (getFilters() <= 0)
+    return emitOpError("expected a positive number of filters, got ")
+           << getFilters();
+  if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
+    return emitOpError("expected a non-negative weight_decay, got ")
+           << getWeightDecay().convertToDouble();
+  return verifyWindowLayer(*this, getInput(), getSize(), getStrides(),
+                           getPadding());
+}
+
+#define POOL_LAYER_METHODS(Op)                                                 \
+  LogicalResult Op::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location>, ValueRange operands,             \
+      DictionaryAttr attributes, OpaqueProperties properties,                  \
+      RegionRange regions, SmallVectorImpl<Type> &inferred) {                  \
+    Adaptor adaptor(operands, attributes, properties, regions);                \
+    int64_t stride = adaptor.getStrides() ? adaptor.getStrides()               \
+                                          : adaptor.getSize();                 \
+    inferred.push_back(windowedType(adaptor.getInput().getType(),              \
+                                    adaptor.getSize(), stride,                 \
+                                    adaptor.getPadding(), 0));                 \
+    return success();                                                          \
+  }                                                                            \
+  bool Op::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {             \
+    return compatibleTypes(lhs, rhs);                                          \
+  }                                                                            \
+  LogicalResult Op::verify() {                                                 \
+    if (getStrides() < 0)                                                      \
+      return emitOpError("expected positive strides, got ") << getStrides();  \
+    return verifyWindowLayer(*this, getInput(), getSize(), getStride(),        \
+                             getPadding());                                    \
+  }
+POOL_LAYER_METHODS(MaxPool2DLayerOp)
+POOL_LAYER_METHODS(AvgPool2DLayerOp)
+#undef POOL_LAYER_METHODS
+
+//===----------------------------------------------------------------------===//
 // FlattenOp and DropoutOp
 //===----------------------------------------------------------------------===//
 
@@ -421,6 +524,53 @@ LogicalResult ReshapeOp::verify() {
   if (in.getRank() != 2 && out.getRank() != 2)
     return emitOpError("expected a 2-D input or result");
   return success();
+}
+
+/// Checks an NHWC window op's explicit geometry against its types.
+static LogicalResult verifyWindowGeometry(Operation *op, RankedTensorType in,
+                                          RankedTensorType out,
+                                          ArrayRef<int64_t> size,
+                                          ArrayRef<int64_t> strides,
+                                          ArrayRef<int64_t> pad) {
+  if (size.size() != 2 || strides.size() != 2 || pad.size() != 4)
+    return op->emitOpError("expected 2 sizes, 2 strides and 4 paddings");
+  if (llvm::any_of(strides, [](int64_t s) { return s <= 0; }) ||
+      llvm::any_of(pad, [](int64_t p) { return p < 0; }))
+    return op->emitOpError("expected positive strides and non-negative "
+                           "padding");
+  for (int d = 0; d < 2; ++d) {
+    int64_t padded = in.getDimSize(1 + d) + pad[2 * d] + pad[2 * d + 1];
+    int64_t want = (padded - size[d]) / strides[d] + 1;
+    if (padded < size[d] || out.getDimSize(1 + d) != want)
+      return op->emitOpError("expected ")
+             << (d ? "width " : "height ") << want << ", got "
+             << out.getDimSize(1 + d);
+  }
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto filter = cast<RankedTensorType>(getFilter().getType());
+  auto out = cast<RankedTensorType>(getType());
+  if (in.getRank() != 4 || filter.getRank() != 4 || out.getRank() != 4)
+    return emitOpError("expected NHWC input and result and an HWCF filter");
+  if (filter.getDimSize(2) != in.getDimSize(3) ||
+      filter.getDimSize(3) != out.getDimSize(3))
+    return emitOpError("filter ") << filter << " does not map " << in
+                                  << " to " << out;
+  return verifyWindowGeometry(*this, in, out,
+                              {filter.getDimSize(0), filter.getDimSize(1)},
+                              getStrides(), getPad());
+}
+
+LogicalResult Pool2DOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getType());
+  if (in.getRank() != 4 || out.getRank() != 4 ||
+      in.getDimSize(3) != out.getDimSize(3))
+    return emitOpError("expected NHWC input and result with the same channels");
+  return verifyWindowGeometry(*this, in, out, getSize(), getStrides(), getPad());
 }
 
 LogicalResult BiasGradOp::verify() {

@@ -76,3 +76,29 @@ ApplyDropoutOp::buildVJP(OpBuilder &b, ArrayRef<Value> resultGrads) {
                                       getStep(), getKeepAttr(), getStreamAttr());
   return SmallVector<Value>{dx, Value()};
 }
+
+FailureOr<SmallVector<Value>> Conv2DOp::buildVJP(OpBuilder &b,
+                                                ArrayRef<Value> resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy)
+    return SmallVector<Value>{Value(), Value()};
+  Location loc = getLoc();
+  Value dx = b.create<Conv2DGradInputOp>(loc, getInput().getType(), dy,
+                                         getFilter(), getStridesAttr(),
+                                         getPadAttr());
+  Value dw = b.create<Conv2DGradFilterOp>(loc, getFilter().getType(),
+                                          getInput(), dy, getStridesAttr(),
+                                          getPadAttr());
+  return SmallVector<Value>{dx, dw};
+}
+
+FailureOr<SmallVector<Value>> Pool2DOp::buildVJP(OpBuilder &b,
+                                                ArrayRef<Value> resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy)
+    return SmallVector<Value>{Value()};
+  Value dx = b.create<Pool2DGradOp>(getLoc(), getKind(), getInput(),
+                                    getOutput(), dy, getSizeAttr(),
+                                    getStridesAttr(), getPadAttr());
+  return SmallVector<Value>{dx};
+}

@@ -368,3 +368,114 @@ func.func @reshape_ranks(%x: tensor<?x2x3xf32>) {
   %y = net.reshape %x : tensor<?x2x3xf32> -> tensor<?x3x2xf32>
   return
 }
+
+// -----
+
+net.model @no_filters {
+  %x = net.input_data shape [?, 8, 8, 3]
+  // expected-error @+1 {{'net.conv_2d' op expected a positive number of filters, got 0}}
+  %c = net.conv_2d %x filters 0 size 3
+  net.regression %c
+}
+
+// -----
+
+net.model @conv_size {
+  %x = net.input_data shape [?, 8, 8, 3]
+  // expected-error @+1 {{'net.conv_2d' op expected a positive size, got 0}}
+  %c = net.conv_2d %x filters 2 size 0
+  net.regression %c
+}
+
+// -----
+
+net.model @conv_strides {
+  %x = net.input_data shape [?, 8, 8, 3]
+  // expected-error @+1 {{'net.conv_2d' op expected positive strides, got 0}}
+  %c = net.conv_2d %x filters 2 size 3 strides 0
+  net.regression %c
+}
+
+// -----
+
+net.model @conv_decay {
+  %x = net.input_data shape [?, 8, 8, 3]
+  // expected-error @+1 {{'net.conv_2d' op expected a non-negative weight_decay, got -1}}
+  %c = net.conv_2d %x filters 2 size 3 regularizer L2 weight_decay -1.0
+  net.regression %c
+}
+
+// -----
+
+net.model @conv_rank {
+  %x = net.input_data shape [?, 8] : tensor<?x8xf32>
+  // expected-error @+1 {{'net.conv_2d' op expected an NHWC input [batch, height, width, channels], got rank 2}}
+  %c = net.conv_2d %x filters 2 size 3 : tensor<?x8xf32> -> tensor<*xf32>
+  net.regression %c : tensor<*xf32>
+}
+
+// -----
+
+net.model @pool_too_big {
+  %x = net.input_data shape [?, 2, 2, 3] : tensor<?x2x2x3xf32>
+  // expected-error @+1 {{'net.max_pool_2d' op window 3x3 does not fit the 2x2 input with valid padding}}
+  %p = net.max_pool_2d %x size 3 padding valid : tensor<?x2x2x3xf32> -> tensor<*xf32>
+  net.regression %p : tensor<*xf32>
+}
+
+// -----
+
+net.model @pool_strides {
+  %x = net.input_data shape [?, 4, 4, 3]
+  // expected-error @+1 {{'net.avg_pool_2d' op expected positive strides, got -1}}
+  %p = net.avg_pool_2d %x size 2 strides -1
+  net.regression %p
+}
+
+// -----
+
+func.func @conv_filter(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+1 {{'net.conv2d' op filter 'tensor<3x3x2x4xf32>' does not map 'tensor<?x8x8x3xf32>' to 'tensor<?x8x8x4xf32>'}}
+  %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x2x4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_rank4(%x: tensor<?x8x3xf32>, %w: tensor<3x3x3x4xf32>) {
+  // expected-error @+1 {{'net.conv2d' op expected NHWC input and result and an HWCF filter}}
+  %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_height(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) {
+  // expected-error @+1 {{'net.conv2d' op expected height 6, got 8}}
+  %y = net.conv2d %x, %w strides [1, 1] pad [0, 0, 0, 0] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_geometry(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) {
+  // expected-error @+1 {{'net.conv2d' op expected 2 sizes, 2 strides and 4 paddings}}
+  %y = net.conv2d %x, %w strides [1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_negative_pad(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) {
+  // expected-error @+1 {{'net.conv2d' op expected positive strides and non-negative padding}}
+  %y = net.conv2d %x, %w strides [1, 1] pad [-1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_channels(%x: tensor<?x8x8x3xf32>) {
+  // expected-error @+1 {{'net.pool2d' op expected NHWC input and result with the same channels}}
+  %y = net.pool2d max %x size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x3xf32> -> tensor<?x4x4x4xf32>
+  return
+}

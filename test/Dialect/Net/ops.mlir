@@ -88,3 +88,32 @@ func.func @cnn_primitives(%x: tensor<?x4x4x2xf32>, %s: i64) -> tensor<?x32xf32> 
   %d = net.apply_dropout %f, %s keep 0.5 stream 2 : tensor<?x32xf32>
   return %d : tensor<?x32xf32>
 }
+
+// CHECK-LABEL: net.model @conv_layers
+// CHECK: net.conv_2d %{{.+}} filters 4 size 3 activation relu
+// CHECK: net.conv_2d %{{.+}} filters 2 size 2 strides 2 padding valid regularizer L2
+// CHECK: net.max_pool_2d %{{.+}} size 2
+// CHECK: net.avg_pool_2d %{{.+}} size 3 strides 2 padding valid
+net.model @conv_layers {
+  %x = net.input_data shape [?, 8, 8, 3]
+  %c = net.conv_2d %x filters 4 size 3 activation relu
+  %d = net.conv_2d %c filters 2 size 2 strides 2 padding valid regularizer L2
+  %p = net.max_pool_2d %c size 2
+  %a = net.avg_pool_2d %c size 3 strides 2 padding valid
+  net.regression %a
+}
+
+// CHECK-LABEL: func.func @conv_primitives
+func.func @conv_primitives(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<?x8x8x4xf32>) -> tensor<?x4x4x4xf32> {
+  // CHECK: net.conv2d %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  // CHECK: net.conv2d_grad_input %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x4xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x3xf32>
+  %dx = net.conv2d_grad_input %dy, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x4xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x3xf32>
+  // CHECK: net.conv2d_grad_filter %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<?x8x8x4xf32> -> tensor<3x3x3x4xf32>
+  %dw = net.conv2d_grad_filter %x, %dy strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<?x8x8x4xf32> -> tensor<3x3x3x4xf32>
+  // CHECK: net.pool2d max %{{.+}} size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32> -> tensor<?x4x4x4xf32>
+  %p = net.pool2d max %y size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32> -> tensor<?x4x4x4xf32>
+  // CHECK: net.pool2d_grad avg %{{.+}}, %{{.+}}, %{{.+}} size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  %dp = net.pool2d_grad avg %y, %p, %p size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  return %p : tensor<?x4x4x4xf32>
+}

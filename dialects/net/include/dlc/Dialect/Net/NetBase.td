@@ -56,6 +56,12 @@ def Net_LossAttr : Net_I64Enum<"Loss", "loss function", [
   I64EnumAttrCase<"sigmoid_binary_crossentropy", 3>,
   I64EnumAttrCase<"softmax_categorical_crossentropy", 4>]>;
 
+def Net_PaddingAttr : Net_I64Enum<"Padding", "padding", [
+  I64EnumAttrCase<"same", 0>, I64EnumAttrCase<"valid", 1>]>;
+
+def Net_PoolKindAttr : Net_I64Enum<"PoolKind", "pooling", [
+  I64EnumAttrCase<"max", 0>, I64EnumAttrCase<"avg", 1>]>;
+
 def Net_RegularizerAttr : Net_I64Enum<"Regularizer", "weight regularizer", [
   I64EnumAttrCase<"L2", 0>]>;
 

@@ -24,6 +24,15 @@
 namespace dlc::net {
 /// The type of a layer-level value before shape inference.
 mlir::TensorType getUnrankedF32(mlir::MLIRContext *ctx);
+
+/// One spatial dimension of a window (convolution or pooling) under
+/// TensorFlow's rules: `same` gives ceil(in / stride) outputs and splits the
+/// padding with the extra element after; `valid` uses no padding.
+struct Window {
+  int64_t out, padBefore, padAfter;
+};
+Window computeWindow(int64_t in, int64_t size, int64_t stride,
+                     Padding padding);
 } // namespace dlc::net
 
 #endif // DLC_DIALECT_NET_NETOPS_H

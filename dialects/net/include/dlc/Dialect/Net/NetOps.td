@@ -109,6 +109,76 @@ def Net_FullyConnectedOp : Net_Op<"fully_connected", [Pure,
   let hasVerifier = 1;
 }
 
+def Net_Conv2DLayerOp : Net_Op<"conv_2d", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "2-D convolution layer on NHWC images";
+  let description = [{
+    TFLearn's `conv_2d`: square kernels of `size`, `padding same` by default
+    (TensorFlow's rule: output = ceil(input / strides)), weights
+    `uniform_scaling` (U(+-sqrt(3 / fan_in))), biases zero.
+
+    ```mlir
+    %c = net.conv_2d %x filters 32 size 3 activation relu
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input,
+      I64Attr:$filters, I64Attr:$size,
+      DefaultValuedAttr<I64Attr, "1">:$strides,
+      DefaultValuedAttr<Net_PaddingAttr, "::dlc::net::Padding::same">:$padding,
+      DefaultValuedAttr<Net_ActivationAttr, "::dlc::net::Activation::linear">:$activation,
+      DefaultValuedAttr<BoolAttr, "true">:$bias,
+      DefaultValuedAttr<Net_InitAttr, "::dlc::net::Init::uniform_scaling">:$weights_init,
+      DefaultValuedAttr<F64Attr, "0.02">:$stddev,
+      DefaultValuedAttr<F64Attr, "0.0">:$init_min,
+      DefaultValuedAttr<F64Attr, "1.0">:$init_max,
+      OptionalAttr<Net_RegularizerAttr>:$regularizer,
+      DefaultValuedAttr<F64Attr, "0.001">:$weight_decay);
+  let results = (outs Net_F32Tensor:$output);
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+  let assemblyFormat = [{
+    $input `filters` $filters `size` $size (`strides` $strides^)?
+    (`padding` $padding^)? (`activation` $activation^)? (`bias` $bias^)?
+    (`weights_init` $weights_init^)? (`stddev` $stddev^)?
+    (`init_range` ` ` `[` $init_min^ `,` $init_max `]`)?
+    (`regularizer` $regularizer^)? (`weight_decay` $weight_decay^)?
+    attr-dict custom<LayerTypes>(type($input), type($output))
+  }];
+  let hasVerifier = 1;
+}
+
+class Net_PoolLayerOp<string mnemonic, string what> : Net_Op<mnemonic, [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = what # " pooling layer on NHWC images";
+  let description = [{
+    TFLearn's pooling: square windows of `size`, strides equal to the size
+    unless given, `padding same` by default. Average pooling divides by the
+    number of elements inside the image, as TensorFlow does.
+
+    ```mlir
+    %p = net.max_pool_2d %c size 2
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, I64Attr:$size,
+      DefaultValuedAttr<I64Attr, "0">:$strides,
+      DefaultValuedAttr<Net_PaddingAttr, "::dlc::net::Padding::same">:$padding);
+  let results = (outs Net_F32Tensor:$output);
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+    /// The strides, defaulting to the window size.
+    int64_t getStride() { return getStrides() ? getStrides() : getSize(); }
+  }];
+  let assemblyFormat = [{
+    $input `size` $size (`strides` $strides^)? (`padding` $padding^)?
+    attr-dict custom<LayerTypes>(type($input), type($output))
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_MaxPool2DLayerOp : Net_PoolLayerOp<"max_pool_2d", "max">;
+def Net_AvgPool2DLayerOp : Net_PoolLayerOp<"avg_pool_2d", "average">;
+
 def Net_FlattenOp : Net_Op<"flatten", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "flattens every dimension but the batch";
@@ -260,6 +330,114 @@ def Net_ReshapeOp : Net_Op<"reshape", [Pure,
   let results = (outs Net_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
+}
+
+def Net_Conv2DOp : Net_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "NHWC x HWCF convolution with explicit padding";
+  let description = [{
+    `pad` is [top, bottom, left, right], zeros.
+
+    ```mlir
+    %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1]
+        : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, Net_F32Tensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $filter `strides` $strides `pad` $pad attr-dict `:`
+    type($input) `,` type($filter) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_Conv2DGradInputOp : Net_Op<"conv2d_grad_input", [Pure]> {
+  let summary = "gradient of net.conv2d with respect to its input";
+  let description = [{
+    ```mlir
+    %dx = net.conv2d_grad_input %dy, %w strides [1, 1] pad [1, 1, 1, 1]
+        : tensor<?x8x8x4xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x3xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$output_grad, Net_F32Tensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad);
+  let results = (outs Net_F32Tensor:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `,` $filter `strides` $strides `pad` $pad attr-dict `:`
+    type($output_grad) `,` type($filter) `->` type($input_grad)
+  }];
+}
+
+def Net_Conv2DGradFilterOp : Net_Op<"conv2d_grad_filter", [Pure]> {
+  let summary = "gradient of net.conv2d with respect to its filter";
+  let description = [{
+    ```mlir
+    %dw = net.conv2d_grad_filter %x, %dy strides [1, 1] pad [1, 1, 1, 1]
+        : tensor<?x8x8x3xf32>, tensor<?x8x8x4xf32> -> tensor<3x3x3x4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, Net_F32Tensor:$output_grad,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad);
+  let results = (outs Net_F32Tensor:$filter_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `strides` $strides `pad` $pad attr-dict `:`
+    type($input) `,` type($output_grad) `->` type($filter_grad)
+  }];
+}
+
+def Net_Pool2DOp : Net_Op<"pool2d", [Pure,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "max or average pooling with explicit padding";
+  let description = [{
+    Padded elements never win a max and are not counted in an average.
+
+    ```mlir
+    %y = net.pool2d max %x size [2, 2] strides [2, 2] pad [0, 0, 0, 0]
+        : tensor<?x8x8x4xf32> -> tensor<?x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Net_PoolKindAttr:$kind, Net_F32Tensor:$input,
+                       DenseI64ArrayAttr:$size, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pad);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $kind $input `size` $size `strides` $strides `pad` $pad attr-dict `:`
+    type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Net_Pool2DGradOp : Net_Op<"pool2d_grad", [Pure,
+    AllTypesMatch<["input", "input_grad"]>,
+    AllTypesMatch<["output", "output_grad"]>]> {
+  let summary = "gradient of net.pool2d with respect to its input";
+  let description = [{
+    Max pooling routes each output's gradient to the input elements equal to
+    the window's maximum; average pooling spreads it evenly.
+
+    ```mlir
+    %dx = net.pool2d_grad max %x, %y, %dy size [2, 2] strides [2, 2]
+        pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Net_PoolKindAttr:$kind, Net_F32Tensor:$input,
+                       Net_F32Tensor:$output, Net_F32Tensor:$output_grad,
+                       DenseI64ArrayAttr:$size, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pad);
+  let results = (outs Net_F32Tensor:$input_grad);
+  let assemblyFormat = [{
+    $kind $input `,` $output `,` $output_grad `size` $size `strides` $strides
+    `pad` $pad attr-dict `:` type($input) `,` type($output)
+  }];
+  let builders = [OpBuilder<(ins "PoolKind":$kind, "::mlir::Value":$input,
+      "::mlir::Value":$output, "::mlir::Value":$output_grad,
+      "::mlir::DenseI64ArrayAttr":$size, "::mlir::DenseI64ArrayAttr":$strides,
+      "::mlir::DenseI64ArrayAttr":$pad), [{
+    build($_builder, $_state, input.getType(), kind, input, output,
+          output_grad, size, strides, pad);
+  }]>];
 }
 
 def Net_ApplyDropoutOp : Net_Op<"apply_dropout", [Pure,
