@@ -761,8 +761,8 @@ struct ApplyDropoutLowering : OpConversionPattern<ApplyDropoutOp> {
         rewriter.create<arith::XOrIOp>(
             loc,
             rewriter.create<arith::MulIOp>(loc, adaptor.getStep(),
-                                           i64(rewriter, 0x9e3779b97f4a7c15ll)),
-            i64(rewriter, (op.getStream() + 1) * 0x2545f4914f6cdd1dll)));
+                                           i64(rewriter, static_cast<int64_t>(0x9e3779b97f4a7c15ull))),
+            i64(rewriter, static_cast<int64_t>((op.getStream() + 1) * 0x2545f4914f6cdd1dull))));
     Value scale = f32Const(rewriter, loc, 1.0 / keep);
     Value result = elementwise(
         rewriter, loc, adaptor.getInput(), [&](OpBuilder &b, Location l, ValueRange a) {
@@ -1102,7 +1102,7 @@ struct RandomInitLowering : OpConversionPattern<RandomInitOp> {
     Value key = mix64(b, loc, b.create<arith::XOrIOp>(
                                   loc, adaptor.getSeed(),
                                   b.create<arith::MulIOp>(loc, i64(op.getStream() + 1),
-                                                          i64(0x9e3779b97f4a7c15ll))));
+                                                          i64(static_cast<int64_t>(0x9e3779b97f4a7c15ull)))));
     Value buffer = adaptor.getBuffer();
     int64_t offset = op.getOffset();
     auto loop = b.create<scf::ForOp>(loc, idx(0), idx(op.getSize()), idx(1));
@@ -1110,7 +1110,7 @@ struct RandomInitLowering : OpConversionPattern<RandomInitOp> {
     Value iv = loop.getInductionVar();
     Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(), iv);
     Value counter = b.create<arith::AddIOp>(
-        loc, key, b.create<arith::MulIOp>(loc, i, i64(4 * 0x632be59bd9b4e019ll)));
+        loc, key, b.create<arith::MulIOp>(loc, i, i64(static_cast<int64_t>(4 * 0x632be59bd9b4e019ull))));
     auto normal = [&](Value h) { // Box-Muller
       auto [u1, u2] = uniforms(b, loc, mix64(b, loc, h));
       Value r = b.create<math::SqrtOp>(

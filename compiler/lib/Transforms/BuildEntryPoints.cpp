@@ -305,7 +305,20 @@ private:
         b.getNamedAttr("epsilon", regression.getEpsilonAttr()),
         b.getNamedAttr("clip_norm", regression.getClipNormAttr()),
     });
-    os << stringifyOptimizer(regression.getOptimizer()) << ';' << stateFloats;
+    // The network's structure: every expanded op with its attributes
+    // (activations, initialisers, dropout, padding), the loss and the
+    // optimizer, but not its step sizes, so a run may resume with another
+    // learning rate.
+    for (Operation &op : model.getBlock()) {
+      if (isa<RegressionOp>(op))
+        continue;
+      os << op.getName() << '{';
+      for (NamedAttribute attr : op.getAttrs())
+        os << attr.getName().getValue() << '=' << attr.getValue() << ',';
+      os << "};";
+    }
+    os << stringifyLoss(regression.getLoss()) << ';'
+       << stringifyOptimizer(regression.getOptimizer()) << ';' << stateFloats;
     b.create<DescriptorOp>(
         loc, model.getSymNameAttr(),
         b.getDenseI64ArrayAttr(abiShape(inputType.getShape())),

@@ -31,7 +31,8 @@ using namespace dlc;
 namespace {
 constexpr int64_t kContractionTile[3] = {8, 32, 1};
 constexpr int64_t kInnerTile = 16;
-constexpr int64_t kMaxWholeK = 64;
+constexpr int64_t kMaxWholeK = 16; // Longer K: whole outer products
+                                   // unroll into slow-to-compile code.
 
 bool isContraction(Operation *op) {
   return isa<linalg::MatmulOp, linalg::MatmulTransposeAOp,

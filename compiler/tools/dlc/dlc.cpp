@@ -119,12 +119,14 @@ int compileMain(int argc, char **argv) {
   dlc::registerDialects(registry);
   MLIRContext context(registry);
   context.loadDialect<dlc::net::NetDialect>();
+  // Errors point at the user's line; a dump of the op in generic form would
+  // only repeat it less readably.
+  context.printOpOnDiagnostic(false);
 
   std::string err;
   auto file = openInputFile(args.input, &err);
   if (!file)
-    return error("cannot open '" + args.input + "': " +
-                 (err.empty() ? "No such file or directory" : err));
+    return error(err.empty() ? "cannot open '" + args.input + "'" : err);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, llvm::errs());

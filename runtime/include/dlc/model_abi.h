@@ -105,7 +105,9 @@ struct dlc_model_desc {
   double momentum;               /* momentum optimizer */
   double beta1, beta2, epsilon;  /* adam */
   double clip_norm;              /* global-norm clipping, 0 = off */
-  uint64_t fingerprint;          /* hash of shapes and hyper-parameters */
+  uint64_t fingerprint;          /* hash of the network: shapes, layers,
+                                    activations, initialisers, loss and
+                                    optimizer (not its learning rate) */
   dlc_init_params_fn init_params;
   dlc_forward_fn forward;
   dlc_gradient_fn gradient;
