@@ -85,7 +85,8 @@ TEST_F(BadInput, MissingMlirFile) {
   const std::string mlir = dir.file("missing.mlir");
   std::string err =
       expectCleanFailure({"compile", mlir, "-o", dir.file("x.so")});
-  EXPECT_EQ(err.rfind("dlc: error: cannot open '" + mlir + "'", 0), 0u) << err;
+  EXPECT_EQ(err.rfind("dlc: error: cannot open input file '" + mlir + "'", 0), 0u)
+      << err;
   EXPECT_NE(err.find("No such file or directory"), std::string::npos) << err;
 }
 
