@@ -38,6 +38,8 @@ bool Args::parse(int argc, char **argv, const std::vector<Spec> &specs,
     }
     if (arg == "-h")
       arg = "--help";
+    else if (arg == "-o") // the one short option: `dlc report DIR -o FILE`
+      arg = "--output";
     if (arg.compare(0, 2, "--") != 0) {
       error = "unknown option '" + arg + "'";
       return false;

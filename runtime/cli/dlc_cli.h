@@ -1,10 +1,11 @@
-//===- dlc_cli.h - The `dlc train` and `dlc predict` subcommands -*- C++ -*-===//
+//===- dlc_cli.h - The train, predict and report subcommands ----*- C++ -*-===//
 //
-// The `dlc` driver dispatches `dlc train ...` and `dlc predict ...` here with
-// argv[0] = "train" / "predict". Both return the process exit code: 0 on
-// success, 1 for a bad input (one `dlc: error: ...` line on stderr), 2 for a
-// usage error (plus a usage line), 128 + signal when training was interrupted
-// by SIGINT/SIGTERM (after saving the checkpoint).
+// The `dlc` driver dispatches `dlc train ...`, `dlc predict ...` and
+// `dlc report ...` here with argv[0] = "train" / "predict" / "report". Each
+// returns the process exit code: 0 on success, 1 for a bad input (one
+// `dlc: error: ...` line on stderr), 2 for a usage error (plus a usage
+// line), 128 + signal when training was interrupted by SIGINT/SIGTERM
+// (after saving the checkpoint).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,5 +14,6 @@
 
 int dlcTrainMain(int argc, char **argv);
 int dlcPredictMain(int argc, char **argv);
+int dlcReportMain(int argc, char **argv);
 
 #endif // DLC_CLI_DLC_CLI_H

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace dlc::rt;
@@ -20,7 +21,7 @@ using namespace dlc::rt;
 namespace {
 
 constexpr unsigned char kMagic[8] = {'D', 'L', 'C', 'C', 'K', 'P', 'T', 0};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2; // written; 1 and 2 are read
 constexpr uint32_t kMaxNameLength = 4096;
 constexpr int64_t kMaxFloats = int64_t(1) << 40;
 constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
@@ -93,6 +94,17 @@ void writeCheckpoint(Writer &w, const dlc_trainer &t) {
   w.f64(t.accAvg);
   w.floats(t.params.floats(), d.param_floats);
   w.floats(t.optState.floats(), d.opt_state_floats);
+  // Version 2: validation figures, preprocessing statistics.
+  w.f64(t.valLoss);
+  w.f64(t.valAcc);
+  w.f64(t.bestValLoss);
+  w.i64(t.bestStep);
+  w.u32(t.prepFlags);
+  w.i64(t.prepFlags ? t.prepWidth : 0);
+  if (t.prepFlags & 1)
+    w.floats(t.prepMean.data(), t.prepWidth);
+  if (t.prepFlags & 2)
+    w.floats(t.prepStd.data(), t.prepWidth);
   w.u32(w.crc);
 }
 
@@ -198,6 +210,13 @@ struct Checkpoint {
   dlc_rng rng{};
   double lossAvg = 0, accAvg = 0;
   const unsigned char *params = nullptr, *optState = nullptr;
+  uint32_t version = 0;
+  double valLoss = dlc_trainer::kNoValue, valAcc = dlc_trainer::kNoValue;
+  double bestValLoss = dlc_trainer::kNoValue;
+  int64_t bestStep = 0;
+  uint32_t prepFlags = 0;
+  int64_t prepWidth = 0;
+  const unsigned char *prepMean = nullptr, *prepStd = nullptr;
 };
 
 dlc_status readFile(const char *path, std::vector<unsigned char> &buf) {
@@ -233,11 +252,12 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
   size_t at = r.offset();
   if (!r.u32(version))
     return DLC_ERR_FORMAT;
-  if (version != kFormatVersion)
+  if (version != 1 && version != 2)
     return setError(DLC_ERR_FORMAT,
                     "%s: unsupported checkpoint format version %u at offset "
-                    "%zu (this runtime reads version %u)",
-                    path, version, at, kFormatVersion);
+                    "%zu (this runtime reads versions 1 and 2)",
+                    path, version, at);
+  c.version = version;
   at = r.offset();
   if (!r.u32(nameLength))
     return DLC_ERR_FORMAT;
@@ -269,6 +289,29 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
       !r.take(c.paramFloats * 4, c.params) ||
       !r.take(c.optFloats * 4, c.optState))
     return DLC_ERR_FORMAT;
+  if (version >= 2) {
+    if (!r.f64(c.valLoss) || !r.f64(c.valAcc) || !r.f64(c.bestValLoss) ||
+        !r.i64(c.bestStep))
+      return DLC_ERR_FORMAT;
+    at = r.offset();
+    if (!r.u32(c.prepFlags))
+      return DLC_ERR_FORMAT;
+    if (c.prepFlags & ~3u)
+      return setError(DLC_ERR_FORMAT,
+                      "%s: bad preprocessing flags 0x%x at offset %zu", path,
+                      c.prepFlags, at);
+    at = r.offset();
+    if (!r.i64(c.prepWidth))
+      return DLC_ERR_FORMAT;
+    if (c.prepWidth < 0 || c.prepWidth > kMaxFloats ||
+        (c.prepFlags == 0 && c.prepWidth != 0))
+      return setError(DLC_ERR_FORMAT,
+                      "%s: bad preprocessing width %lld at offset %zu", path,
+                      (long long)c.prepWidth, at);
+    if (((c.prepFlags & 1) && !r.take(c.prepWidth * 4, c.prepMean)) ||
+        ((c.prepFlags & 2) && !r.take(c.prepWidth * 4, c.prepStd)))
+      return DLC_ERR_FORMAT;
+  }
   const size_t crcAt = r.offset();
   uint32_t stored;
   if (!r.u32(stored))
@@ -295,6 +338,8 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
 }
 
 void copyFloats(float *dst, const unsigned char *src, int64_t n) {
+  if (n <= 0)
+    return;
   if constexpr (kLittleEndian) {
     std::memcpy(dst, src, n * 4);
   } else {
@@ -328,15 +373,161 @@ dlc_status load(dlc_trainer &t, const char *path) {
                     path, (long long)c.paramFloats, (long long)c.optFloats,
                     d.name, (long long)d.param_floats,
                     (long long)d.opt_state_floats);
+  if (c.prepFlags && c.prepWidth != t.model->inputWidth)
+    return setError(DLC_ERR_MISMATCH,
+                    "%s: checkpoint holds preprocessing statistics of %lld "
+                    "features; model '%s' takes %lld",
+                    path, (long long)c.prepWidth, d.name,
+                    (long long)t.model->inputWidth);
+  std::vector<float> mean(c.prepMean ? c.prepWidth : 0),
+      stddev(c.prepStd ? c.prepWidth : 0);
+  copyFloats(mean.data(), c.prepMean, (int64_t)mean.size());
+  copyFloats(stddev.data(), c.prepStd, (int64_t)stddev.size());
   copyFloats(t.params.floats(), c.params, c.paramFloats);
   copyFloats(t.optState.floats(), c.optState, c.optFloats);
   t.step = c.step, t.epoch = c.epoch, t.iter = c.iter;
   t.trainSamples = c.trainSamples, t.rng = c.rng;
   t.lossAvg = c.lossAvg, t.accAvg = c.accAvg;
+  t.valLoss = c.valLoss, t.valAcc = c.valAcc;
+  t.bestValLoss = c.bestValLoss, t.bestStep = c.bestStep;
+  t.prepFlags = c.prepFlags, t.prepWidth = c.prepWidth;
+  t.prepMean = std::move(mean);
+  t.prepStd = std::move(stddev);
+  return DLC_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// Checkpoint directories
+//===----------------------------------------------------------------------===//
+
+std::string snapshotPrefix(const dlc_trainer &t) {
+  return std::string(t.desc->name) + "-";
+}
+
+/// The snapshots of the trainer's model in `dir` as (step, path), oldest
+/// first. Temporaries and the best checkpoint are not snapshots.
+std::vector<std::pair<int64_t, std::string>>
+listSnapshots(const dlc_trainer &t, const std::string &dir) {
+  std::vector<std::pair<int64_t, std::string>> result;
+  const std::string prefix = snapshotPrefix(t), suffix = ".ckpt";
+  std::error_code ec;
+  for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() + suffix.size() ||
+        name.compare(0, prefix.size(), prefix) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string digits = name.substr(
+        prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    result.emplace_back(std::stoll(digits), dir + "/" + name);
+  }
+  std::sort(result.begin(), result.end());
+  return result;
+}
+
+dlc_status ensureDirectory(const std::string &dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return setError(DLC_ERR_IO, "%s: cannot create the checkpoint directory: "
+                                "%s",
+                    dir.c_str(), ec.message().c_str());
   return DLC_OK;
 }
 
 } // namespace
+
+dlc_status dlc::rt::saveSnapshot(const dlc_trainer &t, const std::string &dir,
+                                 int64_t maxKeep, std::string &path) {
+  if (dlc_status s = ensureDirectory(dir))
+    return s;
+  path = dir + "/" + snapshotPrefix(t) + std::to_string(t.step) + ".ckpt";
+  if (dlc_status s = save(t, path.c_str()))
+    return s;
+  if (maxKeep <= 0)
+    return DLC_OK;
+  // Only once the new snapshot is durable do the old ones go.
+  auto snapshots = listSnapshots(t, dir);
+  for (size_t i = 0; i + maxKeep < snapshots.size(); ++i)
+    if (snapshots[i].second != path)
+      std::remove(snapshots[i].second.c_str());
+  return DLC_OK;
+}
+
+dlc_status dlc::rt::saveBest(const dlc_trainer &t, const std::string &dir,
+                             const std::string &snapshot) {
+  if (dlc_status s = ensureDirectory(dir))
+    return s;
+  const std::string best = dir + "/" + t.desc->name + "-best.ckpt";
+  if (!snapshot.empty()) {
+    // The snapshot of this very step is the best checkpoint: give it a
+    // second name (atomically, through a temporary link) instead of writing
+    // the same bytes again.
+    const std::string tmp = best + ".tmp." + std::to_string(getpid());
+    std::remove(tmp.c_str());
+    if (link(snapshot.c_str(), tmp.c_str()) == 0) {
+      if (std::rename(tmp.c_str(), best.c_str()) == 0)
+        return syncDirectory(best);
+      std::remove(tmp.c_str());
+    }
+  }
+  return save(t, best.c_str());
+}
+
+dlc_status dlc_trainer_save_snapshot(const dlc_trainer *trainer,
+                                     const char *dir, int64_t max_keep,
+                                     char *path_out, size_t path_size) {
+  return guarded([&]() -> dlc_status {
+    if (!trainer || !dir || !*dir)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_save_snapshot: bad argument");
+    std::string path;
+    if (dlc_status s = saveSnapshot(*trainer, dir, max_keep, path))
+      return s;
+    if (path_out && path_size)
+      std::snprintf(path_out, path_size, "%s", path.c_str());
+    return DLC_OK;
+  });
+}
+
+dlc_status dlc_trainer_load_latest(dlc_trainer *trainer, const char *dir,
+                                   dlc_notice_fn notice, void *user,
+                                   char *path_out, size_t path_size) {
+  return guarded([&]() -> dlc_status {
+    if (!trainer || !dir || !*dir)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_trainer_load_latest: bad argument");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+      return setError(DLC_ERR_IO, "%s: not a checkpoint directory", dir);
+    auto snapshots = listSnapshots(*trainer, dir);
+    if (snapshots.empty())
+      return setError(DLC_ERR_IO,
+                      "%s: no checkpoint of model '%s' (%s<step>.ckpt) in "
+                      "this directory",
+                      dir, trainer->desc->name,
+                      snapshotPrefix(*trainer).c_str());
+    dlc_status last = DLC_OK;
+    for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
+      last = load(*trainer, it->second.c_str());
+      if (last == DLC_OK) {
+        if (path_out && path_size)
+          std::snprintf(path_out, path_size, "%s", it->second.c_str());
+        return DLC_OK;
+      }
+      if (notice && std::next(it) != snapshots.rend()) {
+        std::string message = std::string(dlc_last_error()) +
+                              "; trying the previous checkpoint, " +
+                              std::next(it)->second;
+        notice(message.c_str(), user);
+      }
+    }
+    return last; // the oldest one's error is in dlc_last_error()
+  });
+}
 
 dlc_status dlc_trainer_save(const dlc_trainer *trainer, const char *path) {
   return guarded([&]() -> dlc_status {

@@ -15,16 +15,67 @@
 #include "ConsoleLog.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <unistd.h>
 
 using namespace dlc::rt;
+
+namespace {
+double monotonicSeconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+} // namespace
 
 ConsoleLog::ConsoleLog(const dlc_train_options &options,
                        const dlc_model &model, int64_t samples,
                        int64_t valSamples)
     : out(options.log), opts(options), model(model), samples(samples),
       valSamples(valSamples), every(std::max<int64_t>(1, options.print_every)),
-      tty(out && isatty(fileno(out))) {}
+      tty(out && isatty(fileno(out))),
+      progress(out && (options.progress > 0 || (options.progress < 0 && tty))),
+      // Images are [?, H, W, C]; anything flatter counts samples.
+      unit(model.desc->input_rank >= 3 ? "images/s" : "samples/s") {
+  linesUp = progress ? 3 : 2;
+  startTime = monotonicSeconds();
+}
+
+void ConsoleLog::startAt(int64_t epoch, int64_t iter) {
+  startSample = epoch * samples + iter;
+  startStep = -1;
+  startTime = monotonicSeconds();
+}
+
+void ConsoleLog::progressLine(const dlc_step_info &s) {
+  // [=========>          ]  45% | 312.4 steps/s | 19994 samples/s | ETA 0:01:23
+  const double elapsed = std::max(monotonicSeconds() - startTime, 1e-9);
+  const int64_t done = (s.epoch - 1) * samples + s.iter;
+  const int64_t total = std::max<int64_t>(opts.epochs * samples, done);
+  if (startStep < 0)
+    startStep = s.step - 1; // the session's first step starts the count
+  const double samplesPerSec = (double)(done - startSample) / elapsed;
+  const double stepsPerSec = (double)(s.step - startStep) / elapsed;
+  const double fraction = total > 0 ? (double)done / (double)total : 1.0;
+  const int width = 30, filled = (int)(fraction * width);
+  char bar[width + 1];
+  for (int i = 0; i < width; ++i)
+    bar[i] = i < filled ? '=' : i == filled ? '>' : ' ';
+  bar[width] = 0;
+  std::fprintf(out, "%s[%s] %3d%% | %.1f steps/s | %.0f %s | ETA ",
+               tty ? "\x1b[2K\r" : "", bar, (int)(fraction * 100.0),
+               stepsPerSec, samplesPerSec, unit);
+  const double eta =
+      samplesPerSec > 0 ? (double)(total - done) / samplesPerSec : -1.0;
+  if (eta < 0 || !std::isfinite(eta) || eta > 1e8) {
+    std::fputs("--:--:--\n", out);
+  } else {
+    const long long sec = (long long)std::llround(eta);
+    std::fprintf(out, "%lld:%02lld:%02lld\n", sec / 3600, sec / 60 % 60,
+                 sec % 60);
+  }
+}
 
 bool ConsoleLog::shows(const dlc_step_info &s, bool last) const {
   if (!out)
@@ -76,10 +127,16 @@ void ConsoleLog::step(const dlc_step_info &s, bool last) {
   std::fprintf(out, " -- iter: %0*lld/%lld\n", digits, (long long)s.iter,
                (long long)s.samples);
   cursorUp = false;
-  if (s.epoch_end || last)
-    std::fputs("--\n", out);
+  const bool kept = s.epoch_end || last;
+  // On a terminal the progress line goes with the block being redrawn and
+  // gives way to "--" under a block that stays.
+  if (progress && (!tty || !kept))
+    progressLine(s);
+  if (kept)
+    std::fputs(tty ? "\x1b[2K\r--\n" : "--\n", out);
   else if (tty) {
-    std::fputs("\033[A\033[A", out); // the next block redraws this one
+    for (int i = 0; i < linesUp; ++i) // the next block redraws this one
+      std::fputs("\033[A", out);
     cursorUp = true;
   }
   if (tty)
@@ -89,8 +146,9 @@ void ConsoleLog::step(const dlc_step_info &s, bool last) {
 void ConsoleLog::finish(const dlc_train_result &r, const dlc_trainer &t) {
   if (!out)
     return;
-  if (cursorUp)
-    std::fputs("\033[B\033[B--\n", out);
+  if (cursorUp) // below the TFLearn lines, over the progress line if any
+    std::fputs(progress ? "\033[B\033[B\x1b[2K\r--\n" : "\033[B\033[B--\n",
+               out);
   if (r.interrupted && r.iter == 0)
     std::fprintf(out, "Training interrupted after step %lld (end of epoch "
                       "%03lld)\n",

@@ -1,8 +1,10 @@
 //===- ConsoleLog.h - TFLearn-style training console log --------*- C++ -*-===//
 //
 // Prints what TFLearn's TermLogger prints. On a terminal a step's block is
-// redrawn in place and only epoch ends stay; elsewhere every printed step is
-// two plain lines and an epoch end adds "--". Output is buffered stdio and
+// redrawn in place and only epoch ends stay, and a progress line (steps/s,
+// samples/s, ETA) sits under the block being redrawn; elsewhere every
+// printed step is two plain lines and an epoch end adds "--", nothing else
+// (unless the progress line is asked for). Output is buffered stdio and
 // flushed only on a terminal.
 //
 //===----------------------------------------------------------------------===//
@@ -24,13 +26,21 @@ public:
   void header();
   void step(const dlc_step_info &s, bool last);
   void finish(const dlc_train_result &r, const dlc_trainer &t);
+  /// Where this session starts (a resumed trainer's epoch and iter).
+  void startAt(int64_t epoch, int64_t iter);
 
 private:
+  void progressLine(const dlc_step_info &s);
+
   FILE *out;
   const dlc_train_options &opts;
   const dlc_model &model;
   int64_t samples, valSamples, every;
-  bool tty, cursorUp = false;
+  bool tty, progress, cursorUp = false;
+  int linesUp = 2;
+  int64_t startSample = 0, startStep = 0;
+  double startTime = 0;
+  const char *unit;
 };
 
 } // namespace dlc::rt

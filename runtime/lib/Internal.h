@@ -98,11 +98,35 @@ struct dlc_trainer {
   int64_t trainSamples = 0; // training set size when iter was recorded
   dlc_rng rng{};            // shuffler state at the start of the epoch
   double lossAvg = 0, accAvg = 0;
+
+  // Validation figures, saved in checkpoints (format version 2) so that a
+  // resumed run keeps track of its best checkpoint. NaN: none yet.
+  double valLoss = kNoValue, valAcc = kNoValue; // of the latest validation
+  double bestValLoss = kNoValue; // lowest validation loss so far
+  int64_t bestStep = 0;          // the step it was reached at
+
+  // Featurewise preprocessing statistics fitted on the training set (format
+  // version 2): flags bit 0 = mean, bit 1 = standard deviation, each
+  // prepWidth floats. Nothing fits them yet; they are kept through a
+  // load/save round trip.
+  uint32_t prepFlags = 0;
+  int64_t prepWidth = 0;
+  std::vector<float> prepMean, prepStd;
+
+  static constexpr double kNoValue = __builtin_nan("");
 };
 
 namespace dlc::rt {
 /// Grows the workspace and y_pred buffers to hold `rows` rows.
 dlc_status ensureBatch(dlc_trainer &t, int64_t rows);
+/// Saves DIR/<model>-<step>.ckpt (its path in `path`) and removes the
+/// oldest snapshots beyond `maxKeep` (0: none).
+dlc_status saveSnapshot(const dlc_trainer &t, const std::string &dir,
+                        int64_t maxKeep, std::string &path);
+/// Makes DIR/<model>-best.ckpt the trainer's state: a link to `snapshot`
+/// when that is the snapshot of this step, else a new file.
+dlc_status saveBest(const dlc_trainer &t, const std::string &dir,
+                    const std::string &snapshot);
 } // namespace dlc::rt
 
 #endif // DLC_RUNTIME_LIB_INTERNAL_H

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ConsoleLog.h"
+#include "RunLog.h"
 
 #include <algorithm>
 #include <chrono>
@@ -113,7 +114,12 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
               std::vector<float>(bs * data.targetWidth)};
   std::vector<int64_t> order(n);
   ConsoleLog log(o, *t.model, n, val ? val->n : 0);
+  RunLog runLog(t, o);
+  if (t.epoch < o.epochs)
+    if (dlc_status s = runLog.start())
+      return s;
   log.header();
+  log.startAt(t.epoch, t.iter);
   t.trainSamples = n;
   const auto start = Clock::now();
   bool stop = false;
@@ -136,13 +142,17 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
       const bool last = (epochDone && t.epoch == o.epochs) ||
                         (o.stop && *o.stop);
       const bool shown = log.shows(s, last);
-      if (epochDone && val && (shown || o.on_step)) {
+      runLog.trained(s); // before evaluation reuses the workspace
+      if (val && ((epochDone && (shown || o.on_step)) ||
+                  runLog.wantsValidation(s))) {
         if (dlc_status st = evaluate(t, *val, bs, &s.val_loss, &s.val_acc))
           return st;
         s.has_val = r.has_val = 1;
         r.val_loss = s.val_loss;
         r.val_acc = s.val_acc;
       }
+      if (dlc_status st = runLog.finishStep(s))
+        return st;
       s.epoch_seconds = epochSeconds += secondsSince(stepStart);
       stop = (o.stop && *o.stop) || (o.on_step && o.on_step(&s, o.user));
       if (shown || stop)
@@ -157,9 +167,13 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
   r.loss_avg = t.lossAvg;
   r.acc_avg = t.accAvg;
   r.has_acc = dlc_model_has_accuracy(t.model);
+  const dlc_status closed = runLog.close();
   r.seconds = secondsSince(start);
+  r.log_seconds = runLog.seconds();
   r.interrupted = stop && t.epoch < o.epochs;
   log.finish(r, t);
+  if (closed != DLC_OK)
+    return closed;
   return r.interrupted ? DLC_INTERRUPTED : DLC_OK;
 }
 
@@ -191,6 +205,8 @@ void dlc_train_options_init(dlc_train_options *o) {
   o->batch_size = 64;
   o->shuffle = 1;
   o->print_every = 1;
+  o->snapshot_epoch = 1;
+  o->progress = -1;
 }
 
 dlc_status dlc_trainer_create(const dlc_model *model, dlc_trainer **out) {
@@ -221,6 +237,12 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   std::memset(t->optState.bytes(), 0, t->desc->opt_state_floats * 4);
   t->step = t->epoch = t->iter = t->trainSamples = 0;
   t->lossAvg = t->accAvg = 0;
+  t->valLoss = t->valAcc = t->bestValLoss = dlc_trainer::kNoValue;
+  t->bestStep = 0;
+  t->prepFlags = 0;
+  t->prepWidth = 0;
+  t->prepMean.clear();
+  t->prepStd.clear();
   dlc_rng_seed(&t->rng, seed);
   return DLC_OK;
 }
@@ -251,6 +273,8 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
     if (val)
       if (dlc_status s = checkData(*t, *val, "validation"))
         return s;
+    if (dlc_status s = RunLog::check(*t, *o))
+      return s;
     if (t->iter > 0 && t->trainSamples != train->n)
       return setError(DLC_ERR_MISMATCH,
                       "cannot resume in the middle of an epoch (%lld of %lld "

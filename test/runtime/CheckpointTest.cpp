@@ -2,6 +2,7 @@
 
 #include "TestSupport.h"
 
+#include <cmath>
 #include <cstring>
 #include <signal.h>
 #include <sys/resource.h>
@@ -63,13 +64,27 @@ protected:
 TEST_F(CheckpointTest, Crc32CheckValue) {
   EXPECT_EQ(dlc_crc32(0, "123456789", 9), 0xCBF43926u);
   EXPECT_EQ(dlc_crc32(dlc_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+  // Every length, through the 8-bytes-at-a-time path and the tail, against
+  // a bit-at-a-time CRC.
+  std::string text;
+  for (int i = 0; i < 300; ++i)
+    text.push_back((char)(i * 13 + 5));
+  for (size_t len = 0; len <= text.size(); ++len) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; ++i) {
+      crc ^= (unsigned char)text[i];
+      for (int k = 0; k < 8; ++k)
+        crc = (crc >> 1) ^ ((crc & 1) ? 0xEDB88320u : 0u);
+    }
+    EXPECT_EQ(dlc_crc32(0, text.data(), len), ~crc) << len;
+  }
 }
 
 TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
-  // docs/checkpoint-format.md: 16 + name + 116 header bytes, the floats, CRC.
-  ASSERT_EQ(bytes.size(), 16u + 12 + 104 + 3 * 4 + 4);
+  // docs/checkpoint-format.md: 168 + L + 4P + 4O bytes (version 2).
+  ASSERT_EQ(bytes.size(), 168u + 12 + 3 * 4);
   EXPECT_EQ(bytes.compare(0, 8, std::string("DLCCKPT\0", 8)), 0);
-  EXPECT_EQ(bytes[8], 1);  // version, little-endian
+  EXPECT_EQ(bytes[8], 2);  // version, little-endian
   EXPECT_EQ(bytes[12], 12); // name length
   EXPECT_EQ(bytes.compare(16, 12, "linear_model"), 0);
   uint64_t fingerprint, step;
@@ -80,6 +95,22 @@ TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
   float w0;
   std::memcpy(&w0, &bytes[132], 4);
   EXPECT_EQ(w0, dlc_trainer_params(trainer.get())[0]);
+  // After the parameters (P = 3, O = 0): validation figures, none yet.
+  double valLoss, valAcc, bestValLoss;
+  int64_t bestStep, prepWidth;
+  uint32_t prepFlags;
+  std::memcpy(&valLoss, &bytes[144], 8);
+  std::memcpy(&valAcc, &bytes[152], 8);
+  std::memcpy(&bestValLoss, &bytes[160], 8);
+  std::memcpy(&bestStep, &bytes[168], 8);
+  std::memcpy(&prepFlags, &bytes[176], 4);
+  std::memcpy(&prepWidth, &bytes[180], 8);
+  EXPECT_TRUE(std::isnan(valLoss));
+  EXPECT_TRUE(std::isnan(valAcc));
+  EXPECT_TRUE(std::isnan(bestValLoss));
+  EXPECT_EQ(bestStep, 0);
+  EXPECT_EQ(prepFlags, 0u);
+  EXPECT_EQ(prepWidth, 0);
   uint32_t crc;
   std::memcpy(&crc, &bytes[bytes.size() - 4], 4);
   EXPECT_EQ(crc, dlc_crc32(0, bytes.data(), bytes.size() - 4));
@@ -177,7 +208,9 @@ TEST_F(CheckpointTest, NoCorruptedByteIsEverAccepted) {
       bad[i] = (char)(bad[i] ^ flip);
       EXPECT_NE(loadBytes(bad), DLC_OK);
       EXPECT_EQ(error().rfind(x + ": ", 0), 0u) << error();
-      if (i >= 52) // past the sizes, every change is caught by the CRC
+      // Past the sizes, every change is caught by the CRC, except in the
+      // preprocessing flags and width (176..187), which size what follows.
+      if (i >= 52 && (i < 176 || i >= 188))
         EXPECT_NE(error().find("checksum mismatch"), std::string::npos)
             << error();
     }
@@ -185,10 +218,76 @@ TEST_F(CheckpointTest, NoCorruptedByteIsEverAccepted) {
 
 TEST_F(CheckpointTest, UnsupportedVersion) {
   std::string bad = bytes;
-  bad[8] = 2;
+  bad[8] = 3;
   EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
-  EXPECT_EQ(error(), x + ": unsupported checkpoint format version 2 at offset "
-                         "8 (this runtime reads version 1)");
+  EXPECT_EQ(error(), x + ": unsupported checkpoint format version 3 at offset "
+                         "8 (this runtime reads versions 1 and 2)");
+}
+
+/// Version 1 (the layout without the validation and preprocessing section)
+/// of the same checkpoint.
+std::string versionOne(const std::string &v2) {
+  std::string v1 = v2.substr(0, 144); // up to the end of the parameters
+  v1[8] = 1;
+  uint32_t crc = dlc_crc32(0, v1.data(), v1.size());
+  v1.append(reinterpret_cast<const char *>(&crc), 4);
+  return v1;
+}
+
+TEST_F(CheckpointTest, VersionOneStillLoads) {
+  const std::string v1 = versionOne(bytes);
+  ASSERT_EQ(v1.size(), 124u + 12 + 3 * 4);
+  ASSERT_EQ(loadBytes(v1), DLC_OK) << error();
+  TrainerPtr t = makeTrainer(model.get(), 7);
+  writeFile(x, v1);
+  ASSERT_EQ(dlc_trainer_load(t.get(), x.c_str()), DLC_OK) << error();
+  EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
+            floats(dlc_trainer_params(trainer.get()), 3));
+  EXPECT_EQ(dlc_trainer_global_step(t.get()), 4);
+  // Saved again, it is the version 2 file of the same state.
+  ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
+  EXPECT_EQ(readFile(x), bytes);
+}
+
+TEST_F(CheckpointTest, BadPreprocessingSection) {
+  std::string bad = bytes;
+  bad[176] = 4; // an unknown statistic
+  EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": bad preprocessing flags 0x4 at offset 176");
+  bad = bytes;
+  bad[180] = 2; // a width without statistics
+  EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": bad preprocessing width 2 at offset 180");
+}
+
+TEST_F(CheckpointTest, PreprocessingStatisticsOfAnotherWidthAreRefused) {
+  // A checkpoint whose mean vector has 3 features: linear_model takes 2.
+  std::string other = bytes.substr(0, 176);
+  uint32_t flags = 1;
+  int64_t width = 3;
+  float mean[3] = {0.5f, 1.5f, 2.5f};
+  other.append(reinterpret_cast<const char *>(&flags), 4);
+  other.append(reinterpret_cast<const char *>(&width), 8);
+  other.append(reinterpret_cast<const char *>(mean), sizeof mean);
+  uint32_t crc = dlc_crc32(0, other.data(), other.size());
+  other.append(reinterpret_cast<const char *>(&crc), 4);
+  EXPECT_EQ(loadBytes(other), DLC_ERR_MISMATCH);
+  EXPECT_EQ(error(), x + ": checkpoint holds preprocessing statistics of 3 "
+                         "features; model 'linear_model' takes 2");
+  // With 2 features it loads, and saving it again keeps the statistics.
+  other = bytes.substr(0, 176);
+  width = 2;
+  other.append(reinterpret_cast<const char *>(&flags), 4);
+  other.append(reinterpret_cast<const char *>(&width), 8);
+  other.append(reinterpret_cast<const char *>(mean), 8);
+  crc = dlc_crc32(0, other.data(), other.size());
+  other.append(reinterpret_cast<const char *>(&crc), 4);
+  ASSERT_EQ(loadBytes(other), DLC_OK) << error();
+  TrainerPtr t = makeTrainer(model.get());
+  ASSERT_EQ(dlc_trainer_load(t.get(), x.c_str()), DLC_OK) << error();
+  std::string again = dir.file("again.ckpt");
+  ASSERT_EQ(dlc_trainer_save(t.get(), again.c_str()), DLC_OK);
+  EXPECT_EQ(readFile(again), other);
 }
 
 TEST_F(CheckpointTest, WrongModelIsRefused) {

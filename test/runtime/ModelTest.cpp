@@ -38,7 +38,7 @@ TEST(ModelTest, UnknownModelNameListsTheAvailableOnes) {
   EXPECT_EQ(std::string(dlc_last_error()),
             std::string(DLC_TEST_LINEAR_MODEL) +
                 ": no model named 'nope' (the library has: linear_model, "
-                "softmax_model, probe, bad_abi)");
+                "softmax_model, probe, bad_abi, slow_softmax)");
 }
 
 TEST(ModelTest, MissingFile) {

@@ -12,8 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -158,6 +160,46 @@ runInChild(const std::function<int()> &body,
   r.out = readFile(outPath);
   r.err = readFile(errPath);
   return r;
+}
+
+/// A run's scalars as TensorBoard shows them: its event files read in name
+/// order, each SessionLog START dropping what came before for its step and
+/// later ones. tag -> (step, value) in order.
+struct RunScalars {
+  std::map<std::string, std::vector<std::pair<int64_t, float>>> tags;
+  std::vector<std::string> problems, files;
+  int64_t histograms = 0;
+};
+
+inline RunScalars readRun(const std::string &dir) {
+  RunScalars run;
+  for (const auto &e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+      run.files.push_back(e.path().string());
+  std::sort(run.files.begin(), run.files.end());
+  for (const std::string &file : run.files)
+    dlc_event_file_read(
+        file.c_str(),
+        [](const dlc_event *e, void *user) {
+          RunScalars &r = *static_cast<RunScalars *>(user);
+          if (e->kind == DLC_EVENT_SESSION_LOG &&
+              e->session_status == DLC_SESSION_START)
+            for (auto &[tag, points] : r.tags)
+              while (!points.empty() && points.back().first >= e->step)
+                points.pop_back();
+          for (int64_t i = 0; i < e->num_values; ++i)
+            if (e->values[i].is_histogram)
+              ++r.histograms;
+            else
+              r.tags[e->values[i].tag].emplace_back(e->step,
+                                                    e->values[i].value);
+          return 0;
+        },
+        [](int64_t, const char *message, void *user) {
+          static_cast<RunScalars *>(user)->problems.push_back(message);
+        },
+        &run);
+  return run;
 }
 
 } // namespace dlc::test

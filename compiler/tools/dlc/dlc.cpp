@@ -4,6 +4,7 @@
 //               [--emit-header NET.h] [--cpu=native|NAME]
 //   dlc train   NET.so --data FILE ...      (runtime/cli)
 //   dlc predict NET.so --checkpoint FILE ... (runtime/cli)
+//   dlc report  LOGDIR -o report.html        (runtime/cli)
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,7 +36,8 @@ const char *kUsage =
     "usage: dlc compile NET.mlir -o OUT [--emit=net|train|linalg|llvm|obj|so]\n"
     "                   [--emit-header OUT.h] [--cpu=native|NAME]\n"
     "       dlc train NET.so --data FILE [options]   (dlc train --help)\n"
-    "       dlc predict NET.so --checkpoint FILE --input X [...]\n";
+    "       dlc predict NET.so --checkpoint FILE --input X [...]\n"
+    "       dlc report LOGDIR -o report.html                (dlc report --help)\n";
 
 int error(const llvm::Twine &message) {
   llvm::errs() << "dlc: error: " << message << "\n";
@@ -198,6 +200,8 @@ int main(int argc, char **argv) {
     return dlcTrainMain(argc - 1, argv + 1);
   if (cmd == "predict")
     return dlcPredictMain(argc - 1, argv + 1);
+  if (cmd == "report")
+    return dlcReportMain(argc - 1, argv + 1);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     llvm::outs() << kUsage;
     return 0;

@@ -198,6 +198,28 @@ typedef struct dlc_train_options {
   /* Called after every step; returning nonzero stops training too. */
   int (*on_step)(const dlc_step_info *info, void *user);
   void *user;
+
+  /* TensorBoard event files (docs/tensorboard.md), written to `event_dir`
+   * (the run's directory, LOGDIR/RUN_ID; created if missing); NULL: none. */
+  const char *event_dir;
+  /* TFLearn's levels: 0 loss and accuracy, 1 + gradient histograms, 2 +
+   * weight histograms. 3 (activations, sparsity) is refused: the model
+   * library does not expose activations yet. */
+  int tensorboard_verbose;
+  /* Histograms every N-th step (<= 1: every step, as TFLearn). */
+  int64_t histogram_every;
+
+  /* Snapshots (docs/checkpoint-format.md, "Checkpoint directories"), written
+   * to `checkpoint_dir` (created if missing); NULL: none. */
+  const char *checkpoint_dir;
+  int snapshot_epoch;       /* snapshot at every epoch end */
+  int64_t snapshot_step;    /* and every N steps (0: never); validation runs
+                               at these steps too, as in TFLearn */
+  int64_t max_checkpoints;  /* keep the newest N snapshots (0: all) */
+
+  /* A progress line (steps/s, samples/s, ETA) under the TFLearn lines when
+   * `log` is a terminal: -1 on a terminal only, 0 never, 1 always. */
+  int progress;
 } dlc_train_options;
 
 typedef struct dlc_train_result {
@@ -214,9 +236,12 @@ typedef struct dlc_train_result {
   int has_acc;
   int has_val;
   int interrupted;
+  double log_seconds;    /* of `seconds`, the time spent writing event files
+                            and snapshots */
 } dlc_train_result;
 
-/* epochs 10, batch_size 64, shuffle on, print_every 1, the rest 0/NULL. */
+/* epochs 10, batch_size 64, shuffle on, print_every 1, snapshot_epoch 1,
+ * progress -1, the rest 0/NULL. */
 DLC_API void dlc_train_options_init(dlc_train_options *options);
 
 /* Allocates zeroed params and optimizer state (call dlc_trainer_init or
@@ -268,6 +293,126 @@ DLC_API dlc_status dlc_trainer_load(dlc_trainer *trainer, const char *path);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32): crc = dlc_crc32(crc, p, n), from 0. */
 DLC_API uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size);
+
+/* Checkpoint directories: snapshots DIR/<model>-<step>.ckpt and the best
+ * one by validation loss, DIR/<model>-best.ckpt. Saves the trainer as the
+ * snapshot of its current step, then removes the oldest snapshots beyond
+ * `max_keep` (0: keep all). The path written goes to path_out (may be NULL,
+ * truncated to path_size). */
+DLC_API dlc_status dlc_trainer_save_snapshot(const dlc_trainer *trainer,
+                                             const char *dir, int64_t max_keep,
+                                             char *path_out, size_t path_size);
+
+/* Why a snapshot was passed over: "DIR/m-300.ckpt: checksum mismatch ...". */
+typedef void (*dlc_notice_fn)(const char *message, void *user);
+
+/* Loads the newest snapshot of DIR that is valid for the trainer's model;
+ * each newer one that fails to load is reported to `notice` (may be NULL)
+ * and skipped. DLC_ERR_IO when DIR holds no snapshot of the model, else the
+ * error of the oldest one when none loads. The path loaded goes to path_out
+ * (may be NULL). */
+DLC_API dlc_status dlc_trainer_load_latest(dlc_trainer *trainer,
+                                           const char *dir,
+                                           dlc_notice_fn notice, void *user,
+                                           char *path_out, size_t path_size);
+
+/*===----------------------- TensorBoard event files ----------------------===*/
+
+/* Format: docs/tensorboard.md. Records are TFRecords (u64 length, masked
+ * CRC-32C of the length, the serialized Event, masked CRC-32C of it). */
+typedef struct dlc_event_writer dlc_event_writer;
+
+/* Creates DIR (and its parents) and a new file
+ * DIR/events.out.tfevents.<10-digit seconds>.<host> (".N" is appended when
+ * that name exists) whose first record is the file_version event. */
+DLC_API dlc_status dlc_event_writer_open(const char *dir,
+                                         dlc_event_writer **out);
+/* Flushes, syncs and closes; NULL is accepted (DLC_OK). */
+DLC_API dlc_status dlc_event_writer_close(dlc_event_writer *writer);
+DLC_API const char *dlc_event_writer_path(const dlc_event_writer *writer);
+
+/* Values of the next event. */
+DLC_API dlc_status dlc_event_writer_add_scalar(dlc_event_writer *writer,
+                                               const char *tag, float value);
+/* A histogram of values[0..n) with TensorFlow's default buckets. */
+DLC_API dlc_status dlc_event_writer_add_histogram(dlc_event_writer *writer,
+                                                  const char *tag,
+                                                  const float *values,
+                                                  int64_t n);
+/* Writes the values added since the last event as one Event (a Summary) at
+ * `step`, stamped `wall_time` (seconds since the epoch; <= 0: now), and
+ * hands it to the OS: a process killed afterwards loses none of it. */
+DLC_API dlc_status dlc_event_writer_write(dlc_event_writer *writer,
+                                          int64_t step, double wall_time);
+/* Writes a SessionLog START event at `step`: TensorBoard (and the reader's
+ * users, such as `dlc report`) then drop what earlier events logged for
+ * steps >= `step`. */
+DLC_API dlc_status dlc_event_writer_session_start(dlc_event_writer *writer,
+                                                  int64_t step,
+                                                  double wall_time);
+
+/* CRC-32C (Castagnoli), from 0: dlc_crc32c(0, "123456789", 9) = 0xE3069283.
+ * TFRecord stores ((crc >> 15) | (crc << 17)) + 0xA282EAD8 of it. */
+DLC_API uint32_t dlc_crc32c(uint32_t crc, const void *data, size_t size);
+
+enum dlc_event_kind {
+  DLC_EVENT_OTHER = 0,         /* a kind dlc does not read (graph, ...) */
+  DLC_EVENT_FILE_VERSION = 1,  /* file_version */
+  DLC_EVENT_SUMMARY = 2,       /* values */
+  DLC_EVENT_SESSION_LOG = 3    /* session_status */
+};
+enum dlc_session_status {
+  DLC_SESSION_UNSPECIFIED = 0,
+  DLC_SESSION_START = 1,
+  DLC_SESSION_STOP = 2,
+  DLC_SESSION_CHECKPOINT = 3
+};
+
+typedef struct dlc_histogram {
+  double min, max, num, sum, sum_squares;
+  int64_t buckets;
+  const double *bucket_limit;  /* [buckets] */
+  const double *bucket;        /* [buckets] counts */
+} dlc_histogram;
+
+typedef struct dlc_summary_value {
+  const char *tag;
+  int is_histogram;            /* 0: a scalar, `value` */
+  float value;
+  dlc_histogram histogram;
+} dlc_summary_value;
+
+/* One event; pointers are valid during the callback only. */
+typedef struct dlc_event {
+  int64_t offset;              /* of its record in the file */
+  double wall_time;
+  int64_t step;
+  int kind;                    /* enum dlc_event_kind */
+  const char *file_version;    /* "" unless DLC_EVENT_FILE_VERSION */
+  int session_status;          /* enum dlc_session_status */
+  int64_t num_values;
+  const dlc_summary_value *values;
+} dlc_event;
+
+/* Returning nonzero stops the reading (DLC_INTERRUPTED). */
+typedef int (*dlc_event_fn)(const dlc_event *event, void *user);
+/* A bad record: its offset and a one-line message naming file and offset. */
+typedef void (*dlc_event_problem_fn)(int64_t offset, const char *message,
+                                     void *user);
+
+/* Reads an event file, checking the framing and both CRCs of every record
+ * and parsing its Event. Good events go to `on_event` in file order; bad
+ * records go to `on_problem` (either may be NULL): a record whose payload
+ * CRC or contents are wrong is skipped, and reading goes on with the next;
+ * a wrong length CRC or a record cut short (a writer killed mid-record)
+ * ends the reading, since nothing after it can be framed. Returns DLC_OK
+ * when every record was good, DLC_ERR_FORMAT when some were not (the first
+ * problem also in dlc_last_error), DLC_ERR_IO when the file cannot be read,
+ * DLC_INTERRUPTED when on_event stopped it. */
+DLC_API dlc_status dlc_event_file_read(const char *path,
+                                       dlc_event_fn on_event,
+                                       dlc_event_problem_fn on_problem,
+                                       void *user);
 
 #ifdef __cplusplus
 }

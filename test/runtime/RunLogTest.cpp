@@ -1,0 +1,532 @@
+//===- RunLogTest.cpp - Event files and snapshots written while training --===//
+//
+// dlc_trainer_train with event_dir / checkpoint_dir: TFLearn's summaries
+// step by step (values checked against what the step callback saw),
+// gradient and weight histograms, snapshots by epoch and by step, the best
+// checkpoint, rotation, and resuming from a directory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestSupport.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace dlc::test;
+
+namespace {
+
+/// 8 two-feature rows of 2 classes; the validation set is 4 other ones.
+DatasetPtr classes() {
+  return makeData({0, 0, 0, 1, 1, 0, 1, 1, 0.5f, 0.2f, 0.1f, 0.9f, 0.9f, 0.3f,
+                   0.7f, 0.8f},
+                  {1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 1}, 2, 2);
+}
+DatasetPtr validation() {
+  return makeData({0.2f, 0.1f, 0.3f, 0.9f, 0.8f, 0.1f, 0.6f, 0.6f},
+                  {1, 0, 0, 1, 0, 1, 0, 1}, 2, 2);
+}
+
+struct Recorder {
+  std::vector<dlc_step_info> steps;
+  dlc_trainer *trainer = nullptr;
+  std::vector<std::vector<float>> params; // after each step
+  int64_t params_floats = 0;
+};
+
+int record(const dlc_step_info *info, void *user) {
+  Recorder &r = *static_cast<Recorder *>(user);
+  r.steps.push_back(*info);
+  if (r.trainer) {
+    const float *p = dlc_trainer_params(r.trainer);
+    r.params.emplace_back(p, p + r.params_floats);
+  }
+  return 0;
+}
+
+dlc_train_options options(int64_t epochs, int64_t batch, Recorder *rec) {
+  dlc_train_options o;
+  dlc_train_options_init(&o);
+  o.epochs = epochs;
+  o.batch_size = batch;
+  o.on_step = record;
+  o.user = rec;
+  return o;
+}
+
+std::vector<std::pair<int64_t, float>>
+expected(const std::vector<dlc_step_info> &steps,
+         double (*value)(const dlc_step_info &), bool (*when)(const dlc_step_info &)) {
+  std::vector<std::pair<int64_t, float>> out;
+  for (const dlc_step_info &s : steps)
+    if (when(s))
+      out.emplace_back(s.step, (float)value(s));
+  return out;
+}
+
+TEST(RunLogTest, ScalarsAreTFLearnsSummaries) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get(), 5);
+  DatasetPtr train = classes(), val = validation();
+  Recorder rec;
+  dlc_train_options o = options(2, 3, &rec);
+  const std::string run = dir.file("runs/first");
+  o.event_dir = run.c_str();
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  ASSERT_EQ(rec.steps.size(), 6u);
+  RunScalars r = readRun(run);
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.histograms, 0); // tensorboard_verbose 0
+  auto always = [](const dlc_step_info &) { return true; };
+  auto fromTwo = [](const dlc_step_info &s) { return s.step > 1; };
+  auto validated = [](const dlc_step_info &s) { return s.has_val != 0; };
+  // Bit for bit what the trainer computed (as float, TensorFlow's type).
+  EXPECT_EQ(r.tags["Momentum/Loss/raw"],
+            expected(rec.steps, [](const dlc_step_info &s) { return s.loss; },
+                     always));
+  EXPECT_EQ(r.tags["Loss"],
+            expected(rec.steps,
+                     [](const dlc_step_info &s) { return s.loss_avg; },
+                     fromTwo));
+  EXPECT_EQ(r.tags["Accuracy/__raw_"],
+            expected(rec.steps, [](const dlc_step_info &s) { return s.acc; },
+                     always));
+  EXPECT_EQ(r.tags["Accuracy"],
+            expected(rec.steps,
+                     [](const dlc_step_info &s) { return s.acc_avg; },
+                     fromTwo));
+  auto valLoss = expected(
+      rec.steps, [](const dlc_step_info &s) { return s.val_loss; }, validated);
+  ASSERT_EQ(valLoss.size(), 2u); // each epoch end
+  EXPECT_EQ(valLoss[0].first, 3);
+  EXPECT_EQ(valLoss[1].first, 6);
+  EXPECT_EQ(r.tags["Loss/Validation"], valLoss);
+  EXPECT_EQ(r.tags["Accuracy/Validation"],
+            expected(rec.steps,
+                     [](const dlc_step_info &s) { return s.val_acc; },
+                     validated));
+  EXPECT_EQ(r.tags.size(), 6u);
+}
+
+TEST(RunLogTest, RegressionModelHasNoAccuracy) {
+  TempDir dir;
+  ModelPtr m = openFixture("linear_model");
+  TrainerPtr t = makeTrainer(m.get());
+  DatasetPtr data = orGate();
+  Recorder rec;
+  dlc_train_options o = options(3, 4, &rec);
+  o.event_dir = dir.path.c_str();
+  ASSERT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  RunScalars r = readRun(dir.path);
+  std::vector<std::string> tags;
+  for (const auto &[tag, points] : r.tags)
+    tags.push_back(tag);
+  EXPECT_EQ(tags, (std::vector<std::string>{"Loss", "SGD/Loss/raw"}));
+}
+
+/// Gradients of the linear model (SGD, rate 0.25) from its parameters
+/// before and after a step.
+std::vector<double> gradients(const std::vector<float> &before,
+                              const std::vector<float> &after) {
+  std::vector<double> g;
+  for (size_t i = 0; i < before.size(); ++i)
+    g.push_back(((double)before[i] - after[i]) / 0.25);
+  return g;
+}
+
+struct Histograms {
+  std::map<std::string, std::map<int64_t, dlc_histogram>> byTag;
+  std::vector<std::vector<double>> storage;
+};
+
+Histograms readHistograms(const std::string &dir) {
+  Histograms h;
+  RunScalars run = readRun(dir); // for the file list
+  for (const std::string &file : run.files)
+    dlc_event_file_read(
+        file.c_str(),
+        [](const dlc_event *e, void *user) {
+          Histograms &h = *static_cast<Histograms *>(user);
+          for (int64_t i = 0; i < e->num_values; ++i)
+            if (e->values[i].is_histogram)
+              h.byTag[e->values[i].tag][e->step] = e->values[i].histogram;
+          return 0;
+        },
+        nullptr, &h);
+  return h;
+}
+
+TEST(RunLogTest, GradientAndWeightHistograms) {
+  TempDir dir;
+  ModelPtr m = openFixture("linear_model");
+  TrainerPtr t = makeTrainer(m.get(), 3);
+  DatasetPtr data = orGate();
+  Recorder rec;
+  rec.trainer = t.get();
+  rec.params_floats = 3;
+  const float *p = dlc_trainer_params(t.get());
+  std::vector<float> initial(p, p + 3);
+  dlc_train_options o = options(3, 3, &rec); // steps of 3 and 1 rows
+  o.event_dir = dir.path.c_str();
+  o.tensorboard_verbose = 2;
+  ASSERT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  ASSERT_EQ(rec.params.size(), 6u);
+  // Each histogram's statistics are TensorFlow's (min, max, count, sum,
+  // sum of squares) of the step's gradients and of the weights after it.
+  // The event API hands back pointers valid during the callback only, so
+  // only the scalar statistics are compared here.
+  struct Stats {
+    double min, max, num, sum, squares;
+  };
+  std::map<std::string, std::map<int64_t, Stats>> stats;
+  RunScalars run = readRun(dir.path);
+  for (const std::string &file : run.files)
+    dlc_event_file_read(
+        file.c_str(),
+        [](const dlc_event *e, void *user) {
+          auto &s = *static_cast<std::map<std::string, std::map<int64_t, Stats>> *>(user);
+          for (int64_t i = 0; i < e->num_values; ++i)
+            if (e->values[i].is_histogram) {
+              const dlc_histogram &h = e->values[i].histogram;
+              s[e->values[i].tag][e->step] = {h.min, h.max, h.num, h.sum,
+                                              h.sum_squares};
+            }
+          return 0;
+        },
+        nullptr, &stats);
+  ASSERT_EQ(stats.size(), 4u);
+  std::vector<float> before = initial;
+  for (int64_t step = 1; step <= 6; ++step) {
+    SCOPED_TRACE("step " + std::to_string(step));
+    const std::vector<float> &after = rec.params[step - 1];
+    std::vector<double> g = gradients(before, after);
+    const Stats &gw = stats["fc/W/Gradients"][step];
+    EXPECT_EQ(gw.num, 2.0);
+    EXPECT_NEAR(gw.sum, g[0] + g[1], 1e-6);
+    EXPECT_NEAR(gw.min, std::min(g[0], g[1]), 1e-6);
+    EXPECT_NEAR(gw.max, std::max(g[0], g[1]), 1e-6);
+    const Stats &gb = stats["fc/b/Gradients"][step];
+    EXPECT_EQ(gb.num, 1.0);
+    EXPECT_NEAR(gb.sum, g[2], 1e-6);
+    const Stats &w = stats["SGD/fc/W"][step];
+    EXPECT_EQ(w.num, 2.0);
+    EXPECT_EQ(w.min, std::min(after[0], after[1]));
+    EXPECT_EQ(w.max, std::max(after[0], after[1]));
+    EXPECT_EQ(w.sum, (double)after[0] + (double)after[1]);
+    EXPECT_EQ(w.squares, (double)after[0] * after[0] + (double)after[1] * after[1]);
+    EXPECT_EQ(stats["SGD/fc/b"][step].sum, (double)after[2]);
+    before = after;
+  }
+}
+
+TEST(RunLogTest, HistogramEveryNSteps) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get());
+  DatasetPtr data = classes();
+  dlc_train_options o = options(2, 3, nullptr);
+  o.on_step = nullptr;
+  o.event_dir = dir.path.c_str();
+  o.tensorboard_verbose = 1;
+  o.histogram_every = 2;
+  ASSERT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  Histograms h = readHistograms(dir.path);
+  ASSERT_EQ(h.byTag.size(), 2u); // gradients only at level 1
+  for (const char *tag : {"fc/W/Gradients", "fc/b/Gradients"}) {
+    std::vector<int64_t> steps;
+    for (const auto &[step, hist] : h.byTag[tag])
+      steps.push_back(step);
+    EXPECT_EQ(steps, (std::vector<int64_t>{2, 4, 6})) << tag;
+  }
+}
+
+TEST(RunLogTest, LevelThreeAndBadOptionsAreRefused) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get());
+  DatasetPtr data = classes();
+  dlc_train_options o = options(1, 3, nullptr);
+  o.on_step = nullptr;
+  o.event_dir = dir.path.c_str();
+  o.tensorboard_verbose = 3;
+  EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
+            DLC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            "tensorboard_verbose 3 (activations and sparsity) is not "
+            "supported yet: model libraries do not expose their activations; "
+            "use 2 for gradients and weights");
+  o.tensorboard_verbose = 4;
+  EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
+            DLC_ERR_INVALID_ARGUMENT);
+  o.tensorboard_verbose = 0;
+  o.snapshot_step = -1;
+  EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
+            DLC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(dlc_trainer_global_step(t.get()), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path)); // nothing written
+
+  // A model whose workspace cannot hold its gradients gets no histograms.
+  dlc_model_desc desc = *dlc_model_get_desc(m.get());
+  desc.workspace_fixed_bytes = 0;
+  dlc_model *raw = nullptr;
+  ASSERT_EQ(dlc_model_from_desc(&desc, &raw), DLC_OK);
+  ModelPtr other(raw);
+  TrainerPtr t2 = makeTrainer(other.get());
+  o.snapshot_step = 0;
+  o.tensorboard_verbose = 1;
+  EXPECT_EQ(dlc_trainer_train(t2.get(), data.get(), nullptr, &o, nullptr),
+            DLC_ERR_MODEL);
+  EXPECT_NE(std::string(dlc_last_error())
+                .find("does not keep its gradients at the start of the "
+                      "workspace"),
+            std::string::npos)
+      << dlc_last_error();
+  o.tensorboard_verbose = 0;
+  EXPECT_EQ(dlc_trainer_train(t2.get(), data.get(), nullptr, &o, nullptr),
+            DLC_OK);
+}
+
+std::vector<int64_t> snapshotSteps(const std::string &dir,
+                                   const std::string &model) {
+  std::vector<int64_t> steps;
+  for (const auto &e : std::filesystem::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(model + "-", 0) == 0 && name != model + "-best.ckpt")
+      steps.push_back(std::stoll(name.substr(model.size() + 1)));
+  }
+  std::sort(steps.begin(), steps.end());
+  return steps;
+}
+
+TEST(RunLogTest, SnapshotsByEpochAndStepAndTheBestOne) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  DatasetPtr train = classes(), val = validation();
+  Recorder rec;
+  dlc_train_options o = options(4, 3, &rec); // 3 steps an epoch, 12 in all
+  const std::string ckpts = dir.file("ckpt");
+  o.checkpoint_dir = ckpts.c_str();
+  o.snapshot_step = 5;
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  EXPECT_EQ(snapshotSteps(ckpts, "softmax_model"),
+            (std::vector<int64_t>{3, 5, 6, 9, 10, 12}));
+  // Validation runs at every snapshot, mid-epoch ones included (TFLearn).
+  std::vector<int64_t> validated;
+  int64_t bestStep = 0;
+  double best = INFINITY;
+  for (const dlc_step_info &s : rec.steps)
+    if (s.has_val) {
+      validated.push_back(s.step);
+      if (s.val_loss < best)
+        best = s.val_loss, bestStep = s.step;
+    }
+  EXPECT_EQ(validated, (std::vector<int64_t>{3, 5, 6, 9, 10, 12}));
+  // The best checkpoint is the snapshot of the lowest validation loss.
+  const std::string bestPath = ckpts + "/softmax_model-best.ckpt";
+  EXPECT_EQ(readFile(bestPath),
+            readFile(ckpts + "/softmax_model-" + std::to_string(bestStep) +
+                     ".ckpt"));
+  TrainerPtr loaded = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load(loaded.get(), bestPath.c_str()), DLC_OK);
+  EXPECT_EQ(dlc_trainer_global_step(loaded.get()), bestStep);
+  // A snapshot is the trainer as it was: training on from the step-5 one
+  // (mid-epoch) gives the final parameters bit for bit.
+  TrainerPtr resumed = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load(resumed.get(),
+                             (ckpts + "/softmax_model-5.ckpt").c_str()),
+            DLC_OK);
+  dlc_train_options plain = options(4, 3, nullptr);
+  plain.on_step = nullptr;
+  ASSERT_EQ(dlc_trainer_train(resumed.get(), train.get(), nullptr, &plain,
+                              nullptr),
+            DLC_OK);
+  EXPECT_EQ(std::vector<float>(dlc_trainer_params(resumed.get()),
+                               dlc_trainer_params(resumed.get()) + 6),
+            std::vector<float>(dlc_trainer_params(t.get()),
+                               dlc_trainer_params(t.get()) + 6));
+}
+
+TEST(RunLogTest, MaxCheckpointsKeepsTheNewest) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  DatasetPtr train = classes(), val = validation();
+  dlc_train_options o = options(4, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = dir.path.c_str();
+  o.snapshot_step = 5;
+  o.max_checkpoints = 2;
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+            DLC_OK);
+  EXPECT_EQ(snapshotSteps(dir.path, "softmax_model"),
+            (std::vector<int64_t>{10, 12}));
+  // The best one stays whatever the rotation removed.
+  EXPECT_TRUE(std::filesystem::exists(dir.file("softmax_model-best.ckpt")));
+  // Without epoch snapshots nor step ones there is nothing: the best
+  // checkpoint is chosen among the snapshots, as TFLearn does.
+  TempDir other;
+  TrainerPtr t2 = makeTrainer(m.get(), 2);
+  o.checkpoint_dir = other.path.c_str();
+  o.snapshot_step = 0;
+  o.snapshot_epoch = 0;
+  ASSERT_EQ(dlc_trainer_train(t2.get(), train.get(), val.get(), &o, nullptr),
+            DLC_OK);
+  EXPECT_TRUE(std::filesystem::is_empty(other.path));
+}
+
+struct Notices {
+  std::vector<std::string> messages;
+};
+void notice(const char *message, void *user) {
+  static_cast<Notices *>(user)->messages.push_back(message);
+}
+
+TEST(RunLogTest, LoadLatestFallsBackPastABadSnapshot) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  DatasetPtr train = classes();
+  dlc_train_options o = options(3, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = dir.path.c_str();
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  ASSERT_EQ(snapshotSteps(dir.path, "softmax_model"),
+            (std::vector<int64_t>{3, 6, 9}));
+  // Files of another model and temporaries are not snapshots of this one.
+  writeFile(dir.file("linear_model-12.ckpt"), "x");
+  writeFile(dir.file("softmax_model-12.ckpt.tmp.99"), "x");
+  char path[512];
+  Notices n;
+  TrainerPtr fresh = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load_latest(fresh.get(), dir.path.c_str(), notice, &n,
+                                    path, sizeof path),
+            DLC_OK)
+      << dlc_last_error();
+  EXPECT_EQ(std::string(path), dir.file("softmax_model-9.ckpt"));
+  EXPECT_EQ(dlc_trainer_global_step(fresh.get()), 9);
+  EXPECT_TRUE(n.messages.empty());
+
+  // The newest is cut short (a copy gone wrong; dlc never writes one so):
+  // a clear message, and the previous one loads.
+  const std::string newest = dir.file("softmax_model-9.ckpt");
+  std::string bytes = readFile(newest);
+  writeFile(newest, bytes.substr(0, bytes.size() / 2));
+  TrainerPtr again = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load_latest(again.get(), dir.path.c_str(), notice, &n,
+                                    path, sizeof path),
+            DLC_OK);
+  EXPECT_EQ(std::string(path), dir.file("softmax_model-6.ckpt"));
+  EXPECT_EQ(dlc_trainer_global_step(again.get()), 6);
+  ASSERT_EQ(n.messages.size(), 1u);
+  EXPECT_EQ(n.messages[0].rfind(newest + ": truncated at offset ", 0), 0u)
+      << n.messages[0];
+  EXPECT_NE(n.messages[0].find("; trying the previous checkpoint, " +
+                               dir.file("softmax_model-6.ckpt")),
+            std::string::npos)
+      << n.messages[0];
+
+  // Also corrupt the next one: a flipped bit is a checksum error.
+  const std::string middle = dir.file("softmax_model-6.ckpt");
+  bytes = readFile(middle);
+  bytes[bytes.size() / 2] ^= 0x08;
+  writeFile(middle, bytes);
+  n.messages.clear();
+  ASSERT_EQ(dlc_trainer_load_latest(again.get(), dir.path.c_str(), notice, &n,
+                                    path, sizeof path),
+            DLC_OK);
+  EXPECT_EQ(dlc_trainer_global_step(again.get()), 3);
+  ASSERT_EQ(n.messages.size(), 2u);
+  EXPECT_NE(n.messages[1].find("checksum mismatch"), std::string::npos);
+
+  // None left: the oldest one's error.
+  const std::string oldest = dir.file("softmax_model-3.ckpt");
+  writeFile(oldest, "not a checkpoint");
+  EXPECT_EQ(dlc_trainer_load_latest(again.get(), dir.path.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_ERR_FORMAT);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            oldest + ": not a dlc checkpoint (bad magic at offset 0)");
+}
+
+TEST(RunLogTest, LoadLatestErrors) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get());
+  EXPECT_EQ(dlc_trainer_load_latest(t.get(), dir.path.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_ERR_IO);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            dir.path + ": no checkpoint of model 'softmax_model' "
+                       "(softmax_model-<step>.ckpt) in this directory");
+  std::string missing = dir.file("none");
+  EXPECT_EQ(dlc_trainer_load_latest(t.get(), missing.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_ERR_IO);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            missing + ": not a checkpoint directory");
+}
+
+TEST(RunLogTest, ResumedRunContinuesTheEventsExactly) {
+  // Reference: 4 epochs straight. Then the same, stopped at step 7 (mid
+  // epoch), with steps 8-9 trained but not snapshotted, then resumed from
+  // the directory: TensorBoard's view of the run is the reference's.
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes(), val = validation();
+  const std::string refRun = dir.file("runs/ref"), run = dir.file("runs/cut"),
+                    ckpts = dir.file("ckpt");
+  {
+    TrainerPtr t = makeTrainer(m.get(), 11);
+    dlc_train_options o = options(4, 3, nullptr);
+    o.on_step = nullptr;
+    o.event_dir = refRun.c_str();
+    o.snapshot_step = 7; // validation at step 7 too, as in the others
+    ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+              DLC_OK);
+  }
+  {
+    TrainerPtr t = makeTrainer(m.get(), 11);
+    dlc_train_options o = options(4, 3, nullptr);
+    o.on_step = [](const dlc_step_info *s, void *) -> int { return s->step == 9; };
+    o.event_dir = run.c_str();
+    o.checkpoint_dir = ckpts.c_str();
+    o.snapshot_epoch = 0;
+    o.snapshot_step = 7;
+    ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+              DLC_INTERRUPTED);
+  }
+  ASSERT_EQ(snapshotSteps(ckpts, "softmax_model"), std::vector<int64_t>{7});
+  {
+    TrainerPtr t = makeTrainer(m.get());
+    ASSERT_EQ(dlc_trainer_load_latest(t.get(), ckpts.c_str(), nullptr, nullptr,
+                                      nullptr, 0),
+              DLC_OK);
+    dlc_train_options o = options(4, 3, nullptr);
+    o.on_step = nullptr;
+    o.event_dir = run.c_str();
+    o.snapshot_step = 7;
+    ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+              DLC_OK);
+  }
+  RunScalars ref = readRun(refRun), cut = readRun(run);
+  EXPECT_EQ(cut.files.size(), 2u);
+  for (const char *tag : {"Loss", "Momentum/Loss/raw", "Accuracy",
+                          "Accuracy/__raw_", "Loss/Validation",
+                          "Accuracy/Validation"})
+    EXPECT_EQ(cut.tags[tag], ref.tags[tag]) << tag;
+  EXPECT_EQ(ref.tags["Momentum/Loss/raw"].size(), 12u);
+}
+
+} // namespace
