@@ -35,41 +35,10 @@ namespace tb = dlc::tensorboard;
 // CRC-32C
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// Slicing-by-8 tables for the reflected polynomial 0x82F63B78.
-struct Crc32cTables {
-  uint32_t t[8][256];
-  Crc32cTables() {
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k)
-        c = (c & 1) ? 0x82F63B78u ^ (c >> 1) : c >> 1;
-      t[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; ++i)
-      for (int s = 1; s < 8; ++s)
-        t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
-  }
-};
-} // namespace
-
 uint32_t dlc::rt::crc32c(uint32_t crc, const void *data, size_t size) {
-  static const Crc32cTables tables; // constant after initialisation
-  const auto &t = tables.t;
-  const auto *p = static_cast<const unsigned char *>(data);
-  crc = ~crc;
-  for (; size >= 8; size -= 8, p += 8) {
-    uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                         (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-    uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 |
-                  (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-    crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^
-          t[4][lo >> 24] ^ t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^
-          t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
-  }
-  for (; size > 0; --size, ++p)
-    crc = t[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
-  return ~crc;
+  // CRC-32C (Castagnoli), reflected polynomial 0x82F63B78.
+  static const CrcTables tables(0x82F63B78u);
+  return crcUpdate(tables, crc, data, size);
 }
 
 uint32_t dlc_crc32c(uint32_t crc, const void *data, size_t size) {

@@ -19,6 +19,16 @@
 
 namespace dlc::rt {
 
+/// Slicing-by-8 tables of a reflected CRC-32 polynomial.
+struct CrcTables {
+  explicit CrcTables(uint32_t reflectedPoly);
+  uint32_t t[8][256];
+};
+
+/// Continues a CRC-32 (initial and final inversion) over `data`.
+uint32_t crcUpdate(const CrcTables &tables, uint32_t crc, const void *data,
+                   size_t size);
+
 /// Records a one-line message for dlc_last_error() and returns `status`.
 dlc_status setError(dlc_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -54,23 +54,20 @@ const char *dlc_status_name(dlc_status status) {
   return "DLC_ERR_UNKNOWN";
 }
 
-uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size) {
-  // Reflected polynomial 0xEDB88320, slicing by 8 (checkpoints are
-  // megabytes); tables built once (constant after initialisation).
-  static const struct Tables {
-    uint32_t t[8][256];
-    Tables() {
-      for (uint32_t i = 0; i < 256; ++i) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; ++k)
-          c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        t[0][i] = c;
-      }
-      for (uint32_t i = 0; i < 256; ++i)
-        for (int s = 1; s < 8; ++s)
-          t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
-    }
-  } tables;
+dlc::rt::CrcTables::CrcTables(uint32_t reflectedPoly) {
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) ? reflectedPoly ^ (c >> 1) : c >> 1;
+    t[0][i] = c;
+  }
+  for (uint32_t i = 0; i < 256; ++i)
+    for (int s = 1; s < 8; ++s)
+      t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
+}
+
+uint32_t dlc::rt::crcUpdate(const CrcTables &tables, uint32_t crc,
+                            const void *data, size_t size) {
   const auto &t = tables.t;
   const auto *p = static_cast<const unsigned char *>(data);
   crc = ~crc;
@@ -86,4 +83,11 @@ uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size) {
   for (; size > 0; --size, ++p)
     crc = t[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
   return ~crc;
+}
+
+uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size) {
+  // Reflected polynomial 0xEDB88320 (zlib's CRC-32), slicing by 8:
+  // checkpoints are megabytes. Tables are constant after initialisation.
+  static const dlc::rt::CrcTables tables(0xEDB88320u);
+  return dlc::rt::crcUpdate(tables, crc, data, size);
 }
