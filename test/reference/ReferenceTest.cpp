@@ -109,6 +109,7 @@ TEST_P(Reference, MatchesPyTorch) {
 INSTANTIATE_TEST_SUITE_P(Models, Reference,
                          testing::Values("or_sgd", "softmax_adam_l2",
                                          "bce_momentum_clip", "mse_nobias",
-                                         "cnn_adam"));
+                                         "cnn_adam", "mlp_nesterov",
+                                         "mlp_rmsprop", "mlp_adagrad"));
 
 } // namespace

@@ -107,6 +107,22 @@ def run(name, layers, acts, loss, opt, lr, x, y, steps, clip_norm=5.0,
                     a = state[k]
                     a.mul_(momentum).add_(g)
                     p -= lr * a
+                elif opt == "nesterov":
+                    a = state[k]
+                    a.mul_(momentum).add_(g)
+                    p -= lr * (g + momentum * a)
+                elif opt == "rmsprop":  # TF: ms starts at 1, eps 1e-10
+                    ms = state[k]
+                    if t == 1:
+                        ms.fill_(1.0)
+                    ms.mul_(0.9).add_(0.1 * g * g)
+                    p -= lr * g / torch.sqrt(ms + 1e-10)
+                elif opt == "adagrad":  # TF: accumulator starts at 0.1
+                    acc = state[k]
+                    if t == 1:
+                        acc.fill_(0.1)
+                    acc.add_(g * g)
+                    p -= lr * g / torch.sqrt(acc)
                 else:
                     m, v = state[k], state[n + k]
                     m.mul_(b1).add_((1 - b1) * g)
@@ -159,3 +175,9 @@ conv2 = (torch.randn(3, 3, 3, 4) * 0.3, torch.randn(4) * 0.1)
 run("cnn_adam", [conv1, conv2, layer(16, 8), layer(8, 3)],
     ["conv_relu_pool2", "conv_relu_pool2", "relu", "softmax"],
     "categorical_crossentropy", "adam", 0.01, x, y, steps=3)
+
+x = torch.randn(6, 3)
+y = torch.nn.functional.one_hot(torch.tensor([0, 1, 1, 0, 1, 0]), 2).float()
+for opt in ("nesterov", "rmsprop", "adagrad"):
+    run("mlp_" + opt, [layer(3, 4), layer(4, 2)], ["tanh", "softmax"],
+        "categorical_crossentropy", opt, 0.1, x, y, steps=3)

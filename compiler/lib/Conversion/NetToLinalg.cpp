@@ -648,6 +648,47 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
       });
       break;
     }
+    case Optimizer::nesterov: { // a = m a + g; w -= lr (g + m a)
+      double m = op.getMomentum().convertToDouble();
+      updateInPlace(rewriter, loc, grads, {params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
+        Value mc = f32Const(b, l, m);
+        Value acc = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, a[2], mc), a[0]);
+        Value look = b.create<arith::AddFOp>(l, a[0], b.create<arith::MulFOp>(l, acc, mc));
+        Value w = b.create<arith::SubFOp>(
+            l, a[1], b.create<arith::MulFOp>(l, look, f32Const(b, l, lr)));
+        return SmallVector<Value>{w, acc};
+      });
+      break;
+    }
+    case Optimizer::rmsprop:
+    case Optimizer::adagrad: {
+      // TensorFlow's RMSProp: ms = d ms + (1 - d) g^2, w -= lr g / sqrt(ms + eps),
+      // ms starting at 1. Adagrad: acc += g^2, w -= lr g / sqrt(acc), acc
+      // starting at initial_accumulator. The zeroed state stands for those
+      // starting values at step 1.
+      bool rms = op.getOptimizer() == Optimizer::rmsprop;
+      double d = op.getDecay().convertToDouble();
+      double eps = rms ? op.getEpsilon().convertToDouble() : 0.0;
+      double start = rms ? 1.0 : op.getInitialAccumulator().convertToDouble();
+      Value first = rewriter.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::sle, adaptor.getStep(),
+          rewriter.create<arith::ConstantOp>(loc, rewriter.getI64IntegerAttr(1)));
+      updateInPlace(rewriter, loc, grads, {params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
+        Value g = a[0];
+        Value prev = b.create<arith::SelectOp>(l, first, f32Const(b, l, start), a[2]);
+        Value g2 = b.create<arith::MulFOp>(l, g, g);
+        Value acc = rms ? b.create<arith::AddFOp>(
+                              l, b.create<arith::MulFOp>(l, prev, f32Const(b, l, d)),
+                              b.create<arith::MulFOp>(l, g2, f32Const(b, l, 1.0 - d)))
+                              .getResult()
+                        : b.create<arith::AddFOp>(l, prev, g2).getResult();
+        Value den = b.create<math::SqrtOp>(l, rms ? b.create<arith::AddFOp>(l, acc, f32Const(b, l, eps)).getResult()
+                                                  : acc);
+        Value upd = b.create<arith::DivFOp>(l, b.create<arith::MulFOp>(l, g, f32Const(b, l, lr)), den);
+        return SmallVector<Value>{b.create<arith::SubFOp>(l, a[1], upd), acc};
+      });
+      break;
+    }
     case Optimizer::adam: {
       // TensorFlow's Adam: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t),
       // w -= lr_t m / (sqrt(v) + eps).

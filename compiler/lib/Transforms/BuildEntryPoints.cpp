@@ -245,7 +245,9 @@ private:
         loc, regression.getOptimizerAttr(), paramsBuf, gradsBuf,
         fn.getArgument(1), fn.getArgument(4), regression.getLearningRateAttr(),
         regression.getMomentumAttr(), regression.getBeta1Attr(),
-        regression.getBeta2Attr(), regression.getEpsilonAttr());
+        regression.getBeta2Attr(),
+        fb.getF64FloatAttr(regression.getEffectiveEpsilon()),
+        regression.getDecayAttr(), regression.getInitialAccumulatorAttr());
     fb.create<func::ReturnOp>(loc, loss);
   }
 
@@ -302,7 +304,8 @@ private:
         b.getNamedAttr("momentum", regression.getMomentumAttr()),
         b.getNamedAttr("beta1", regression.getBeta1Attr()),
         b.getNamedAttr("beta2", regression.getBeta2Attr()),
-        b.getNamedAttr("epsilon", regression.getEpsilonAttr()),
+        b.getNamedAttr("epsilon",
+                       b.getF64FloatAttr(regression.getEffectiveEpsilon())),
         b.getNamedAttr("clip_norm", regression.getClipNormAttr()),
     });
     // The network's structure: every expanded op with its attributes

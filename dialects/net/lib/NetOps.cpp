@@ -435,9 +435,15 @@ LogicalResult RegressionOp::verify() {
     if (!(beta.convertToDouble() >= 0.0 && beta.convertToDouble() < 1.0))
       return emitOpError("expected ") << name << " in [0, 1), got "
                                       << beta.convertToDouble();
-  if (!(getEpsilon().convertToDouble() > 0.0))
+  if (!(getEffectiveEpsilon() > 0.0))
     return emitOpError("expected a positive epsilon, got ")
-           << getEpsilon().convertToDouble();
+           << getEffectiveEpsilon();
+  double decay = getDecay().convertToDouble();
+  if (!(decay >= 0.0 && decay < 1.0))
+    return emitOpError("expected decay in [0, 1), got ") << decay;
+  if (!(getInitialAccumulator().convertToDouble() > 0.0))
+    return emitOpError("expected a positive initial_accumulator, got ")
+           << getInitialAccumulator().convertToDouble();
   Loss loss = getLoss();
   if (loss != Loss::mean_square && loss != Loss::binary_crossentropy &&
       loss != Loss::categorical_crossentropy)
@@ -611,6 +617,10 @@ int64_t ApplyGradientsOp::getSlotsPerParam(Optimizer optimizer) {
     return 1;
   case Optimizer::adam:
     return 2;
+  case Optimizer::nesterov:
+  case Optimizer::rmsprop:
+  case Optimizer::adagrad:
+    return 1;
   }
   llvm_unreachable("unknown optimizer");
 }

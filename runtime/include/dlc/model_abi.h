@@ -50,7 +50,10 @@ enum dlc_init_kind {
 enum dlc_optimizer_kind {
   DLC_OPT_SGD = 0,
   DLC_OPT_MOMENTUM = 1,
-  DLC_OPT_ADAM = 2
+  DLC_OPT_ADAM = 2,
+  DLC_OPT_NESTEROV = 3,
+  DLC_OPT_RMSPROP = 4,
+  DLC_OPT_ADAGRAD = 5
 };
 
 enum dlc_loss_kind {
@@ -103,7 +106,7 @@ struct dlc_model_desc {
   int64_t loss;                  /* enum dlc_loss_kind */
   double learning_rate;
   double momentum;               /* momentum optimizer */
-  double beta1, beta2, epsilon;  /* adam */
+  double beta1, beta2, epsilon;  /* adam (epsilon also rmsprop) */
   double clip_norm;              /* global-norm clipping, 0 = off */
   uint64_t fingerprint;          /* hash of the network: shapes, layers,
                                     activations, initialisers, loss and

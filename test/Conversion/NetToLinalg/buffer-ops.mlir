@@ -83,3 +83,39 @@ func.func @init(%p: memref<8xf32>, %seed: i64) {
   net.random_init uniform_scaling(0.0, 0.0) %p[6, 2] seed %seed stream 1 fan_in 2 fan_out 1 : memref<8xf32>
   return
 }
+
+// Nesterov: a = m a + g; w -= lr (g + m a).
+// CHECK-LABEL: func.func @nesterov
+// CHECK: ^bb0(%[[GI:.+]]: f32, %[[PI:.+]]: f32, %[[AI:.+]]: f32):
+// CHECK: %[[A:.+]] = arith.addf %{{.+}}, %[[GI]]
+// CHECK: %[[MA:.+]] = arith.mulf %[[A]], %{{.+}}
+// CHECK: arith.addf %[[GI]], %[[MA]]
+// CHECK: linalg.yield %{{.+}}, %[[A]]
+func.func @nesterov(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<5xf32>, %t: i64) {
+  net.apply_gradients nesterov %p, %g, %s, %t learning_rate 0.5 momentum 0.9 : memref<5xf32>, memref<5xf32>
+  return
+}
+
+// RMSProp's mean square (and Adagrad's accumulator) start at TensorFlow's
+// values: the zeroed state is replaced at step 1.
+// CHECK-LABEL: func.func @rmsprop
+// CHECK-SAME: %{{[^:]+}}: memref<5xf32>, %[[T:[^:]+]]: i64)
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK: %[[FIRST:.+]] = arith.cmpi sle, %[[T]], %{{.+}} : i64
+// CHECK: ^bb0(%[[GI:.+]]: f32, %[[PI:.+]]: f32, %[[MS:.+]]: f32):
+// CHECK: arith.select %[[FIRST]], %[[ONE]], %[[MS]]
+// CHECK: math.sqrt
+// CHECK: arith.divf
+func.func @rmsprop(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<5xf32>, %t: i64) {
+  net.apply_gradients rmsprop %p, %g, %s, %t learning_rate 0.01 epsilon 1.0e-10 : memref<5xf32>, memref<5xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @adagrad
+// CHECK-DAG: %[[INIT:.+]] = arith.constant 1.000000e-01 : f32
+// CHECK: arith.select %{{.+}}, %[[INIT]], %{{.+}}
+// CHECK: math.sqrt
+func.func @adagrad(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<5xf32>, %t: i64) {
+  net.apply_gradients adagrad %p, %g, %s, %t learning_rate 0.01 : memref<5xf32>, memref<5xf32>
+  return
+}

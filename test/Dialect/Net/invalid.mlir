@@ -479,3 +479,19 @@ func.func @pool_channels(%x: tensor<?x8x8x3xf32>) {
   %y = net.pool2d max %x size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x3xf32> -> tensor<?x4x4x4xf32>
   return
 }
+
+// -----
+
+net.model @bad_decay {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected decay in [0, 1), got 1.5}}
+  net.regression %x optimizer rmsprop loss mean_square decay 1.5
+}
+
+// -----
+
+net.model @bad_accumulator {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected a positive initial_accumulator, got 0}}
+  net.regression %x optimizer adagrad loss mean_square initial_accumulator 0.0
+}

@@ -46,7 +46,8 @@ def Net_InitAttr : Net_I64Enum<"Init", "weight initialiser", [
 def Net_OptimizerAttr : Net_I64Enum<"Optimizer", "optimizer", [
   // Values match enum dlc_optimizer_kind.
   I64EnumAttrCase<"sgd", 0>, I64EnumAttrCase<"momentum", 1>,
-  I64EnumAttrCase<"adam", 2>]>;
+  I64EnumAttrCase<"adam", 2>, I64EnumAttrCase<"nesterov", 3>,
+  I64EnumAttrCase<"rmsprop", 4>, I64EnumAttrCase<"adagrad", 5>]>;
 
 def Net_LossAttr : Net_I64Enum<"Loss", "loss function", [
   // The first three match enum dlc_loss_kind; the fused forms on logits are

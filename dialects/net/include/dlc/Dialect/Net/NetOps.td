@@ -229,8 +229,10 @@ def Net_RegressionOp : Net_Op<"regression"> {
   let description = [{
     TFLearn's `regression` layer; it ends a `net.model`. Defaults follow
     TFLearn: adam, learning rate 0.001, categorical_crossentropy, momentum
-    0.9, beta1 0.9, beta2 0.999, epsilon 1e-8, and gradients clipped to a
-    global norm of 5.0 (0 disables clipping).
+    0.9 (momentum, nesterov), beta1 0.9, beta2 0.999, epsilon 1e-8 (adam)
+    or 1e-10 (rmsprop), decay 0.9 (rmsprop), initial_accumulator 0.1
+    (adagrad), and gradients clipped to a global norm of 5.0 (0 disables
+    clipping).
 
     ```mlir
     net.regression %y optimizer sgd learning_rate 2.0 loss mean_square
@@ -243,12 +245,24 @@ def Net_RegressionOp : Net_Op<"regression"> {
       DefaultValuedAttr<F64Attr, "0.9">:$momentum,
       DefaultValuedAttr<F64Attr, "0.9">:$beta1,
       DefaultValuedAttr<F64Attr, "0.999">:$beta2,
-      DefaultValuedAttr<F64Attr, "1.0e-8">:$epsilon,
+      OptionalAttr<F64Attr>:$epsilon,
+      DefaultValuedAttr<F64Attr, "0.9">:$decay,
+      DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator,
       DefaultValuedAttr<F64Attr, "5.0">:$clip_norm);
+  let extraClassDeclaration = [{
+    /// The epsilon in effect: TFLearn's default is 1e-10 for rmsprop and
+    /// 1e-8 for adam.
+    double getEffectiveEpsilon() {
+      if (std::optional<::llvm::APFloat> eps = getEpsilon())
+        return eps->convertToDouble();
+      return getOptimizer() == Optimizer::rmsprop ? 1e-10 : 1e-8;
+    }
+  }];
   let assemblyFormat = [{
     $prediction (`optimizer` $optimizer^)? (`learning_rate` $learning_rate^)?
     (`loss` $loss^)? (`momentum` $momentum^)? (`beta1` $beta1^)?
-    (`beta2` $beta2^)? (`epsilon` $epsilon^)? (`clip_norm` $clip_norm^)?
+    (`beta2` $beta2^)? (`epsilon` $epsilon^)? (`decay` $decay^)?
+    (`initial_accumulator` $initial_accumulator^)? (`clip_norm` $clip_norm^)?
     attr-dict custom<OperandType>(type($prediction))
   }];
   let hasVerifier = 1;
@@ -603,8 +617,11 @@ def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
   let summary = "one optimizer update of every parameter in place";
   let description = [{
     Updates the flat parameter buffer from the flat gradient buffer; the
-    state buffer holds the optimizer's slots (momentum: 1 per parameter,
-    adam: 2). `step` counts from 1 (adam's bias correction).
+    state buffer holds the optimizer's slots (momentum, nesterov, rmsprop,
+    adagrad: 1 per parameter; adam: 2). `step` counts from 1 (adam's bias
+    correction; rmsprop's mean square starts at 1 and adagrad's accumulator
+    at `initial_accumulator`, as in TensorFlow, so the zeroed state is
+    replaced at step 1).
 
     ```mlir
     net.apply_gradients sgd %params, %grads, %state, %step
@@ -619,11 +636,14 @@ def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
       DefaultValuedAttr<F64Attr, "0.9">:$momentum,
       DefaultValuedAttr<F64Attr, "0.9">:$beta1,
       DefaultValuedAttr<F64Attr, "0.999">:$beta2,
-      DefaultValuedAttr<F64Attr, "1.0e-8">:$epsilon);
+      DefaultValuedAttr<F64Attr, "1.0e-8">:$epsilon,
+      DefaultValuedAttr<F64Attr, "0.9">:$decay,
+      DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator);
   let assemblyFormat = [{
     $optimizer $params `,` $grads `,` $state `,` $step
     `learning_rate` $learning_rate (`momentum` $momentum^)?
     (`beta1` $beta1^)? (`beta2` $beta2^)? (`epsilon` $epsilon^)?
+    (`decay` $decay^)? (`initial_accumulator` $initial_accumulator^)?
     attr-dict `:` type($params) `,` type($state)
   }];
   let hasVerifier = 1;
