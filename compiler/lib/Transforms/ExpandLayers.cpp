@@ -20,18 +20,40 @@ std::string scopeName(StringRef base, int index) {
   return index == 0 ? base.str() : (base + "_" + Twine(index)).str();
 }
 
-/// The two numbers a net.parameter keeps for its initialiser.
-std::pair<double, double> initNumbers(FullyConnectedOp fc) {
-  switch (fc.getWeightsInit()) {
+/// The weights of a fully_connected or conv_2d layer: their initialiser with
+/// its two numbers (mean and stddev, or min and max) and the L2 factor.
+template <typename LayerOp>
+Value createWeights(OpBuilder &b, LayerOp layer, RankedTensorType type,
+                    const std::string &scope) {
+  double a = 0.0, bnum = 0.0;
+  switch (layer.getWeightsInit()) {
   case Init::truncated_normal:
   case Init::normal:
-    return {0.0, fc.getStddev().convertToDouble()};
+    bnum = layer.getStddev().convertToDouble();
+    break;
   case Init::uniform:
-    return {fc.getInitMin().convertToDouble(),
-            fc.getInitMax().convertToDouble()};
+    a = layer.getInitMin().convertToDouble();
+    bnum = layer.getInitMax().convertToDouble();
+    break;
   default:
-    return {0.0, 0.0};
+    break;
   }
+  double decay =
+      layer.getRegularizer() ? layer.getWeightDecay().convertToDouble() : 0.0;
+  return b.create<ParameterOp>(
+      layer.getLoc(), type, b.getStringAttr(scope + "/W"),
+      InitAttr::get(b.getContext(), layer.getWeightsInit()),
+      b.getF64FloatAttr(a), b.getF64FloatAttr(bnum), b.getF64FloatAttr(decay));
+}
+
+/// `y + b` with a zero-initialised, unregularized bias of `units`.
+Value addBias(OpBuilder &b, Location loc, Value y, int64_t units,
+              const std::string &scope) {
+  Value bias = b.create<ParameterOp>(
+      loc, RankedTensorType::get({units}, b.getF32Type()),
+      b.getStringAttr(scope + "/b"), InitAttr::get(b.getContext(), Init::zeros),
+      b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0));
+  return b.create<BiasAddOp>(loc, y, bias);
 }
 
 /// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...].
@@ -58,20 +80,6 @@ LogicalResult expandFlatten(FlattenOp op) {
   return success();
 }
 
-/// The initialiser numbers of conv_2d (same rules as fully_connected).
-std::pair<double, double> initNumbers(Conv2DLayerOp conv) {
-  switch (conv.getWeightsInit()) {
-  case Init::truncated_normal:
-  case Init::normal:
-    return {0.0, conv.getStddev().convertToDouble()};
-  case Init::uniform:
-    return {conv.getInitMin().convertToDouble(),
-            conv.getInitMax().convertToDouble()};
-  default:
-    return {0.0, 0.0};
-  }
-}
-
 LogicalResult expandConv2D(Conv2DLayerOp conv, int index) {
   auto inType = dyn_cast<RankedTensorType>(conv.getInput().getType());
   auto outType = dyn_cast<RankedTensorType>(conv.getType());
@@ -85,24 +93,13 @@ LogicalResult expandConv2D(Conv2DLayerOp conv, int index) {
   int64_t c = inType.getDimSize(3), f = conv.getFilters();
   Window h = computeWindow(inType.getDimSize(1), k, s, conv.getPadding());
   Window w = computeWindow(inType.getDimSize(2), k, s, conv.getPadding());
-  double decay =
-      conv.getRegularizer() ? conv.getWeightDecay().convertToDouble() : 0.0;
-  auto [a, bnum] = initNumbers(conv);
-  auto wType = RankedTensorType::get({k, k, c, f}, b.getF32Type());
-  Value filter = b.create<ParameterOp>(
-      loc, wType, b.getStringAttr(scope + "/W"),
-      InitAttr::get(b.getContext(), conv.getWeightsInit()), b.getF64FloatAttr(a),
-      b.getF64FloatAttr(bnum), b.getF64FloatAttr(decay));
+  Value filter = createWeights(
+      b, conv, RankedTensorType::get({k, k, c, f}, b.getF32Type()), scope);
   Value y = b.create<Conv2DOp>(
       loc, outType, conv.getInput(), filter, b.getDenseI64ArrayAttr({s, s}),
       b.getDenseI64ArrayAttr({h.padBefore, h.padAfter, w.padBefore, w.padAfter}));
-  if (conv.getBias()) {
-    Value bias = b.create<ParameterOp>(
-        loc, RankedTensorType::get({f}, b.getF32Type()),
-        b.getStringAttr(scope + "/b"), InitAttr::get(b.getContext(), Init::zeros),
-        b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0));
-    y = b.create<BiasAddOp>(loc, y, bias);
-  }
+  if (conv.getBias())
+    y = addBias(b, loc, y, f, scope);
   if (conv.getActivation() != Activation::linear)
     y = b.create<ActivationOp>(loc, outType, conv.getActivation(), y);
   conv.replaceAllUsesWith(y);
@@ -143,25 +140,13 @@ LogicalResult expandFullyConnected(FullyConnectedOp fc, int index) {
     input = flatten(b, loc, input);
   inputType = cast<RankedTensorType>(input.getType());
   int64_t in = inputType.getDimSize(1), units = fc.getUnits();
-  double decay = fc.getRegularizer() ? fc.getWeightDecay().convertToDouble() : 0.0;
-  auto [a, bnum] = initNumbers(fc);
-
-  auto wType = RankedTensorType::get({in, units}, b.getF32Type());
-  Value w = b.create<ParameterOp>(loc, wType, b.getStringAttr(scope + "/W"),
-                                  InitAttr::get(b.getContext(), fc.getWeightsInit()),
-                                  b.getF64FloatAttr(a), b.getF64FloatAttr(bnum),
-                                  b.getF64FloatAttr(decay));
+  Value w = createWeights(
+      b, fc, RankedTensorType::get({in, units}, b.getF32Type()), scope);
   auto outType = RankedTensorType::get({inputType.getDimSize(0), units},
                                        b.getF32Type());
   Value y = b.create<MatmulOp>(loc, outType, input, w, false, false);
-  if (fc.getBias()) {
-    auto bType = RankedTensorType::get({units}, b.getF32Type());
-    Value bias = b.create<ParameterOp>(
-        loc, bType, b.getStringAttr(scope + "/b"),
-        InitAttr::get(b.getContext(), Init::zeros), b.getF64FloatAttr(0.0),
-        b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0));
-    y = b.create<BiasAddOp>(loc, y, bias);
-  }
+  if (fc.getBias())
+    y = addBias(b, loc, y, units, scope);
   if (fc.getActivation() != Activation::linear)
     y = b.create<ActivationOp>(loc, outType, fc.getActivation(), y);
   fc.replaceAllUsesWith(y);
