@@ -16,23 +16,6 @@ using namespace dlc::test;
 
 namespace {
 
-ChildResult runCli(int (*mainFn)(int, char **), std::vector<std::string> args,
-                   const std::string &cwd = "",
-                   const std::function<void(pid_t, const std::string &)>
-                       &whileRunning = nullptr) {
-  return runInChild(
-      [&] {
-        if (!cwd.empty() && chdir(cwd.c_str()) != 0)
-          return 99;
-        std::vector<char *> argv;
-        for (std::string &a : args)
-          argv.push_back(a.data());
-        argv.push_back(nullptr);
-        return mainFn((int)args.size(), argv.data());
-      },
-      whileRunning);
-}
-
 class CliTest : public ::testing::Test {
 protected:
   void SetUp() override {

@@ -162,6 +162,25 @@ runInChild(const std::function<int()> &body,
   return r;
 }
 
+/// Runs a CLI entry point (dlcTrainMain, ...) in a child process, in `cwd`
+/// when given, with `args` as its argv.
+inline ChildResult runCli(int (*mainFn)(int, char **), std::vector<std::string> args,
+                   const std::string &cwd = "",
+                   const std::function<void(pid_t, const std::string &)>
+                       &whileRunning = nullptr) {
+  return runInChild(
+      [&] {
+        if (!cwd.empty() && chdir(cwd.c_str()) != 0)
+          return 99;
+        std::vector<char *> argv;
+        for (std::string &a : args)
+          argv.push_back(a.data());
+        argv.push_back(nullptr);
+        return mainFn((int)args.size(), argv.data());
+      },
+      whileRunning);
+}
+
 /// A run's scalars as TensorBoard shows them: its event files read in name
 /// order, each SessionLog START dropping what came before for its step and
 /// later ones. tag -> (step, value) in order.
