@@ -28,8 +28,19 @@ translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &ctx,
 llvm::Error emitObject(llvm::Module &module, llvm::StringRef cpu,
                        llvm::StringRef path);
 
-/// Links an object into a shared library with the system's LLVM linker.
-llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef output);
+/// The variant of dlc's kernel library for `cpu` ("" or "native": the
+/// host): "avx512" (AVX-512 F/VL/DQ/BW), "avx2" (AVX2 + FMA) or "generic".
+llvm::Expected<std::string> kernelVariant(llvm::StringRef cpu);
+
+/// The path of libdlc_kernels_<variant>.a: in $DLC_KERNELS_DIR when set,
+/// else next to the running dlc (../lib), else in the build tree.
+llvm::Expected<std::string> findKernelLibrary(llvm::StringRef variant,
+                                              const char *argv0);
+
+/// Links an object and static libraries into a shared library with the
+/// system's LLVM linker. The result depends on libc (and libm) only.
+llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef output,
+                              llvm::ArrayRef<std::string> archives = {});
 
 /// The C header of the models described in `module` (after
 /// net-build-entry-points).

@@ -16,6 +16,11 @@ enum class Phase { Net, Train, Linalg, LLVM };
 /// Registers every dialect and interface the pipeline uses.
 void registerDialects(mlir::DialectRegistry &registry);
 
+/// Attaches the bufferization of net.conv2d, net.conv2d_grad_input,
+/// net.conv2d_grad_filter, net.pool2d, net.pool2d_grad and net.matmul into
+/// calls of dlc's kernel library (KernelCalls.cpp).
+void registerKernelCallInterfaces(mlir::DialectRegistry &registry);
+
 /// Registers dlc's passes and the `dlc-*` pipelines with the pass registry.
 void registerPassesAndPipelines();
 

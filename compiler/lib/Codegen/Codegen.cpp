@@ -104,7 +104,59 @@ Error dlc::emitObject(Module &module, StringRef cpu, StringRef path) {
   return Error::success();
 }
 
-Error dlc::linkSharedLibrary(StringRef object, StringRef output) {
+Expected<std::string> dlc::kernelVariant(StringRef cpu) {
+  StringMap<bool> features;
+  if (cpu.empty() || cpu == "native") {
+    features = sys::getHostCPUFeatures();
+  } else {
+    std::string error, triple = sys::getDefaultTargetTriple();
+    const Target *target = TargetRegistry::lookupTarget(triple, error);
+    if (!target)
+      return createStringError(inconvertibleErrorCode(), error);
+    std::unique_ptr<MCSubtargetInfo> info(
+        target->createMCSubtargetInfo(triple, cpu, ""));
+    if (!info || !info->isCPUStringValid(cpu))
+      return createStringError(inconvertibleErrorCode(),
+                               "unknown CPU '" + cpu + "'");
+    for (const char *f : {"avx512f", "avx512vl", "avx512dq", "avx512bw",
+                          "avx2", "fma"})
+      features[f] = info->checkFeatures(std::string("+") + f);
+  }
+  auto has = [&](StringRef f) { return features.lookup(f); };
+  if (has("avx512f") && has("avx512vl") && has("avx512dq") && has("avx512bw"))
+    return std::string("avx512");
+  if (has("avx2") && has("fma"))
+    return std::string("avx2");
+  return std::string("generic");
+}
+
+Expected<std::string> dlc::findKernelLibrary(StringRef variant,
+                                             const char *argv0) {
+  std::string name = ("libdlc_kernels_" + variant + ".a").str();
+  SmallVector<std::string> dirs;
+  if (const char *env = std::getenv("DLC_KERNELS_DIR"))
+    dirs.push_back(env);
+  static int anchor;
+  std::string exe = sys::fs::getMainExecutable(argv0, &anchor);
+  if (!exe.empty())
+    dirs.push_back((sys::path::parent_path(sys::path::parent_path(exe)) +
+                    "/lib").str());
+#ifdef DLC_KERNELS_BUILD_DIR
+  dirs.push_back(DLC_KERNELS_BUILD_DIR);
+#endif
+  for (const std::string &dir : dirs) {
+    SmallString<256> path(dir);
+    sys::path::append(path, name);
+    if (sys::fs::exists(path))
+      return path.str().str();
+  }
+  return createStringError(inconvertibleErrorCode(),
+                           "cannot find the kernel library " + name +
+                               " (set DLC_KERNELS_DIR)");
+}
+
+Error dlc::linkSharedLibrary(StringRef object, StringRef output,
+                             ArrayRef<std::string> archives) {
   // Debian's lld-19 installs ld.lld-19; fall back to the system linker.
   ErrorOr<std::string> linker = sys::findProgramByName("ld.lld-19");
   if (!linker)
@@ -120,9 +172,11 @@ Error dlc::linkSharedLibrary(StringRef object, StringRef output) {
   SmallVector<StringRef> args{*linker, "-shared", "--no-undefined",
                               "-soname", soname,
                               "-z", "noexecstack", "--as-needed",
-                              "-o", output, object,
-                              "-L/usr/lib/x86_64-linux-gnu",
-                              "-L/lib/x86_64-linux-gnu", "-lm", "-lc"};
+                              "-o", output, object};
+  for (const std::string &archive : archives)
+    args.push_back(archive);
+  args.append({"-L/usr/lib/x86_64-linux-gnu",
+               "-L/lib/x86_64-linux-gnu", "-lm", "-lc"});
   std::string error;
   int rc = sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0)

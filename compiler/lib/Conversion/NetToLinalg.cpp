@@ -1217,13 +1217,32 @@ struct RandomInitLowering : OpConversionPattern<RandomInitOp> {
   }
 };
 
+/// The static extents of a matmul's operands (batch excluded) from which
+/// it goes to the kernel library: a 32x32 weight times a 32-wide input.
+constexpr int64_t kMinKernelMatmulElements = 32 * 32 * 32;
+
 struct ConvertNetToLinalgPass
     : public dlc::impl::ConvertNetToLinalgBase<ConvertNetToLinalgPass> {
+  using ConvertNetToLinalgBase::ConvertNetToLinalgBase;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<NetDialect>();
     target.addLegalOp<DescriptorOp>();
+    if (kernels) {
+      target.addLegalOp<Conv2DOp, Conv2DGradInputOp, Conv2DGradFilterOp,
+                        Pool2DOp, Pool2DGradOp>();
+      // Small products (the logic gates' layers) stay inline, where they are
+      // tiled and vectorized with their neighbours; a call would cost more.
+      target.addDynamicallyLegalOp<MatmulOp>([](MatmulOp op) {
+        int64_t elements = 1;
+        for (Value v : {op.getLhs(), op.getRhs()})
+          for (int64_t d : cast<ShapedType>(v.getType()).getShape())
+            if (!ShapedType::isDynamic(d))
+              elements *= d;
+        return elements >= kMinKernelMatmulElements;
+      });
+    }
     target.addLegalDialect<linalg::LinalgDialect, arith::ArithDialect,
                            math::MathDialect, memref::MemRefDialect,
                            scf::SCFDialect, tensor::TensorDialect,

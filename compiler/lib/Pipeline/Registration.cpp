@@ -14,6 +14,7 @@
 
 void dlc::registerDialects(mlir::DialectRegistry &registry) {
   registry.insert<dlc::net::NetDialect>();
+  registerKernelCallInterfaces(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerBuiltinDialectTranslation(registry);

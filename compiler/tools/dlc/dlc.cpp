@@ -14,6 +14,7 @@
 
 #include "../../../runtime/cli/dlc_cli.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -112,6 +113,17 @@ int writeText(llvm::StringRef path, llvm::function_ref<void(llvm::raw_ostream &)
   return 0;
 }
 
+/// argv[0] of the process: the kernel library is found relative to it.
+const char *argv0 = "dlc";
+
+/// Whether the lowered module calls dlc's kernel library.
+bool usesKernels(ModuleOp module) {
+  for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+    if (fn.getSymName().starts_with("dlc_k_"))
+      return true;
+  return false;
+}
+
 int compileMain(int argc, char **argv) {
   CompileArgs args;
   if (int rc = parseCompileArgs(argc, argv, args))
@@ -182,7 +194,18 @@ int compileMain(int argc, char **argv) {
     return error(llvm::toString(std::move(e)));
   if (args.emit == "obj")
     return 0;
-  llvm::Error linked = dlc::linkSharedLibrary(objPath, args.output);
+  std::vector<std::string> archives;
+  if (usesKernels(*module)) {
+    llvm::Expected<std::string> variant = dlc::kernelVariant(args.cpu);
+    if (!variant)
+      return error(llvm::toString(variant.takeError()));
+    llvm::Expected<std::string> kernels =
+        dlc::findKernelLibrary(*variant, argv0);
+    if (!kernels)
+      return error(llvm::toString(kernels.takeError()));
+    archives.push_back(*kernels);
+  }
+  llvm::Error linked = dlc::linkSharedLibrary(objPath, args.output, archives);
   llvm::sys::fs::remove(objPath);
   if (linked)
     return error(llvm::toString(std::move(linked)));
@@ -191,6 +214,7 @@ int compileMain(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+  argv0 = argv[0];
   if (argc < 2)
     return usage("no command");
   llvm::StringRef cmd = argv[1];

@@ -1,4 +1,4 @@
-// RUN: dlc-opt %s --convert-net-to-linalg --canonicalize | FileCheck %s
+// RUN: dlc-opt %s --convert-net-to-linalg="kernels=false" --canonicalize | FileCheck %s
 
 // CHECK-DAG: #[[XMAP:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5 * 2 + d0, d6 * 2 + d1, d2)>
 // CHECK-DAG: #[[FLIP:.+]] = affine_map<(d0, d1, d2, d3) -> (-d0 + 2, -d1 + 2, d3, d2)>

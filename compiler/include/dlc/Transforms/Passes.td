@@ -75,7 +75,17 @@ def ConvertNetToLinalg : Pass<"convert-net-to-linalg", "mlir::ModuleOp"> {
     Tensor ops become linalg ops on tensors; the buffer-level optimizer,
     clipping and initialisation ops become linalg ops on memrefs and scf
     loops.
+
+    With `kernels` (the default), net.conv2d, net.conv2d_grad_input,
+    net.conv2d_grad_filter, net.pool2d, net.pool2d_grad and net.matmul stay:
+    they bufferize into calls of dlc's kernel library. Without it they
+    become linalg convolutions, matmuls and gathers, which need no library
+    but are slow.
   }];
+  let options = [
+    Option<"kernels", "kernels", "bool", "true",
+           "leave contractions and pooling to the kernel library">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",

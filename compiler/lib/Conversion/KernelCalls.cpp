@@ -1,0 +1,316 @@
+//===- KernelCalls.cpp - Bufferize contractions into kernel calls ---------===//
+//
+// Convolutions, pooling and matrix products are the bulk of a training step.
+// With `convert-net-to-linalg{kernels=true}` (the default) they stay net ops
+// until bufferization, and bufferize into calls of dlc's kernel library
+// (runtime/kernels/include/dlc/kernels.h): packed, register-blocked and
+// multi-threaded GEMM and convolution routines that `dlc compile` links
+// statically into the model library. Each call gets the aligned pointers of
+// dense row-major buffers and the dimensions as i64.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Dialect/Net/NetOps.h"
+#include "dlc/Pipeline.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace mlir::bufferization;
+using namespace dlc::net;
+
+namespace {
+
+/// Builds the operands of one kernel call.
+class KernelCall {
+public:
+  KernelCall(RewriterBase &rewriter, Operation *op,
+             const BufferizationOptions &options)
+      : b(rewriter), op(op), loc(op->getLoc()), options(options) {}
+
+  /// The buffer of `tensor`, copied into a dense buffer first when its
+  /// layout is not the identity.
+  FailureOr<Value> input(Value tensor) {
+    FailureOr<Value> buffer = getBuffer(b, tensor, options);
+    if (failed(buffer))
+      return failure();
+    auto type = cast<MemRefType>(buffer->getType());
+    Value dense = *buffer;
+    if (!type.getLayout().isIdentity()) {
+      auto denseType =
+          MemRefType::get(type.getShape(), type.getElementType());
+      FailureOr<Value> alloc = options.createAlloc(
+          b, loc, denseType, dynamicSizes(*buffer, type));
+      if (failed(alloc))
+        return failure();
+      b.create<linalg::CopyOp>(loc, *buffer, *alloc);
+      dense = *alloc;
+    }
+    return dense;
+  }
+
+  /// A new buffer of `type`, its dynamic sizes those of (buffer, dim) pairs.
+  FailureOr<Value> result(RankedTensorType type,
+                          ArrayRef<std::pair<Value, int64_t>> dynFrom) {
+    SmallVector<Value> sizes;
+    for (auto [value, dim] : dynFrom)
+      sizes.push_back(b.create<memref::DimOp>(loc, value, dim));
+    auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+    FailureOr<Value> alloc = options.createAlloc(b, loc, memrefType, sizes);
+    return alloc;
+  }
+
+  /// The address of a dense buffer's first element, as !llvm.ptr.
+  void addPointer(Value buffer) {
+    Value index =
+        b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, buffer);
+    Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
+    args.push_back(b.create<LLVM::IntToPtrOp>(
+        loc, LLVM::LLVMPointerType::get(b.getContext()), i64));
+  }
+
+  void addInt(int64_t v) {
+    args.push_back(b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v)));
+  }
+  /// Dimension `dim` of buffer `value`: a constant when static.
+  void addDim(Value value, int64_t dim) {
+    auto type = cast<MemRefType>(value.getType());
+    if (!type.isDynamicDim(dim))
+      return addInt(type.getDimSize(dim));
+    Value size = b.create<memref::DimOp>(loc, value, dim);
+    args.push_back(b.create<arith::IndexCastOp>(loc, b.getI64Type(), size));
+  }
+
+  /// Emits `func.call @name(args)`, declaring the function when needed.
+  void emit(StringRef name) {
+    auto module = op->getParentOfType<ModuleOp>();
+    if (!module.lookupSymbol<func::FuncOp>(name)) {
+      OpBuilder decl = OpBuilder::atBlockBegin(module.getBody());
+      auto fn = decl.create<func::FuncOp>(
+          loc, name, b.getFunctionType(ValueRange(args).getTypes(), {}));
+      fn.setPrivate();
+    }
+    b.create<func::CallOp>(loc, name, TypeRange{}, args);
+  }
+
+private:
+  SmallVector<Value> dynamicSizes(Value buffer, MemRefType type) {
+    SmallVector<Value> sizes;
+    for (int64_t i = 0, e = type.getRank(); i < e; ++i)
+      if (type.isDynamicDim(i))
+        sizes.push_back(b.create<memref::DimOp>(loc, buffer, i));
+    return sizes;
+  }
+
+  RewriterBase &b;
+  Operation *op;
+  Location loc;
+  const BufferizationOptions &options;
+  SmallVector<Value> args;
+};
+
+/// Reads every operand, writes none, and returns a new buffer.
+template <typename Derived, typename OpTy>
+struct KernelOpModel
+    : public BufferizableOpInterface::ExternalModel<Derived, OpTy> {
+  bool bufferizesToMemoryRead(Operation *, OpOperand &,
+                              const AnalysisState &) const {
+    return true;
+  }
+  bool bufferizesToMemoryWrite(Operation *, OpOperand &,
+                               const AnalysisState &) const {
+    return false;
+  }
+  AliasingValueList getAliasingValues(Operation *, OpOperand &,
+                                      const AnalysisState &) const {
+    return {};
+  }
+  bool bufferizesToAllocation(Operation *, Value) const { return true; }
+};
+
+/// N H W C KH KW F OH OW SH SW PT PL, from an NHWC input buffer, an HWCF
+/// filter shape and an NHWC output buffer.
+void addConvDims(KernelCall &call, Value input, ArrayRef<int64_t> filter,
+                 Value output, ArrayRef<int64_t> strides,
+                 ArrayRef<int64_t> pad) {
+  call.addDim(input, 0);
+  for (int64_t d = 1; d < 4; ++d)
+    call.addDim(input, d);
+  call.addInt(filter[0]);
+  call.addInt(filter[1]);
+  call.addInt(filter[3]);
+  call.addDim(output, 1);
+  call.addDim(output, 2);
+  call.addInt(strides[0]);
+  call.addInt(strides[1]);
+  call.addInt(pad[0]);
+  call.addInt(pad[2]);
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getShape();
+}
+
+/// Returns failure from the enclosing function when `expr` fails.
+#define DLC_TRY(var, expr)                                                     \
+  FailureOr<Value> var = (expr);                                               \
+  if (failed(var))                                                             \
+    return failure();
+
+/// Where a convolution's x, filter and y are among (first operand, second
+/// operand, result), and the kernel that computes the result.
+struct ConvRoles {
+  Value x;
+  ArrayRef<int64_t> filter;
+  Value y;
+  StringRef kernel;
+};
+ConvRoles convRoles(Conv2DOp, Value a, Value b, Value r) {
+  return {a, shapeOf(b), r, "dlc_k_conv2d_fwd"};
+}
+ConvRoles convRoles(Conv2DGradInputOp, Value a, Value b, Value r) {
+  return {r, shapeOf(b), a, "dlc_k_conv2d_bwd_data"};
+}
+ConvRoles convRoles(Conv2DGradFilterOp, Value a, Value b, Value r) {
+  return {a, shapeOf(r), b, "dlc_k_conv2d_bwd_filter"};
+}
+
+/// net.conv2d (x, w), net.conv2d_grad_input (dy, w) and
+/// net.conv2d_grad_filter (x, dy): kernel(a, b, result, 13 dimensions).
+template <typename OpTy>
+struct ConvModel : KernelOpModel<ConvModel<OpTy>, OpTy> {
+  LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
+                          const BufferizationOptions &options) const {
+    auto op = cast<OpTy>(o);
+    auto type = cast<RankedTensorType>(op.getType());
+    KernelCall call(rewriter, op, options);
+    DLC_TRY(a, call.input(op->getOperand(0)));
+    DLC_TRY(b, call.input(op->getOperand(1)));
+    SmallVector<std::pair<Value, int64_t>> dyn;
+    if (type.isDynamicDim(0))
+      dyn.push_back({*a, 0});
+    DLC_TRY(r, call.result(type, dyn));
+    for (Value v : {*a, *b, *r})
+      call.addPointer(v);
+    ConvRoles roles = convRoles(op, *a, *b, *r);
+    addConvDims(call, roles.x, roles.filter, roles.y, op.getStrides(),
+                op.getPad());
+    call.emit(roles.kernel);
+    replaceOpWithBufferizedValues(rewriter, op, *r);
+    return success();
+  }
+};
+
+/// N H W C KH KW OH OW SH SW PT PL.
+void addPoolDims(KernelCall &call, Value input, Value output,
+                 ArrayRef<int64_t> size, ArrayRef<int64_t> strides,
+                 ArrayRef<int64_t> pad) {
+  for (int64_t d = 0; d < 4; ++d)
+    call.addDim(input, d);
+  call.addInt(size[0]);
+  call.addInt(size[1]);
+  call.addDim(output, 1);
+  call.addDim(output, 2);
+  call.addInt(strides[0]);
+  call.addInt(strides[1]);
+  call.addInt(pad[0]);
+  call.addInt(pad[2]);
+}
+
+int64_t poolKind(PoolKind kind) { return kind == PoolKind::max ? 0 : 1; }
+
+struct Pool2DModel : KernelOpModel<Pool2DModel, Pool2DOp> {
+  LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
+                          const BufferizationOptions &options) const {
+    auto op = cast<Pool2DOp>(o);
+    KernelCall call(rewriter, op, options);
+    DLC_TRY(x, call.input(op.getInput()));
+    DLC_TRY(y, call.result(cast<RankedTensorType>(op.getType()), {{*x, 0}}));
+    call.addInt(poolKind(op.getKind()));
+    call.addPointer(*x);
+    call.addPointer(*y);
+    addPoolDims(call, *x, *y, op.getSize(), op.getStrides(), op.getPad());
+    call.emit("dlc_k_pool2d_fwd");
+    replaceOpWithBufferizedValues(rewriter, op, *y);
+    return success();
+  }
+};
+
+struct Pool2DGradModel : KernelOpModel<Pool2DGradModel, Pool2DGradOp> {
+  LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
+                          const BufferizationOptions &options) const {
+    auto op = cast<Pool2DGradOp>(o);
+    KernelCall call(rewriter, op, options);
+    DLC_TRY(x, call.input(op.getInput()));
+    DLC_TRY(y, call.input(op.getOutput()));
+    DLC_TRY(dy, call.input(op.getOutputGrad()));
+    DLC_TRY(dx, call.result(cast<RankedTensorType>(op.getType()), {{*x, 0}}));
+    call.addInt(poolKind(op.getKind()));
+    for (Value v : {*x, *y, *dy, *dx})
+      call.addPointer(v);
+    addPoolDims(call, *x, *y, op.getSize(), op.getStrides(), op.getPad());
+    call.emit("dlc_k_pool2d_bwd");
+    replaceOpWithBufferizedValues(rewriter, op, *dx);
+    return success();
+  }
+};
+
+/// C[M,N] = op(A) op(B): (M, N, K, A, lda, transA, B, ldb, transB, C, ldc,
+/// accumulate = 0).
+struct MatmulModel : KernelOpModel<MatmulModel, MatmulOp> {
+  LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
+                          const BufferizationOptions &options) const {
+    auto op = cast<MatmulOp>(o);
+    bool ta = op.getTransposeA(), tb = op.getTransposeB();
+    if (ta && tb)
+      return op.emitOpError("has both operands transposed");
+    auto type = cast<RankedTensorType>(op.getType());
+    KernelCall call(rewriter, op, options);
+    DLC_TRY(a, call.input(op.getLhs()));
+    DLC_TRY(bm, call.input(op.getRhs()));
+    SmallVector<std::pair<Value, int64_t>> dyn;
+    if (type.isDynamicDim(0))
+      dyn.push_back({*a, ta ? 1 : 0});
+    if (type.isDynamicDim(1))
+      dyn.push_back({*bm, tb ? 0 : 1});
+    DLC_TRY(c, call.result(type, dyn));
+    call.addDim(*a, ta ? 1 : 0);  // M
+    call.addDim(*bm, tb ? 0 : 1); // N
+    call.addDim(*a, ta ? 0 : 1);  // K
+    call.addPointer(*a);
+    call.addDim(*a, 1);           // lda: A's row length
+    call.addInt(ta);
+    call.addPointer(*bm);
+    call.addDim(*bm, 1);          // ldb
+    call.addInt(tb);
+    call.addPointer(*c);
+    call.addDim(*c, 1);           // ldc
+    call.addInt(0);
+    call.emit("dlc_k_sgemm");
+    replaceOpWithBufferizedValues(rewriter, op, *c);
+    return success();
+  }
+};
+
+#undef DLC_TRY
+
+} // namespace
+
+void dlc::registerKernelCallInterfaces(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, NetDialect *) {
+    ctx->loadDialect<LLVM::LLVMDialect, func::FuncDialect, memref::MemRefDialect,
+                     arith::ArithDialect, linalg::LinalgDialect>();
+    Conv2DOp::attachInterface<ConvModel<Conv2DOp>>(*ctx);
+    Conv2DGradInputOp::attachInterface<ConvModel<Conv2DGradInputOp>>(*ctx);
+    Conv2DGradFilterOp::attachInterface<ConvModel<Conv2DGradFilterOp>>(*ctx);
+    Pool2DOp::attachInterface<Pool2DModel>(*ctx);
+    Pool2DGradOp::attachInterface<Pool2DGradModel>(*ctx);
+    MatmulOp::attachInterface<MatmulModel>(*ctx);
+  });
+}

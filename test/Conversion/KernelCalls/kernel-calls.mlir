@@ -1,0 +1,72 @@
+// RUN: dlc-opt %s --convert-net-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --cse | FileCheck %s
+
+// Contractions and pooling bufferize into calls of dlc's kernel library:
+// aligned pointers of dense buffers, then the dimensions as i64.
+
+// CHECK-DAG: func.func private @dlc_k_conv2d_fwd(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @dlc_k_conv2d_bwd_data(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @dlc_k_conv2d_bwd_filter(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @dlc_k_pool2d_fwd(i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @dlc_k_pool2d_bwd(i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @dlc_k_sgemm(i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64)
+
+// CHECK-LABEL: func.func @conv(
+// CHECK-SAME: %[[X:.+]]: memref<?x8x8x3xf32>, %[[W:.+]]: memref<3x3x3x4xf32>
+// CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
+// CHECK-DAG: %[[I1:.+]] = arith.constant 1 : i64
+// CHECK-DAG: %[[I3:.+]] = arith.constant 3 : i64
+// CHECK-DAG: %[[I4:.+]] = arith.constant 4 : i64
+// CHECK-DAG: %[[I8:.+]] = arith.constant 8 : i64
+// CHECK: %[[N:.+]] = memref.dim %[[X]], %[[C0]]
+// CHECK: %[[Y:.+]] = memref.alloc(%[[N]]) {{.*}}: memref<?x8x8x4xf32>
+// CHECK: %[[XI:.+]] = memref.extract_aligned_pointer_as_index %[[X]]
+// CHECK: %[[XP:.+]] = llvm.inttoptr
+// CHECK: %[[WP:.+]] = llvm.inttoptr
+// CHECK: %[[YP:.+]] = llvm.inttoptr
+// CHECK: %[[NI:.+]] = arith.index_cast %{{.+}} : index to i64
+// CHECK: call @dlc_k_conv2d_fwd(%[[XP]], %[[WP]], %[[YP]], %[[NI]], %[[I8]], %[[I8]], %[[I3]], %[[I3]], %[[I3]], %[[I4]], %[[I8]], %[[I8]], %[[I1]], %[[I1]], %[[I1]], %[[I1]])
+// CHECK: return %[[Y]]
+func.func @conv(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) -> tensor<?x8x8x4xf32> {
+  %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  return %y : tensor<?x8x8x4xf32>
+}
+
+// The filter gradient has a static shape; strides and the top/left padding
+// follow the 13 dimensions' order N H W C KH KW F OH OW SH SW PT PL.
+// CHECK-LABEL: func.func @conv_grads(
+// CHECK: memref.alloc() {{.*}}: memref<3x3x3x4xf32>
+// CHECK: call @dlc_k_conv2d_bwd_filter(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c3_i64, %c3_i64, %c3_i64, %c4_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64)
+// CHECK: memref.alloc(%{{.+}}) {{.*}}: memref<?x8x8x3xf32>
+// CHECK: call @dlc_k_conv2d_bwd_data(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c3_i64, %c3_i64, %c3_i64, %c4_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64)
+func.func @conv_grads(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<?x4x4x4xf32>) -> (tensor<3x3x3x4xf32>, tensor<?x8x8x3xf32>) {
+  %dw = net.conv2d_grad_filter %x, %dy strides [2, 2] pad [0, 1, 0, 1] : tensor<?x8x8x3xf32>, tensor<?x4x4x4xf32> -> tensor<3x3x3x4xf32>
+  %dx = net.conv2d_grad_input %dy, %w strides [2, 2] pad [0, 1, 0, 1] : tensor<?x4x4x4xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x3xf32>
+  return %dw, %dx : tensor<3x3x3x4xf32>, tensor<?x8x8x3xf32>
+}
+
+// Pooling: kind first (0 max, 1 average), then x [, y, dy], the result and
+// N H W C KH KW OH OW SH SW PT PL.
+// CHECK-LABEL: func.func @pools(
+// CHECK: call @dlc_k_pool2d_fwd(%c0_i64, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c4_i64, %c2_i64, %c2_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64)
+// CHECK: call @dlc_k_pool2d_bwd(%c1_i64, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c4_i64, %c3_i64, %c3_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c0_i64, %c1_i64)
+func.func @pools(%x: tensor<?x8x8x4xf32>, %y: tensor<?x4x4x4xf32>, %dy: tensor<?x4x4x4xf32>) -> (tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>) {
+  %p = net.pool2d max %x size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32> -> tensor<?x4x4x4xf32>
+  %g = net.pool2d_grad avg %x, %y, %dy size [3, 3] strides [2, 2] pad [0, 1, 1, 1] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  return %p, %g : tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>
+}
+
+// Large products call sgemm: M N K, A lda transA, B ldb transB, C ldc and
+// accumulate 0; products below 32^3 static elements stay linalg.matmul.
+// CHECK-LABEL: func.func @matmuls(
+// CHECK: call @dlc_k_sgemm(%{{.+}}, %c512_i64, %c256_i64, %{{.+}}, %c256_i64, %c0_i64, %{{.+}}, %c512_i64, %c0_i64, %{{.+}}, %c512_i64, %c0_i64)
+// CHECK: call @dlc_k_sgemm(%c256_i64, %c512_i64, %{{.+}}, %{{.+}}, %c256_i64, %c1_i64, %{{.+}}, %c512_i64, %c0_i64, %{{.+}}, %c512_i64, %c0_i64)
+// CHECK: call @dlc_k_sgemm(%{{.+}}, %c256_i64, %c512_i64, %{{.+}}, %c512_i64, %c0_i64, %{{.+}}, %c512_i64, %c1_i64, %{{.+}}, %c256_i64, %c0_i64)
+// CHECK: linalg.matmul
+// CHECK-NOT: call
+func.func @matmuls(%x: tensor<?x256xf32>, %w: tensor<256x512xf32>, %d: tensor<?x512xf32>, %a: tensor<?x2xf32>, %b: tensor<2x3xf32>) -> (tensor<?x512xf32>, tensor<256x512xf32>, tensor<?x256xf32>, tensor<?x3xf32>) {
+  %y = net.matmul %x, %w : tensor<?x256xf32>, tensor<256x512xf32> -> tensor<?x512xf32>
+  %dw = net.matmul %x, %d transpose_a : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  %dx = net.matmul %d, %w transpose_b : tensor<?x512xf32>, tensor<256x512xf32> -> tensor<?x256xf32>
+  %s = net.matmul %a, %b : tensor<?x2xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
+  return %y, %dw, %dx, %s : tensor<?x512xf32>, tensor<256x512xf32>, tensor<?x256xf32>, tensor<?x3xf32>
+}
