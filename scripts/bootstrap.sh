@@ -8,6 +8,7 @@ pkgs=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools clang-19 lld-19
   libgtest-dev python3
   libprotobuf-dev protobuf-compiler libpng-dev chromium
+  zlib1g-dev libjpeg62-turbo-dev dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-torch python3-numpy)

@@ -33,7 +33,13 @@ const char *const kHelp =
     "  --data FILE.csv    more input rows (a row may also hold targets, which "
     "are ignored)\n"
     "  --model NAME       pick a model of a multi-model library\n"
-    "  --help             show this help\n";
+    "  --help             show this help\n"
+    "\n"
+    "The checkpoint's preprocessing ('dlc train --preprocess': the "
+    "featurewise\n"
+    "statistics fitted on the training set, samplewise operations) is applied "
+    "to the\n"
+    "inputs; the printed inputs are the rows as given.\n";
 
 /// Parses one --input row of exactly `width` numbers.
 bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
@@ -139,6 +145,8 @@ int dlcPredictMain(int argc, char **argv) {
   if (dlc_trainer_load(trainer.get(), args.get("checkpoint", "").c_str()) !=
       DLC_OK)
     return failWithLastError();
+  // dlc_trainer_predict applies the checkpoint's preprocessing statistics
+  // (docs/data-pipeline.md) to a copy of the rows: x is printed as given.
   const int64_t rows = (int64_t)x.size() / inW;
   std::vector<float> y(rows * outW);
   if (dlc_trainer_predict(trainer.get(), x.data(), rows, y.data()) != DLC_OK)

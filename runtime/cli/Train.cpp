@@ -1,6 +1,7 @@
 //===- Train.cpp - `dlc train`: train a model library on a CSV file -------===//
 //
-//   dlc train MODEL.so --data FILE.csv [--epochs N] [--batch-size B] ...
+//   dlc train MODEL.so --data FILE.csv|SPEC [--validation test|FRACTION]
+//                      [--epochs N] [--batch-size B] ...
 //                      [--logdir DIR --run-id ID] [--checkpoint-dir DIR]
 //
 // Initialises the parameters with the model's init_params(seed) (or resumes
@@ -16,8 +17,10 @@
 #include "CliSupport.h"
 #include "dlc_cli.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 using namespace dlc::cli;
@@ -25,21 +28,37 @@ using namespace dlc::cli;
 namespace {
 
 const char *const kUsage =
-    "usage: dlc train MODEL.so --data FILE.csv [--epochs N] [--batch-size B] "
+    "usage: dlc train MODEL.so --data FILE.csv|SPEC "
+    "[--validation test|FRACTION|none] [--epochs N] [--batch-size B] "
     "[--seed S] [--no-shuffle] [--checkpoint PATH] [--resume PATH|DIR] "
     "[--run-id ID] [--print-every N] [--quiet] [--validation-data FILE.csv] "
     "[--model NAME] [--logdir DIR] [--tensorboard-verbose 0-2] "
     "[--checkpoint-dir DIR] [--snapshot-step N] [--no-snapshot-epoch] "
-    "[--max-checkpoints N]";
+    "[--max-checkpoints N] [--preprocess LIST] [--augment LIST] "
+    "[--no-prefetch]";
 
 const char *const kHelp =
-    "Train a model library built by 'dlc compile' on CSV data.\n"
+    "Train a model library built by 'dlc compile' on CSV or image data.\n"
     "\n"
     "Each CSV row holds the input features followed by the target values;\n"
-    "blank lines, '#' comments and a header line are skipped.\n"
+    "blank lines, '#' comments and a header line are skipped. Image data\n"
+    "is scaled to [0, 1] with one-hot labels (docs/data.md). SPEC is:\n"
+    "  fashion-mnist[:DIR]  IDX files, raw or .gz (default DIR\n"
+    "                       /usr/share/datasets/fashion-mnist)\n"
+    "  mnist:DIR            the same file names: train-images-idx3-ubyte,\n"
+    "                       train-labels-idx1-ubyte, t10k-* for the test part\n"
+    "  cifar10:DIR          data_batch_1..5.bin, test_batch.bin\n"
+    "  imagefolder:DIR      DIR/<class>/*.jpg|*.png; with DIR/train and\n"
+    "                       DIR/test when DIR/train exists\n"
+    "  npy:X.npy,Y.npy      NumPy arrays: x [n, ...], labels [n] or y [n, k]\n"
     "\n"
     "options:\n"
-    "  --data FILE.csv             training data (required)\n"
+    "  --data FILE.csv|SPEC        training data (required)\n"
+    "  --validation WHAT           test: the SPEC's test part; FRACTION in "
+    "(0, 1): the\n"
+    "                              last part of the training data (TFLearn's\n"
+    "                              validation_set=0.1, unshuffled); none "
+    "(default)\n"
     "  --validation-data FILE.csv  evaluated at every epoch end and snapshot "
     "(val_loss,\n"
     "                              val_acc)\n"
@@ -84,6 +103,26 @@ const char *const kHelp =
     "N-th epoch)\n"
     "  --quiet                     print only epoch ends and a final summary\n"
     "  --model NAME                pick a model of a multi-model library\n"
+    "  --preprocess LIST           TFLearn's data preprocessing, any of\n"
+    "                              featurewise_zero_center,featurewise_stdnorm,"
+    "\n"
+    "                              samplewise_zero_center,samplewise_stdnorm,"
+    "\n"
+    "                              per_channel (featurewise statistics are "
+    "fitted on the\n"
+    "                              training set, kept in checkpoints and "
+    "applied by\n"
+    "                              'dlc predict'; docs/data-pipeline.md)\n"
+    "  --augment LIST              image augmentation of training batches, any "
+    "of\n"
+    "                              flip_leftright,flip_updown,rotation=DEG,\n"
+    "                              crop=HxW:PAD,blur=SIGMA (e.g. "
+    "flip_leftright,\n"
+    "                              rotation=25,crop=32x32:4)\n"
+    "  --no-prefetch               assemble each batch on the training thread "
+    "(same\n"
+    "                              results; default: one batch ahead on a "
+    "second thread)\n"
     "  --help                      show this help\n";
 
 volatile sig_atomic_t gSignal = 0; // set by the handler, read by the trainer
@@ -120,6 +159,207 @@ DatasetPtr loadCsv(const std::string &path, const dlc_model *model) {
   return DatasetPtr(data);
 }
 
+//===--- --data SPEC (docs/data.md) ---------------------------------------===//
+
+const char *const kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+/// A parsed --data SPEC: FILE.csv, fashion-mnist[:DIR], mnist:DIR,
+/// cifar10:DIR, imagefolder:DIR or npy:X.npy,Y.npy.
+struct DataSpec {
+  std::string text, kind = "csv", path, y; // path: the file or the DIR
+};
+
+bool isDir(const std::string &path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+bool isFile(const std::string &path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+/// Syntax only; a name before ':' that is no kind makes a CSV path.
+bool parseDataSpec(const std::string &text, DataSpec &spec,
+                   std::string &error) {
+  spec.text = text;
+  spec.path = text;
+  if (text == "fashion-mnist") {
+    spec.kind = text;
+    spec.path = kFashionMnistDir;
+    return true;
+  }
+  size_t colon = text.find(':');
+  if (colon == std::string::npos)
+    return true;
+  std::string kind = text.substr(0, colon), rest = text.substr(colon + 1);
+  if (kind != "fashion-mnist" && kind != "mnist" && kind != "cifar10" &&
+      kind != "imagefolder" && kind != "npy")
+    return true;
+  spec.kind = kind;
+  spec.path = rest;
+  if (kind == "npy") {
+    size_t comma = rest.find(',');
+    if (comma == std::string::npos || comma == 0 || comma + 1 == rest.size()) {
+      error = "--data npy: expects npy:X.npy,Y.npy, got '" + text + "'";
+      return false;
+    }
+    spec.path = rest.substr(0, comma);
+    spec.y = rest.substr(comma + 1);
+    return true;
+  }
+  if (rest.empty()) {
+    error = "--data " + kind + ": expects " + kind + ":DIR, got '" + text + "'";
+    return false;
+  }
+  return true;
+}
+
+/// Whether SPEC has a test part (for --validation test).
+bool hasTestPart(const DataSpec &spec) {
+  if (spec.kind == "csv" || spec.kind == "npy")
+    return false;
+  if (spec.kind == "imagefolder")
+    return isDir(spec.path + "/train") && isDir(spec.path + "/test");
+  return true;
+}
+
+/// DIR/NAME, DIR/NAME.gz or the MNIST mirrors' DIR/NAME with '.' for the
+/// second '-' (train-images.idx3-ubyte); "" if none exists.
+std::string findIdx(const std::string &dir, const std::string &name) {
+  std::string dotted = name;
+  size_t dash = dotted.find('-', dotted.find('-') + 1);
+  if (dash != std::string::npos)
+    dotted[dash] = '.';
+  for (const std::string &candidate :
+       {name, name + ".gz", dotted, dotted + ".gz"})
+    if (isFile(dir + "/" + candidate))
+      return dir + "/" + candidate;
+  return "";
+}
+
+/// Loads the training (test = false) or test part of SPEC. On failure the
+/// message is in `error`.
+DatasetPtr loadPart(const DataSpec &spec, bool test, const dlc_model *model,
+                    std::string &error) {
+  dlc_dataset *data = nullptr;
+  dlc_status status = DLC_OK;
+  const std::string &dir = spec.path;
+  if (spec.kind == "csv") {
+    DatasetPtr csv = loadCsv(spec.path, model);
+    if (!csv)
+      error = dlc_last_error();
+    return csv;
+  }
+  if (spec.kind != "npy" && !isDir(dir)) {
+    error = spec.text + ": " + dir + " is not a directory" +
+            (spec.kind == "fashion-mnist" && dir == kFashionMnistDir
+                 ? " (install Debian's dataset-fashion-mnist package)"
+                 : "");
+    return nullptr;
+  }
+  if (spec.kind == "fashion-mnist" || spec.kind == "mnist") {
+    const std::string prefix = test ? "t10k" : "train";
+    std::string images = findIdx(dir, prefix + "-images-idx3-ubyte");
+    std::string labels = findIdx(dir, prefix + "-labels-idx1-ubyte");
+    if (images.empty() || labels.empty()) {
+      error = spec.text + ": no " + dir + "/" + prefix +
+              (images.empty() ? "-images-idx3-ubyte" : "-labels-idx1-ubyte") +
+              " (or .gz)";
+      return nullptr;
+    }
+    status = dlc_dataset_load_idx(images.c_str(), labels.c_str(), 10, &data);
+  } else if (spec.kind == "cifar10") {
+    std::vector<std::string> files;
+    if (test) {
+      files.push_back(dir + "/test_batch.bin");
+    } else {
+      for (int i = 1; i <= 5; ++i)
+        if (isFile(dir + "/data_batch_" + std::to_string(i) + ".bin"))
+          files.push_back(dir + "/data_batch_" + std::to_string(i) + ".bin");
+      if (files.empty()) {
+        error = spec.text + ": no " + dir + "/data_batch_1.bin .. " + dir +
+                "/data_batch_5.bin";
+        return nullptr;
+      }
+    }
+    std::vector<const char *> paths;
+    for (const std::string &f : files)
+      paths.push_back(f.c_str());
+    status =
+        dlc_dataset_load_cifar10(paths.data(), (int64_t)paths.size(), &data);
+  } else if (spec.kind == "imagefolder") {
+    std::string folder = dir;
+    if (isDir(dir + "/train"))
+      folder = dir + (test ? "/test" : "/train");
+    status = dlc_dataset_load_image_folder(folder.c_str(), &data);
+  } else { // npy
+    // Integer labels become one-hot rows as wide as the model's output.
+    status = dlc_dataset_load_npy(spec.path.c_str(), spec.y.c_str(),
+                                  dlc_model_output_width(model), &data);
+  }
+  if (status != DLC_OK)
+    error = dlc_last_error();
+  return DatasetPtr(data);
+}
+
+std::string shapeText(int64_t rank, const int64_t *shape) {
+  std::string s = "[";
+  for (int64_t i = 0; i < rank; ++i)
+    s += (i ? ", " : "") +
+         (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
+  return s + "]";
+}
+
+/// The data's rows must be the model's input (images: HxWxC, or flattened
+/// for a [?, H*W*C] input, or HxW for a [?, H, W] one when C is 1) and its
+/// classes (or target width) the model's output width.
+bool checkFit(const std::string &spec, const dlc_dataset *data,
+              const dlc_model *model, std::string &error) {
+  const dlc_model_desc *desc = dlc_model_get_desc(model);
+  const int64_t rank = desc->input_rank;
+  const int64_t *in = desc->input_shape;
+  const std::string modelIn = shapeText(rank, in);
+  const std::string prefix =
+      "data '" + spec + "' does not fit model '" + desc->name + "': ";
+  int64_t hwc[3];
+  if (dlc_dataset_image_shape(data, hwc)) {
+    bool fits =
+        (rank == 4 && in[1] == hwc[0] && in[2] == hwc[1] && in[3] == hwc[2]) ||
+        (rank == 2 && in[1] == hwc[0] * hwc[1] * hwc[2]) ||
+        (rank == 3 && hwc[2] == 1 && in[1] == hwc[0] && in[2] == hwc[1]);
+    if (!fits) {
+      error = prefix + "its images are " + std::to_string(hwc[0]) + "x" +
+              std::to_string(hwc[1]) + "x" + std::to_string(hwc[2]) +
+              " (HxWxC, input shape " +
+              shapeText(
+                  4, std::vector<int64_t>{-1, hwc[0], hwc[1], hwc[2]}.data()) +
+              ") but the model's input shape is " + modelIn;
+      return false;
+    }
+  } else if (dlc_dataset_input_width(data) != dlc_model_input_width(model)) {
+    error = prefix + "its rows have " +
+            std::to_string(dlc_dataset_input_width(data)) +
+            " input values but the model's input shape is " + modelIn + " (" +
+            std::to_string(dlc_model_input_width(model)) + " values)";
+    return false;
+  }
+  const int64_t outW = dlc_model_output_width(model);
+  const std::string modelOut = shapeText(desc->output_rank, desc->output_shape);
+  if (int64_t classes = dlc_dataset_num_classes(data)) {
+    if (classes != outW) {
+      error = prefix + "it has " + std::to_string(classes) +
+              " classes but the model's output shape is " + modelOut;
+      return false;
+    }
+  } else if (dlc_dataset_target_width(data) != outW) {
+    error = prefix + "its rows have " +
+            std::to_string(dlc_dataset_target_width(data)) +
+            " target values but the model's output shape is " + modelOut;
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 int dlcTrainMain(int argc, char **argv) {
@@ -127,6 +367,7 @@ int dlcTrainMain(int argc, char **argv) {
   std::string error;
   if (!args.parse(argc, argv,
                   {{"help", false}, {"data", true}, {"validation-data", true},
+                   {"validation", true},
                    {"epochs", true}, {"batch-size", true}, {"seed", true},
                    {"no-shuffle", false}, {"checkpoint", true},
                    {"resume", true}, {"run-id", true}, {"print-every", true},
@@ -135,7 +376,8 @@ int dlcTrainMain(int argc, char **argv) {
                    {"checkpoint-dir", true}, {"snapshot-step", true},
                    {"snapshot-epoch", false}, {"no-snapshot-epoch", false},
                    {"max-checkpoints", true}, {"progress", false},
-                   {"no-progress", false}},
+                   {"no-progress", false}, {"preprocess", true},
+                   {"augment", true}, {"no-prefetch", false}},
                   error))
     return usageError(error, kUsage, "train");
   if (args.has("help")) {
@@ -149,6 +391,32 @@ int dlcTrainMain(int argc, char **argv) {
                       kUsage, "train");
   if (!args.has("data"))
     return usageError("missing --data FILE.csv", kUsage, "train");
+  DataSpec spec;
+  if (!parseDataSpec(args.get("data", ""), spec, error))
+    return usageError(error, kUsage, "train");
+  const std::string validation = args.get("validation", "none");
+  double valFraction = 0;
+  if (validation != "none" && validation != "test") {
+    char *end = nullptr;
+    valFraction = std::strtod(validation.c_str(), &end);
+    if (validation.empty() || *end != 0 ||
+        !(valFraction > 0 && valFraction < 1))
+      return usageError("--validation expects test, none or a fraction in "
+                        "(0, 1), got '" +
+                            validation + "'",
+                        kUsage, "train");
+  }
+  if (args.has("validation") && args.has("validation-data"))
+    return usageError("--validation and --validation-data exclude each other",
+                      kUsage, "train");
+  if (validation == "test" && !hasTestPart(spec))
+    return fail("--validation test: '" + spec.text + "' has no test part (" +
+                (spec.kind == "imagefolder"
+                     ? "no " + spec.path + "/train and " + spec.path + "/test"
+                     : std::string("only fashion-mnist, mnist, cifar10 and "
+                                   "imagefolder with train/ and test/ have "
+                                   "one")) +
+                "); use --validation FRACTION or --validation-data FILE.csv");
 
   dlc_train_options opts;
   dlc_train_options_init(&opts);
@@ -203,6 +471,15 @@ int dlcTrainMain(int argc, char **argv) {
     opts.progress = 1;
   if (args.has("no-progress"))
     opts.progress = 0;
+  if (args.has("preprocess") &&
+      dlc_preprocess_options_parse(args.get("preprocess", "").c_str(),
+                                   &opts.preprocess) != DLC_OK)
+    return usageError(dlc_last_error(), kUsage, "train");
+  if (args.has("augment") &&
+      dlc_augment_options_parse(args.get("augment", "").c_str(),
+                                &opts.augment) != DLC_OK)
+    return usageError(dlc_last_error(), kUsage, "train");
+  opts.prefetch = !args.has("no-prefetch");
 
   dlc_model *rawModel = nullptr;
   std::string modelName = args.get("model", "");
@@ -212,13 +489,53 @@ int dlcTrainMain(int argc, char **argv) {
     return failWithLastError();
   ModelPtr model(rawModel);
   const dlc_model_desc *desc = dlc_model_get_desc(model.get());
+  if (dlc_pipeline_check(model.get(), &opts.preprocess, &opts.augment) !=
+      DLC_OK)
+    return usageError(dlc_last_error(), kUsage, "train");
 
-  DatasetPtr train = loadCsv(args.get("data", ""), model.get()), val;
+  auto loadStart = std::chrono::steady_clock::now();
+  DatasetPtr train = loadPart(spec, false, model.get(), error), val;
   if (!train)
-    return failWithLastError();
+    return fail(error);
+  if (!checkFit(spec.text, train.get(), model.get(), error))
+    return fail(error);
+  if (validation == "test") {
+    if (!(val = loadPart(spec, true, model.get(), error)))
+      return fail(error);
+    if (!checkFit(spec.text + " (test part)", val.get(), model.get(), error))
+      return fail(error);
+  } else if (valFraction > 0) {
+    dlc_dataset *rawTrain = nullptr, *rawVal = nullptr;
+    if (dlc_dataset_split(train.get(), valFraction, &rawTrain, &rawVal) !=
+        DLC_OK)
+      return fail("--validation " + validation + ": " + dlc_last_error());
+    train.reset(rawTrain);
+    val.reset(rawVal);
+  }
   if (args.has("validation-data") &&
       !(val = loadCsv(args.get("validation-data", ""), model.get())))
     return failWithLastError();
+  if (spec.kind != "csv") {
+    int64_t hwc[3];
+    std::string what =
+        std::to_string(dlc_dataset_input_width(train.get())) + " values";
+    if (dlc_dataset_image_shape(train.get(), hwc))
+      what = std::to_string(hwc[0]) + "x" + std::to_string(hwc[1]) + "x" +
+             std::to_string(hwc[2]);
+    std::printf(
+        "Data: %s: %lld training examples, %lld validation (%s), %s, %lld "
+        "classes, loaded in %.2fs\n",
+        spec.text.c_str(), (long long)dlc_dataset_size(train.get()),
+        (long long)dlc_dataset_size(val.get()),
+        validation == "test"          ? "test part"
+        : valFraction > 0             ? "split"
+        : args.has("validation-data") ? "--validation-data"
+                                      : "none",
+        what.c_str(), (long long)dlc_dataset_num_classes(train.get()),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      loadStart)
+            .count());
+  }
 
   dlc_trainer *rawTrainer = nullptr;
   if (dlc_trainer_create(model.get(), &rawTrainer) != DLC_OK)

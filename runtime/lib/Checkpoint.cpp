@@ -296,7 +296,9 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
     at = r.offset();
     if (!r.u32(c.prepFlags))
       return DLC_ERR_FORMAT;
-    if (c.prepFlags & ~3u)
+    // Bits 0-1: statistics stored below; 4-6: samplewise operations and
+    // per_channel (BatchPipeline.h, docs/data-pipeline.md); others unused.
+    if (c.prepFlags & ~0x73u)
       return setError(DLC_ERR_FORMAT,
                       "%s: bad preprocessing flags 0x%x at offset %zu", path,
                       c.prepFlags, at);

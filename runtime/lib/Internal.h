@@ -93,6 +93,11 @@ struct dlc_model {
 struct dlc_dataset {
   int64_t n = 0, inputWidth = 0, targetWidth = 0;
   std::vector<float> x, y;
+  // Image data (runtime/lib/DataReaders.cpp): rows are H x W x C floats.
+  // Zero when unknown (CSV, arrays, npy of rank != 4).
+  int64_t height = 0, width = 0, channels = 0;
+  int64_t numClasses = 0;              // y is one-hot of this width; 0: unknown
+  std::vector<std::string> classNames; // image folders: the sub-folder names
 };
 
 struct dlc_trainer {
@@ -117,8 +122,8 @@ struct dlc_trainer {
 
   // Featurewise preprocessing statistics fitted on the training set (format
   // version 2): flags bit 0 = mean, bit 1 = standard deviation, each
-  // prepWidth floats. Nothing fits them yet; they are kept through a
-  // load/save round trip.
+  // prepWidth floats, broadcast per feature; bits 4-6 record the samplewise
+  // steps and per_channel (Preprocess.cpp fits them; docs/data-pipeline.md).
   uint32_t prepFlags = 0;
   int64_t prepWidth = 0;
   std::vector<float> prepMean, prepStd;

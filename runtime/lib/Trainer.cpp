@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BatchPipeline.h"
 #include "ConsoleLog.h"
 #include "RunLog.h"
 
@@ -39,26 +40,25 @@ dlc_status checkData(const dlc_trainer &t, const dlc_dataset &data,
   return DLC_OK;
 }
 
-void gatherRows(const dlc_dataset &data, const int64_t *rows, int64_t count,
-                float *x, float *y) {
-  const int64_t inW = data.inputWidth, outW = data.targetWidth;
-  for (int64_t i = 0; i < count; ++i) {
-    std::memcpy(x + i * inW, data.x.data() + rows[i] * inW, inW * 4);
-    std::memcpy(y + i * outW, data.y.data() + rows[i] * outW, outW * 4);
-  }
-}
-
+/// Validation and evaluation see the trainer's preprocessing (never the
+/// augmentation), applied to a copy of each batch.
 dlc_status evaluate(dlc_trainer &t, const dlc_dataset &data, int64_t batch,
                     double *loss, double *acc) {
   if (dlc_status s = ensureBatch(t, std::min(batch, data.n)))
     return s;
   const int64_t inW = data.inputWidth, outW = data.targetWidth;
+  std::vector<float> prepped(t.prepFlags ? std::min(batch, data.n) * inW : 0);
   double lossSum = 0, accSum = 0;
   for (int64_t i = 0; i < data.n; i += batch) {
     const int64_t b = std::min(batch, data.n - i);
     const float *y = data.y.data() + i * outW;
-    lossSum += (double)t.desc->eval_step(t.params.floats(),
-                                         data.x.data() + i * inW, y, b,
+    const float *x = data.x.data() + i * inW;
+    if (t.prepFlags) {
+      std::memcpy(prepped.data(), x, b * inW * 4);
+      applyPreprocess(t, prepped.data(), b);
+      x = prepped.data();
+    }
+    lossSum += (double)t.desc->eval_step(t.params.floats(), x, y, b,
                                          t.yPred.floats(),
                                          t.workspace.bytes()) * b;
     accSum += dlc_batch_accuracy(t.yPred.floats(), y, b, outW) * b;
@@ -70,30 +70,26 @@ dlc_status evaluate(dlc_trainer &t, const dlc_dataset &data, int64_t batch,
   return DLC_OK;
 }
 
-/// Scratch rows of one batch, gathered in the epoch's sample order.
-struct Batch {
-  std::vector<float> x, y;
-};
-
-/// Trains on the samples `rows[0..b)` and folds the step into TFLearn's
+/// Trains on a batch the pipeline assembled (gathered in the epoch's sample
+/// order, preprocessed, augmented) and folds the step into TFLearn's
 /// moving averages; the step info shows the averages from before the step,
 /// as TFLearn does.
 dlc_step_info trainStep(dlc_trainer &t, const dlc_dataset &data,
-                        const int64_t *rows, int64_t b, Batch &batch) {
-  gatherRows(data, rows, b, batch.x.data(), batch.y.data());
+                        const BatchPipeline::Slot &batch) {
+  const int64_t b = batch.plan.rows;
   dlc_step_info s{};
   s.step = ++t.step;
   s.epoch = t.epoch + 1;
   s.samples = data.n;
   s.batch = b;
   s.loss = t.desc->train_step(t.params.floats(), t.optState.floats(),
-                              batch.x.data(), batch.y.data(), b, s.step,
+                              batch.x, batch.y, b, s.step,
                               t.yPred.floats(), t.workspace.bytes());
   s.loss_avg = t.lossAvg;
   t.lossAvg = dlc_ema_update(t.lossAvg, s.loss, s.step);
   if (dlc_model_has_accuracy(t.model)) {
     s.has_acc = 1;
-    s.acc = dlc_batch_accuracy(t.yPred.floats(), batch.y.data(), b,
+    s.acc = dlc_batch_accuracy(t.yPred.floats(), batch.y, b,
                                data.targetWidth);
     s.acc_avg = t.accAvg;
     t.accAvg = dlc_ema_update(t.accAvg, s.acc, s.step);
@@ -110,9 +106,11 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
   const int64_t n = data.n, bs = std::min(o.batch_size, n);
   if (dlc_status s = ensureBatch(t, bs))
     return s;
-  Batch batch{std::vector<float>(bs * data.inputWidth),
-              std::vector<float>(bs * data.targetWidth)};
-  std::vector<int64_t> order(n);
+  // Batches come from the pipeline, one ahead on its thread (prefetch);
+  // its destructor stops the thread on every way out of this function.
+  BatchPipeline pipeline(t, data, o, bs);
+  if (dlc_status s = pipeline.start())
+    return s;
   ConsoleLog log(o, *t.model, n, val ? val->n : 0);
   RunLog runLog(t, o);
   if (t.epoch < o.epochs)
@@ -124,20 +122,21 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
   const auto start = Clock::now();
   bool stop = false;
   while (t.epoch < o.epochs && !stop) {
-    dlc_rng rng = t.rng; // an epoch's order depends only on its start state
-    std::iota(order.begin(), order.end(), 0);
-    if (o.shuffle)
-      dlc_rng_shuffle(&rng, order.data(), n);
+    // An epoch's order depends only on its start state t.rng: the pipeline
+    // shuffles with it and hands over the state the next epoch starts from.
     double epochSeconds = 0;
     bool epochDone = false;
     while (!epochDone && !stop) { // from t.iter: resumes mid-epoch too
       const auto stepStart = Clock::now();
-      dlc_step_info s = trainStep(t, data, order.data() + t.iter,
-                                  std::min(bs, n - t.iter), batch);
+      const BatchPipeline::Slot &batch = pipeline.next();
+      if (!batch.valid || batch.plan.step != t.step + 1)
+        return setError(DLC_ERR_INTERNAL, "internal error: the batch pipeline "
+                                          "is out of step with the trainer");
+      dlc_step_info s = trainStep(t, data, batch);
       if ((epochDone = s.epoch_end)) {
         ++t.epoch;
         t.iter = 0;
-        t.rng = rng;
+        t.rng = batch.plan.nextRng;
       }
       const bool last = (epochDone && t.epoch == o.epochs) ||
                         (o.stop && *o.stop);
@@ -207,6 +206,7 @@ void dlc_train_options_init(dlc_train_options *o) {
   o->print_every = 1;
   o->snapshot_epoch = 1;
   o->progress = -1;
+  o->prefetch = 1;
 }
 
 dlc_status dlc_trainer_create(const dlc_model *model, dlc_trainer **out) {
@@ -275,6 +275,20 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
         return s;
     if (dlc_status s = RunLog::check(*t, *o))
       return s;
+    if (dlc_pipeline_check(t->model, &o->preprocess, &o->augment) != DLC_OK)
+      return DLC_ERR_INVALID_ARGUMENT; // its message is the error
+    // Preprocessing is fitted once, on a fresh trainer's training set; a
+    // trained or restored trainer keeps its statistics, and a run asking
+    // for other preprocessing is refused rather than silently refitted.
+    const uint32_t prep = prepFlagsOf(o->preprocess);
+    if (prep != t->prepFlags && (t->prepFlags != 0 || t->step > 0))
+      return setError(DLC_ERR_MISMATCH,
+                      "the trainer's preprocessing is '%s' (fitted when its "
+                      "training started, restored from checkpoints, never "
+                      "refitted) but this run asks for '%s'; use the same "
+                      "preprocessing options",
+                      prepFlagsName(t->prepFlags).c_str(),
+                      prepFlagsName(prep).c_str());
     if (t->iter > 0 && t->trainSamples != train->n)
       return setError(DLC_ERR_MISMATCH,
                       "cannot resume in the middle of an epoch (%lld of %lld "
@@ -282,6 +296,9 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
                       "use the same data",
                       (long long)t->iter, (long long)t->trainSamples,
                       (long long)train->n);
+    if (prep != t->prepFlags)
+      if (dlc_status s = fitPreprocess(*t, *train, prep))
+        return s;
     dlc_train_result r{};
     dlc_status s = runTraining(*t, *train, val, *o, r);
     if (result)
@@ -314,9 +331,18 @@ dlc_status dlc_trainer_predict(dlc_trainer *t, const float *x, int64_t rows,
     if (dlc_status s = ensureBatch(*t, chunk))
       return s;
     const int64_t inW = t->model->inputWidth, outW = t->model->outputWidth;
-    for (int64_t i = 0; i < rows; i += chunk)
-      t->desc->forward(t->params.floats(), x + i * inW, y + i * outW,
-                       std::min(chunk, rows - i), t->workspace.bytes());
+    std::vector<float> prepped(t->prepFlags ? std::min(chunk, rows) * inW : 0);
+    for (int64_t i = 0; i < rows; i += chunk) {
+      const int64_t b = std::min(chunk, rows - i);
+      const float *in = x + i * inW;
+      if (t->prepFlags) { // the checkpoint's preprocessing, on a copy
+        std::memcpy(prepped.data(), in, b * inW * 4);
+        applyPreprocess(*t, prepped.data(), b);
+        in = prepped.data();
+      }
+      t->desc->forward(t->params.floats(), in, y + i * outW, b,
+                       t->workspace.bytes());
+    }
     return DLC_OK;
   });
 }

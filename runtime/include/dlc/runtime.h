@@ -3,7 +3,8 @@
  * libdlcrt loads a model library built by `dlc compile` (see model_abi.h),
  * owns its parameters and optimizer state, reads data sets, runs the training
  * loop with TFLearn's semantics and console log, predicts, and writes and
- * reads checkpoints. It depends on libc, libstdc++, libm and libdl only.
+ * reads checkpoints. It depends on libc, libstdc++, libm, libdl, protobuf-lite,
+ * zlib, libjpeg and libpng (the last three for the data readers).
  *
  * Conventions:
  *  - Every fallible function returns a dlc_status. On failure the reason is
@@ -132,6 +133,54 @@ DLC_API int64_t dlc_dataset_target_width(const dlc_dataset *data);
 DLC_API const float *dlc_dataset_x(const dlc_dataset *data);
 DLC_API const float *dlc_dataset_y(const dlc_dataset *data);
 
+/* Image and array data sets (docs/data.md). Each reader produces x rows of
+ * float32 HWC pixels scaled to [0, 1] (byte / 255, as TFLearn's loaders) and
+ * one-hot y rows as wide as the class count. Errors name the file and, for
+ * binary contents, the byte offset ("FILE: offset N: ...").
+ *
+ * IDX files (MNIST, Fashion-MNIST), raw or gzip-compressed: idx3 ubyte
+ * images (magic 0x00000803) and idx1 ubyte labels (0x00000801). num_classes
+ * 0 means 10. */
+DLC_API dlc_status dlc_dataset_load_idx(const char *images_path,
+                                        const char *labels_path,
+                                        int64_t num_classes,
+                                        dlc_dataset **out);
+/* CIFAR-10 binary batches, read in order: records of 1 label byte and
+ * 32x32 R, G, B planes. 32x32x3, 10 classes. */
+DLC_API dlc_status dlc_dataset_load_cifar10(const char *const *paths,
+                                            int64_t n_paths,
+                                            dlc_dataset **out);
+/* DIR/<class>/<image>: classes are the sub-folder names in byte order (label
+ * = index), images the *.jpg, *.jpeg and *.png files of each, in name order.
+ * All must share the first image's height, width and channels (1 for gray,
+ * 3 for colour; alpha is dropped). Decoded on all CPUs, once: loading the
+ * same unchanged folder again in this process reuses the decoded pixels. */
+DLC_API dlc_status dlc_dataset_load_image_folder(const char *dir,
+                                                 dlc_dataset **out);
+/* NumPy .npy (format 1.0, 2.0, 3.0; C order; '<f4', '<f8' or '|u1'): x of
+ * shape [n, ...], values kept as stored (no scaling); y either integer
+ * labels [n] ('|u1', '<i4', '<i8'), made one-hot with num_classes (0: the
+ * largest label + 1), or [n, k] used as is. Rank-4 x is an image [n, H, W,
+ * C]. */
+DLC_API dlc_status dlc_dataset_load_npy(const char *x_path, const char *y_path,
+                                        int64_t num_classes,
+                                        dlc_dataset **out);
+/* TFLearn's validation_set=FRACTION without shuffling: the last
+ * n - floor(n * (1 - fraction)) examples become *val, the others *train
+ * (copies; `data` is unchanged). DLC_ERR_INVALID_ARGUMENT when fraction is
+ * not in (0, 1) or either part would be empty. */
+DLC_API dlc_status dlc_dataset_split(const dlc_dataset *data, double fraction,
+                                     dlc_dataset **train, dlc_dataset **val);
+/* Height, width, channels of image data sets: 1 with hwc[] set, or 0 with
+ * hwc[] zeroed when the rows are not images (CSV, arrays). */
+DLC_API int dlc_dataset_image_shape(const dlc_dataset *data, int64_t hwc[3]);
+/* The class count of a labelled data set (the one-hot width); 0 if unknown
+ * (CSV, arrays). */
+DLC_API int64_t dlc_dataset_num_classes(const dlc_dataset *data);
+/* Image folders: the name of class `index`; NULL otherwise. */
+DLC_API const char *dlc_dataset_class_name(const dlc_dataset *data,
+                                           int64_t index);
+
 /*===------------------------- Randomness, metrics ------------------------===*/
 
 /* xoshiro256** seeded through splitmix64: the shuffling generator. */
@@ -156,6 +205,76 @@ DLC_API double dlc_ema_update(double avg, double x, int64_t step);
  * maximum wins, as numpy/TensorFlow argmax). */
 DLC_API double dlc_batch_accuracy(const float *y_pred, const float *y,
                                   int64_t rows, int64_t width);
+
+/*===--------------- Preprocessing and augmentation (data pipeline) --------===*/
+
+/* TFLearn's ImagePreprocessing (docs/data-pipeline.md). Applied, in this
+ * order, to training batches, validation and dlc_trainer_evaluate() sets and
+ * dlc_trainer_predict() inputs: samplewise center, samplewise std,
+ * featurewise center, featurewise std. Nonzero means on. */
+typedef struct dlc_preprocess_options {
+  int featurewise_zero_center; /* subtract the training set's mean, fitted
+                                  (in double) when training starts, not
+                                  refitted on resume: kept in checkpoints */
+  int featurewise_stdnorm;     /* x /= (std of the training set + 1e-8) */
+  int samplewise_zero_center;  /* subtract each sample's own mean */
+  int samplewise_stdnorm;      /* x /= (std of the sample + 1e-8) */
+  int per_channel;             /* featurewise statistics per channel C of an
+                                  image model [?, H, W, C]; 0 (TFLearn's
+                                  default): one scalar over all features */
+} dlc_preprocess_options;
+
+/* TFLearn's ImageAugmentation, for image models (input [?, H, W, C]):
+ * applied to training batches only, after preprocessing, in this order.
+ * Each image's random choices depend only on (the run's key, the global
+ * step, the row in the batch): see dlc_augment_draw(). */
+typedef struct dlc_augment_options {
+  int flip_leftright;      /* mirror W with probability 1/2 */
+  int flip_updown;         /* mirror H with probability 1/2 */
+  double max_rotation_deg; /* > 0: with probability 1/2 rotate by an angle
+                              uniform in [-max, max] degrees about the
+                              centre, bilinear, zeros outside */
+  int64_t crop_h, crop_w;  /* > 0: zero-pad crop_pad on every side, then take
+                              a random crop_h x crop_w window (must be H x W) */
+  int64_t crop_pad;
+  double max_blur_sigma;   /* > 0: with probability 1/2 a gaussian blur of
+                              sigma uniform in [0, max] (separable, radius
+                              ceil(4 sigma), edge-clamped) */
+} dlc_augment_options;
+
+/* Parse the CLI's lists into `out` (zeroed first):
+ *   "featurewise_zero_center,featurewise_stdnorm,samplewise_zero_center,
+ *    samplewise_stdnorm,per_channel" (any subset)
+ *   "flip_leftright,flip_updown,rotation=25,crop=32x32:4,blur=3"
+ * DLC_ERR_INVALID_ARGUMENT with a one-line reason on a bad item. */
+DLC_API dlc_status dlc_preprocess_options_parse(const char *text,
+                                                dlc_preprocess_options *out);
+DLC_API dlc_status dlc_augment_options_parse(const char *text,
+                                             dlc_augment_options *out);
+/* Whether the options fit the model (per_channel and augmentation need an
+ * image model, the crop must be H x W, ...); either pointer may be NULL. */
+DLC_API dlc_status dlc_pipeline_check(const dlc_model *model,
+                                      const dlc_preprocess_options *prep,
+                                      const dlc_augment_options *aug);
+
+/* One image's random choices, drawn from a counter-based hash of
+ * (key, step, row): the same arguments always give the same draw. */
+typedef struct dlc_augment_draw {
+  int flip_leftright, flip_updown;
+  double rotation_deg;     /* 0: not rotated */
+  int64_t crop_y, crop_x;  /* window origin in the padded image, 0..2*pad */
+  double blur_sigma;       /* 0: not blurred */
+} dlc_augment_draw;
+
+DLC_API void dlc_augment_draw_for(const dlc_augment_options *options,
+                                  uint64_t key, int64_t step, int64_t row,
+                                  dlc_augment_draw *out);
+/* Applies a draw to one h x w x c image in place (flip, flip, rotation,
+ * crop, blur); `scratch` holds at least h * w * c floats. */
+DLC_API dlc_status dlc_augment_image(const dlc_augment_options *options,
+                                     const dlc_augment_draw *draw, int64_t h,
+                                     int64_t w, int64_t c, float *image,
+                                     float *scratch);
 
 /*===------------------------------- Training -----------------------------===*/
 
@@ -220,6 +339,18 @@ typedef struct dlc_train_options {
   /* A progress line (steps/s, samples/s, ETA) under the TFLearn lines when
    * `log` is a terminal: -1 on a terminal only, 0 never, 1 always. */
   int progress;
+
+  /* Data pipeline (docs/data-pipeline.md): TFLearn's ImagePreprocessing and
+   * ImageAugmentation, and the background thread that prepares the next
+   * batch while the current step trains. All off by dlc_train_options_init
+   * except prefetch. */
+  dlc_preprocess_options preprocess; /* training, validation, evaluate and
+                                        predict inputs; kept in checkpoints */
+  dlc_augment_options augment;       /* training batches only */
+  int prefetch;  /* nonzero (the default): assemble batch k+1 (gather,
+                    preprocess, augment) on a background thread while step k
+                    trains; 0: on the calling thread. Same results either way,
+                    bit for bit. */
 } dlc_train_options;
 
 typedef struct dlc_train_result {
@@ -280,6 +411,18 @@ DLC_API dlc_status dlc_trainer_evaluate(dlc_trainer *trainer,
 /* Forward pass: y[rows * output_width] from x[rows * input_width]. */
 DLC_API dlc_status dlc_trainer_predict(dlc_trainer *trainer, const float *x,
                                        int64_t rows, float *y);
+
+/* The trainer's preprocessing (fitted by dlc_trainer_train or loaded from a
+ * checkpoint): the options, and the featurewise mean and std per feature
+ * (input_width floats each; NULL when that statistic is off). predict and
+ * evaluate apply it themselves. */
+DLC_API void dlc_trainer_get_preprocess(const dlc_trainer *trainer,
+                                        dlc_preprocess_options *out);
+DLC_API const float *dlc_trainer_preprocess_mean(const dlc_trainer *trainer);
+DLC_API const float *dlc_trainer_preprocess_std(const dlc_trainer *trainer);
+/* Applies the trainer's preprocessing to x[rows * input_width] in place. */
+DLC_API dlc_status dlc_trainer_preprocess(const dlc_trainer *trainer,
+                                          float *x, int64_t rows);
 
 /*===----------------------------- Checkpoints ----------------------------===*/
 
