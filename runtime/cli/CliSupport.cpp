@@ -1,5 +1,6 @@
 //===- CliSupport.cpp - Option parsing and diagnostics for the CLI --------===//
 
+#include <malloc.h>
 #include "CliSupport.h"
 
 #include <charconv>
@@ -110,4 +111,9 @@ bool dlc::cli::parseU64(const std::string &text, uint64_t &out) {
   const char *end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, out);
   return ec == std::errc() && ptr == end && !text.empty();
+}
+
+void dlc::cli::keepFreedMemory() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }

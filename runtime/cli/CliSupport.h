@@ -46,6 +46,10 @@ bool parseInt(const std::string &text, int64_t min, int64_t max,
               int64_t &out);
 bool parseU64(const std::string &text, uint64_t &out);
 
+/// Keeps freed memory in the process for reuse: a training step's large
+/// temporaries would otherwise be mapped, zeroed and unmapped every step.
+void keepFreedMemory();
+
 struct ModelCloser {
   void operator()(dlc_model *m) const { dlc_model_close(m); }
 };

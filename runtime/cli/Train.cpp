@@ -35,7 +35,7 @@ const char *const kUsage =
     "[--model NAME] [--logdir DIR] [--tensorboard-verbose 0-2] "
     "[--checkpoint-dir DIR] [--snapshot-step N] [--no-snapshot-epoch] "
     "[--max-checkpoints N] [--preprocess LIST] [--augment LIST] "
-    "[--no-prefetch]";
+    "[--no-prefetch] [--threads N]";
 
 const char *const kHelp =
     "Train a model library built by 'dlc compile' on CSV or image data.\n"
@@ -377,7 +377,8 @@ int dlcTrainMain(int argc, char **argv) {
                    {"snapshot-epoch", false}, {"no-snapshot-epoch", false},
                    {"max-checkpoints", true}, {"progress", false},
                    {"no-progress", false}, {"preprocess", true},
-                   {"augment", true}, {"no-prefetch", false}},
+                   {"augment", true}, {"no-prefetch", false},
+                   {"threads", true}},
                   error))
     return usageError(error, kUsage, "train");
   if (args.has("help")) {
@@ -480,6 +481,12 @@ int dlcTrainMain(int argc, char **argv) {
                                 &opts.augment) != DLC_OK)
     return usageError(dlc_last_error(), kUsage, "train");
   opts.prefetch = !args.has("no-prefetch");
+  int64_t threads = 0;
+  if (!parseInt(args.get("threads", "0"), 0, 1024, threads))
+    return usageError("--threads expects an integer >= 0 (0: all CPUs), got '" +
+                          args.get("threads", "") + "'",
+                      kUsage, "train");
+  keepFreedMemory();
 
   dlc_model *rawModel = nullptr;
   std::string modelName = args.get("model", "");
@@ -489,6 +496,7 @@ int dlcTrainMain(int argc, char **argv) {
     return failWithLastError();
   ModelPtr model(rawModel);
   const dlc_model_desc *desc = dlc_model_get_desc(model.get());
+  dlc_model_set_threads(model.get(), threads);
   if (dlc_pipeline_check(model.get(), &opts.preprocess, &opts.augment) !=
       DLC_OK)
     return usageError(dlc_last_error(), kUsage, "train");

@@ -77,12 +77,14 @@ void ConsoleLog::progressLine(const dlc_step_info &s) {
   }
 }
 
-bool ConsoleLog::shows(const dlc_step_info &s, bool last) const {
+bool ConsoleLog::shows(const dlc_step_info &s, bool last,
+                       bool validates) const {
   if (!out)
     return false;
   if (opts.quiet)
     return s.epoch_end && (last || s.epoch % every == 0);
-  return last || s.step % every == 0;
+  // Validation figures come once an epoch: never skip them.
+  return last || s.step % every == 0 || (s.epoch_end && validates);
 }
 
 void ConsoleLog::header() {
@@ -99,8 +101,7 @@ void ConsoleLog::header() {
                opts.run_id ? opts.run_id : model.desc->name,
                opts.log_dir ? opts.log_dir : "(none)", (long long)samples,
                (long long)valSamples);
-  if (tty)
-    std::fflush(out);
+  std::fflush(out); // a log file shows progress as it happens
 }
 
 void ConsoleLog::step(const dlc_step_info &s, bool last) {
@@ -139,8 +140,7 @@ void ConsoleLog::step(const dlc_step_info &s, bool last) {
       std::fputs("\033[A", out);
     cursorUp = true;
   }
-  if (tty)
-    std::fflush(out);
+  std::fflush(out); // a log file shows progress as it happens
 }
 
 void ConsoleLog::finish(const dlc_train_result &r, const dlc_trainer &t) {

@@ -21,8 +21,9 @@ public:
   ConsoleLog(const dlc_train_options &options, const dlc_model &model,
              int64_t samples, int64_t valSamples);
 
-  /// Whether step `s` gets printed; `last` marks the run's final step.
-  bool shows(const dlc_step_info &s, bool last) const;
+  /// Whether step `s` gets printed; `last` marks the run's final step and
+  /// `validates` an epoch end with a validation set (always shown).
+  bool shows(const dlc_step_info &s, bool last, bool validates) const;
   void header();
   void step(const dlc_step_info &s, bool last);
   void finish(const dlc_train_result &r, const dlc_trainer &t);

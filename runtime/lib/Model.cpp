@@ -196,7 +196,8 @@ int64_t dlc_model_output_width(const dlc_model *model) {
 }
 int dlc_model_has_accuracy(const dlc_model *model) {
   return model && model->outputWidth > 1 &&
-         model->desc->loss == DLC_LOSS_CATEGORICAL_CROSSENTROPY;
+         (model->desc->loss == DLC_LOSS_CATEGORICAL_CROSSENTROPY ||
+          model->desc->loss == DLC_LOSS_SOFTMAX_CATEGORICAL_CROSSENTROPY);
 }
 
 const char *dlc_optimizer_display_name(int64_t optimizer) {
@@ -209,4 +210,30 @@ const char *dlc_optimizer_display_name(int64_t optimizer) {
   case DLC_OPT_ADAGRAD: return "AdaGrad";
   }
   return "Optimizer";
+}
+
+namespace {
+/// The kernel library's thread setters in the model's library, if any.
+template <typename Fn> Fn kernelSymbol(const dlc_model *model, const char *name) {
+  void *sym = model->handle ? dlsym(model->handle, name) : nullptr;
+  Fn fn = nullptr;
+  std::memcpy(&fn, &sym, sizeof sym);
+  return fn;
+}
+} // namespace
+
+dlc_status dlc_model_set_threads(dlc_model *model, int64_t n) {
+  if (!model)
+    return setError(DLC_ERR_INVALID_ARGUMENT,
+                    "dlc_model_set_threads: null model");
+  if (auto set = kernelSymbol<void (*)(int64_t)>(model, "dlc_k_set_num_threads"))
+    set(n);
+  return DLC_OK;
+}
+
+int64_t dlc_model_get_threads(const dlc_model *model) {
+  if (!model)
+    return 1;
+  auto get = kernelSymbol<int64_t (*)(void)>(model, "dlc_k_get_num_threads");
+  return get ? get() : 1;
 }

@@ -140,7 +140,7 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
       }
       const bool last = (epochDone && t.epoch == o.epochs) ||
                         (o.stop && *o.stop);
-      const bool shown = log.shows(s, last);
+      const bool shown = log.shows(s, last, epochDone && val);
       runLog.trained(s); // before evaluation reuses the workspace
       if (val && ((epochDone && (shown || o.on_step)) ||
                   runLog.wantsValidation(s))) {

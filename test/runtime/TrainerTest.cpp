@@ -513,6 +513,14 @@ TEST(ConsoleLogTest, QuietAndPrintEvery) {
   std::string everyOther = run(5, true, 2);    // epochs 2, 4 and 5
   EXPECT_EQ(countBlocks(everyOther), 3);
   EXPECT_NE(everyOther.find("| Adam | epoch: 005 |"), std::string::npos);
+  // Epoch ends with validation figures are always shown.
+  DatasetPtr val = indexData(3);
+  TrainerPtr t = makeTrainer(m.get());
+  dlc_train_options o = options(2, 3, true);
+  o.print_every = 100;
+  std::string withVal = logOf(t.get(), data.get(), val.get(), o);
+  EXPECT_EQ(countBlocks(withVal), 2) << withVal; // steps 3 and 6
+  EXPECT_NE(withVal.find("Training Step: 3  |"), std::string::npos) << withVal;
 }
 
 } // namespace

@@ -59,7 +59,9 @@ enum dlc_optimizer_kind {
 enum dlc_loss_kind {
   DLC_LOSS_MEAN_SQUARE = 0,
   DLC_LOSS_BINARY_CROSSENTROPY = 1,
-  DLC_LOSS_CATEGORICAL_CROSSENTROPY = 2
+  DLC_LOSS_CATEGORICAL_CROSSENTROPY = 2,
+  /* 3 is internal (sigmoid on logits); the prediction is the logits: */
+  DLC_LOSS_SOFTMAX_CATEGORICAL_CROSSENTROPY = 4
 };
 
 typedef struct dlc_param_desc {

@@ -96,6 +96,13 @@ DLC_API const dlc_model_desc *dlc_model_get_desc(const dlc_model *model);
 /* Floats per example: product of input_shape[1..] / output_shape[1..]. */
 DLC_API int64_t dlc_model_input_width(const dlc_model *model);
 DLC_API int64_t dlc_model_output_width(const dlc_model *model);
+/* Threads the model's kernels (convolutions, pooling, large products) use:
+ * n <= 0 means all online CPUs. Results are bit-identical for any count.
+ * Applies to every model loaded from the same library; a library without
+ * kernel calls ignores it. The default is 1. */
+DLC_API dlc_status dlc_model_set_threads(dlc_model *model, int64_t n);
+DLC_API int64_t dlc_model_get_threads(const dlc_model *model);
+
 /* Nonzero for classifiers (output width > 1, categorical_crossentropy):
  * the trainer then reports accuracy (argmax of y_pred == argmax of y). */
 DLC_API int dlc_model_has_accuracy(const dlc_model *model);
@@ -308,7 +315,8 @@ typedef struct dlc_train_options {
   const char *run_id;    /* for the log header; NULL: the model name */
   const char *log_dir;   /* for the log header; NULL: "(none)" */
   FILE *log;             /* TFLearn-style console log; NULL: silent */
-  int64_t print_every;   /* print every N-th step (and the last one) */
+  int64_t print_every;   /* print every N-th step, the last one and each
+                            epoch end with validation figures */
   int quiet;             /* print only epoch ends (every print_every-th
                             epoch and the last) and a final summary line */
   /* Checked after every step; nonzero stops training (DLC_INTERRUPTED). A
