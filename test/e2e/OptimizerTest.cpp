@@ -9,6 +9,9 @@
 //   adam:      m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
 //              lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)
 //              w -= lr_t m / (sqrt(v) + eps)        (opt_state: m then v)
+//   lr_decay d, decay_step k:  lr = lr0 d^((t - 1) / k), the exponent
+//              floored with staircase (TensorFlow's exponential_decay at
+//              the global step before the update)
 //
 // The reference carries its own optimizer state in double across steps and
 // restarts each step from the library's parameters (the gradient is taken
@@ -41,6 +44,9 @@ struct OptCase {
   Clip clip;
   NetSpec spec;
   bool nearFit = false; // targets = prediction + targetScale * noise
+  double lrDecay = 0;    // as written in the file (not in the descriptor)
+  int64_t decayStep = 1;
+  bool staircase = false;
 };
 
 void PrintTo(const OptCase &c, std::ostream *os) { *os << c.name; }
@@ -63,6 +69,10 @@ const std::vector<OptCase> &optimizerCases() {
        sgdNet},
       {"clip_disabled", "opt_noclip.mlir", DLC_OPT_SGD, 1, 20, Clip::Disabled,
        sgdNet},
+      {"sgd_lr_decay", "opt_sgd_decay.mlir", DLC_OPT_SGD, 4, 1, Clip::Inactive,
+       sgdNet, false, 0.5, 2, false},
+      {"adam_staircase", "opt_adam_staircase.mlir", DLC_OPT_ADAM, 4, 1,
+       Clip::Inactive, adamNet, false, 0.25, 2, true},
   };
   return cases;
 }
@@ -150,7 +160,11 @@ TEST_P(OptimizerCheck, TrainStepMatchesFormula) {
       for (double &e : gd)
         e *= d.clip_norm / std::max(norm, d.clip_norm);
     std::vector<double> expected(P);
-    const double lr = d.learning_rate;
+    double lr = d.learning_rate;
+    if (c.lrDecay > 0) {
+      double periods = double(step - 1) / double(c.decayStep);
+      lr *= std::pow(c.lrDecay, c.staircase ? std::floor(periods) : periods);
+    }
     for (int64_t i = 0; i < P; ++i) {
       switch (d.optimizer) {
       case DLC_OPT_SGD:

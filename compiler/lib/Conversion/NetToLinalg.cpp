@@ -615,6 +615,34 @@ struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
   }
 };
 
+/// The learning rate of this update: a constant, or with lr_decay > 0
+/// TensorFlow's exponential_decay at global step `step - 1` (the updates
+/// before this one), lr * lr_decay^(s / decay_step), s floored to a multiple
+/// of decay_step with `staircase`.
+Value learningRate(OpBuilder &b, Location loc, ApplyGradientsOp op,
+                   Value step) {
+  double lr = op.getLearningRate().convertToDouble();
+  double decay = op.getLrDecay().convertToDouble();
+  if (decay <= 0.0 || decay == 1.0)
+    return f32Const(b, loc, lr);
+  auto i64 = [&](int64_t v) {
+    return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
+  };
+  Value done = b.create<arith::SubIOp>(loc, step, i64(1));
+  Value t;
+  if (op.getStaircase()) {
+    Value periods = b.create<arith::DivSIOp>(loc, done, i64(op.getDecayStep()));
+    t = b.create<arith::SIToFPOp>(loc, b.getF32Type(), periods);
+  } else {
+    t = b.create<arith::DivFOp>(
+        loc, b.create<arith::SIToFPOp>(loc, b.getF32Type(), done),
+        f32Const(b, loc, static_cast<double>(op.getDecayStep())));
+  }
+  Value factor = b.create<math::ExpOp>(
+      loc, b.create<arith::MulFOp>(loc, t, f32Const(b, loc, std::log(decay))));
+  return b.create<arith::MulFOp>(loc, f32Const(b, loc, lr), factor);
+}
+
 struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -629,11 +657,11 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
           ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
           ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
     };
-    double lr = op.getLearningRate().convertToDouble();
+    Value lr = learningRate(rewriter, loc, op, adaptor.getStep());
     switch (op.getOptimizer()) {
     case Optimizer::sgd: // w -= lr g
       updateInPlace(rewriter, loc, grads, params, [&](OpBuilder &b, Location l, ValueRange a) {
-        Value step = b.create<arith::MulFOp>(l, a[0], f32Const(b, l, lr));
+        Value step = b.create<arith::MulFOp>(l, a[0], lr);
         return SmallVector<Value>{b.create<arith::SubFOp>(l, a[1], step)};
       });
       break;
@@ -643,7 +671,7 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
         Value acc = b.create<arith::AddFOp>(
             l, b.create<arith::MulFOp>(l, a[2], f32Const(b, l, m)), a[0]);
         Value w = b.create<arith::SubFOp>(
-            l, a[1], b.create<arith::MulFOp>(l, acc, f32Const(b, l, lr)));
+            l, a[1], b.create<arith::MulFOp>(l, acc, lr));
         return SmallVector<Value>{w, acc};
       });
       break;
@@ -655,7 +683,7 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
         Value acc = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, a[2], mc), a[0]);
         Value look = b.create<arith::AddFOp>(l, a[0], b.create<arith::MulFOp>(l, acc, mc));
         Value w = b.create<arith::SubFOp>(
-            l, a[1], b.create<arith::MulFOp>(l, look, f32Const(b, l, lr)));
+            l, a[1], b.create<arith::MulFOp>(l, look, lr));
         return SmallVector<Value>{w, acc};
       });
       break;
@@ -684,7 +712,7 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
                         : b.create<arith::AddFOp>(l, prev, g2).getResult();
         Value den = b.create<math::SqrtOp>(l, rms ? b.create<arith::AddFOp>(l, acc, f32Const(b, l, eps)).getResult()
                                                   : acc);
-        Value upd = b.create<arith::DivFOp>(l, b.create<arith::MulFOp>(l, g, f32Const(b, l, lr)), den);
+        Value upd = b.create<arith::DivFOp>(l, b.create<arith::MulFOp>(l, g, lr), den);
         return SmallVector<Value>{b.create<arith::SubFOp>(l, a[1], upd), acc};
       });
       break;
@@ -705,7 +733,7 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
       Value lrT = rewriter.create<arith::DivFOp>(
           loc,
           rewriter.create<arith::MulFOp>(
-              loc, f32Const(rewriter, loc, lr),
+              loc, lr,
               rewriter.create<math::SqrtOp>(loc, rewriter.create<arith::SubFOp>(loc, one, pow(b2)))),
           rewriter.create<arith::SubFOp>(loc, one, pow(b1)));
       updateInPlace(rewriter, loc, grads, {params, slot(0), slot(1)},

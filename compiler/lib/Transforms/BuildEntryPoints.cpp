@@ -247,7 +247,9 @@ private:
         regression.getMomentumAttr(), regression.getBeta1Attr(),
         regression.getBeta2Attr(),
         fb.getF64FloatAttr(regression.getEffectiveEpsilon()),
-        regression.getDecayAttr(), regression.getInitialAccumulatorAttr());
+        regression.getDecayAttr(), regression.getInitialAccumulatorAttr(),
+        regression.getLrDecayAttr(), regression.getDecayStepAttr(),
+        regression.getStaircaseAttr());
     fb.create<func::ReturnOp>(loc, loss);
   }
 

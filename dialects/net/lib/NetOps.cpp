@@ -444,11 +444,19 @@ LogicalResult RegressionOp::verify() {
   if (!(getInitialAccumulator().convertToDouble() > 0.0))
     return emitOpError("expected a positive initial_accumulator, got ")
            << getInitialAccumulator().convertToDouble();
+  double lrDecay = getLrDecay().convertToDouble();
+  if (!(lrDecay >= 0.0 && lrDecay <= 1.0))
+    return emitOpError("expected lr_decay in [0, 1], got ") << lrDecay;
+  if (getDecayStep() < 1)
+    return emitOpError("expected a positive decay_step, got ")
+           << getDecayStep();
   Loss loss = getLoss();
   if (loss != Loss::mean_square && loss != Loss::binary_crossentropy &&
-      loss != Loss::categorical_crossentropy)
-    return emitOpError("expected loss mean_square, binary_crossentropy or "
-                       "categorical_crossentropy, got ")
+      loss != Loss::categorical_crossentropy &&
+      loss != Loss::softmax_categorical_crossentropy)
+    return emitOpError("expected loss mean_square, binary_crossentropy, "
+                       "categorical_crossentropy or "
+                       "softmax_categorical_crossentropy, got ")
            << stringifyLoss(loss);
   if (auto type = dyn_cast<RankedTensorType>(getPrediction().getType()))
     if (loss == Loss::categorical_crossentropy && type.getDimSize(1) < 2)

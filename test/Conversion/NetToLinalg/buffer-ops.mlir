@@ -32,6 +32,30 @@ func.func @sgd(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<0xf32>, %t: i64)
   return
 }
 
+// lr_decay: lr * lr_decay^((step - 1) / decay_step), computed once per
+// update; staircase floors the exponent with an integer division.
+// CHECK-LABEL: func.func @sgd_decay
+// CHECK-SAME: %[[T:[^:]+]]: i64)
+// CHECK: %[[DONE:.+]] = arith.subi %[[T]], %{{.+}} : i64
+// CHECK: %[[F:.+]] = arith.sitofp %[[DONE]] : i64 to f32
+// CHECK: %[[E:.+]] = arith.divf %[[F]], %{{.+}} : f32
+// CHECK: %[[L:.+]] = arith.mulf %[[E]], %{{.+}} : f32
+// CHECK: %[[X:.+]] = math.exp %[[L]] : f32
+// CHECK: %[[LR:.+]] = arith.mulf %[[X]], %{{.+}} : f32
+// CHECK: linalg.generic
+// CHECK: arith.mulf %{{.+}}, %[[LR]] : f32
+// CHECK-LABEL: func.func @sgd_staircase
+// CHECK: arith.divsi
+// CHECK: math.exp
+func.func @sgd_decay(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<0xf32>, %t: i64) {
+  net.apply_gradients sgd %p, %g, %s, %t learning_rate 0.5 lr_decay 0.5 decay_step 10 : memref<5xf32>, memref<0xf32>
+  return
+}
+func.func @sgd_staircase(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<0xf32>, %t: i64) {
+  net.apply_gradients sgd %p, %g, %s, %t learning_rate 0.5 lr_decay 0.5 decay_step 10 staircase : memref<5xf32>, memref<0xf32>
+  return
+}
+
 // The accumulator is the state buffer: a = m a + g; w -= lr a.
 // CHECK-LABEL: func.func @momentum
 // CHECK-SAME: (%[[P:.+]]: memref<5xf32>, %[[G:.+]]: memref<5xf32>, %[[S:.+]]: memref<5xf32>

@@ -203,8 +203,24 @@ net.model @bad_epsilon {
 
 net.model @fused_loss {
   %x = net.input_data shape [?, 2]
-  // expected-error @+1 {{'net.regression' op expected loss mean_square, binary_crossentropy or categorical_crossentropy, got softmax_categorical_crossentropy}}
-  net.regression %x loss softmax_categorical_crossentropy
+  // expected-error @+1 {{'net.regression' op expected loss mean_square, binary_crossentropy, categorical_crossentropy or softmax_categorical_crossentropy, got sigmoid_binary_crossentropy}}
+  net.regression %x loss sigmoid_binary_crossentropy
+}
+
+// -----
+
+net.model @bad_lr_decay {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected lr_decay in [0, 1], got 1.5}}
+  net.regression %x loss mean_square lr_decay 1.5
+}
+
+// -----
+
+net.model @bad_decay_step {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected a positive decay_step, got 0}}
+  net.regression %x loss mean_square lr_decay 0.96 decay_step 0
 }
 
 // -----

@@ -14,6 +14,15 @@ net.model @layers {
   net.regression %y optimizer momentum learning_rate 0.1 loss binary_crossentropy momentum 0.5 clip_norm 0.0
 }
 
+// Learning-rate decay and the logits form of the categorical cross-entropy.
+// CHECK-LABEL: net.model @decayed
+// CHECK: net.regression %{{.+}} optimizer sgd learning_rate 1.000000e-01 loss softmax_categorical_crossentropy lr_decay 0.9599{{[0-9]*}} decay_step 50 staircase
+net.model @decayed {
+  %x = net.input_data shape [?, 3]
+  %y = net.fully_connected %x units 2
+  net.regression %y optimizer sgd learning_rate 0.1 loss softmax_categorical_crossentropy lr_decay 0.96 decay_step 50 staircase
+}
+
 // Typed layers (what net-infer-shapes prints) round-trip too.
 // CHECK-LABEL: net.model @typed
 // CHECK: net.input_data shape [?, 3] : tensor<?x3xf32>

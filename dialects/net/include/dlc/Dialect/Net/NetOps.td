@@ -234,6 +234,12 @@ def Net_RegressionOp : Net_Op<"regression"> {
     (adagrad), and gradients clipped to a global norm of 5.0 (0 disables
     clipping).
 
+    `lr_decay` > 0 decays the learning rate exponentially as TFLearn's
+    optimizers do: lr * lr_decay^(s / decay_step) with s the number of
+    updates before this one (floored to a multiple of decay_step with
+    `staircase`). `loss softmax_categorical_crossentropy` takes the logits of
+    a linear last layer; predictions are then those logits.
+
     ```mlir
     net.regression %y optimizer sgd learning_rate 2.0 loss mean_square
     ```
@@ -248,7 +254,10 @@ def Net_RegressionOp : Net_Op<"regression"> {
       OptionalAttr<F64Attr>:$epsilon,
       DefaultValuedAttr<F64Attr, "0.9">:$decay,
       DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator,
-      DefaultValuedAttr<F64Attr, "5.0">:$clip_norm);
+      DefaultValuedAttr<F64Attr, "5.0">:$clip_norm,
+      DefaultValuedAttr<F64Attr, "0.0">:$lr_decay,
+      DefaultValuedAttr<I64Attr, "100">:$decay_step,
+      UnitAttr:$staircase);
   let extraClassDeclaration = [{
     /// The epsilon in effect: TFLearn's default is 1e-10 for rmsprop and
     /// 1e-8 for adam.
@@ -263,6 +272,8 @@ def Net_RegressionOp : Net_Op<"regression"> {
     (`loss` $loss^)? (`momentum` $momentum^)? (`beta1` $beta1^)?
     (`beta2` $beta2^)? (`epsilon` $epsilon^)? (`decay` $decay^)?
     (`initial_accumulator` $initial_accumulator^)? (`clip_norm` $clip_norm^)?
+    (`lr_decay` $lr_decay^)? (`decay_step` $decay_step^)?
+    (`staircase` $staircase^)?
     attr-dict custom<OperandType>(type($prediction))
   }];
   let hasVerifier = 1;
@@ -638,12 +649,17 @@ def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
       DefaultValuedAttr<F64Attr, "0.999">:$beta2,
       DefaultValuedAttr<F64Attr, "1.0e-8">:$epsilon,
       DefaultValuedAttr<F64Attr, "0.9">:$decay,
-      DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator);
+      DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator,
+      DefaultValuedAttr<F64Attr, "0.0">:$lr_decay,
+      DefaultValuedAttr<I64Attr, "100">:$decay_step,
+      UnitAttr:$staircase);
   let assemblyFormat = [{
     $optimizer $params `,` $grads `,` $state `,` $step
     `learning_rate` $learning_rate (`momentum` $momentum^)?
     (`beta1` $beta1^)? (`beta2` $beta2^)? (`epsilon` $epsilon^)?
     (`decay` $decay^)? (`initial_accumulator` $initial_accumulator^)?
+    (`lr_decay` $lr_decay^)? (`decay_step` $decay_step^)?
+    (`staircase` $staircase^)?
     attr-dict `:` type($params) `,` type($state)
   }];
   let hasVerifier = 1;

@@ -1,0 +1,56 @@
+//===- LossFormsTest.cpp - softmax_categorical_crossentropy on logits -----===//
+//
+// `loss softmax_categorical_crossentropy` after a linear layer is the same
+// objective as a softmax layer trained with categorical_crossentropy (which
+// the gradient and reference tests check against finite differences and
+// PyTorch): same loss and gradients at the same parameters, and its
+// predictions are the logits, whose softmax is the other model's output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "E2ESupport.h"
+
+#include <cmath>
+
+using namespace dlc::e2e;
+
+namespace {
+
+TEST(LossForms, SoftmaxCrossEntropyOnLogitsMatchesSoftmaxLayer) {
+  const dlc_model *logits = loadModel(inputPath("loss_softmax_logits.mlir"));
+  const dlc_model *probs = loadModel(inputPath("loss_softmax_probs.mlir"));
+  ASSERT_NE(logits, nullptr);
+  ASSERT_NE(probs, nullptr);
+  Net a(logits), b(probs);
+  ASSERT_EQ(a.paramFloats(), b.paramFloats());
+  EXPECT_EQ(a.desc().loss, DLC_LOSS_SOFTMAX_CATEGORICAL_CROSSENTROPY);
+  EXPECT_EQ(b.desc().loss, DLC_LOSS_CATEGORICAL_CROSSENTROPY);
+  EXPECT_EQ(dlc_model_has_accuracy(logits), 1);
+
+  const NetSpec spec = {"", 3, {{4, Act::Tanh}, {3, Act::Softmax}},
+                        Loss::CategoricalCE};
+  const int64_t batch = 7;
+  std::vector<float> params = randomParams(a.desc(), 77, 1.0), x, y;
+  randomData(spec, batch, 5, x, y);
+
+  std::vector<float> ga, gb;
+  const float la = a.gradient(params, x, y, batch, ga);
+  const float lb = b.gradient(params, x, y, batch, gb);
+  EXPECT_GT(la, 0.1f);
+  EXPECT_NEAR(la, lb, 1e-5 * lb);
+  for (size_t i = 0; i < ga.size(); ++i)
+    EXPECT_NEAR(ga[i], gb[i], 1e-5 + 1e-4 * std::fabs(gb[i])) << "grad " << i;
+
+  const std::vector<float> z = a.forward(params, x, batch);
+  const std::vector<float> p = b.forward(params, x, batch);
+  for (int64_t r = 0; r < batch; ++r) {
+    double sum = 0;
+    for (int64_t j = 0; j < 3; ++j)
+      sum += std::exp(double(z[r * 3 + j]));
+    for (int64_t j = 0; j < 3; ++j)
+      EXPECT_NEAR(std::exp(double(z[r * 3 + j])) / sum, p[r * 3 + j], 1e-6)
+          << "row " << r << " class " << j;
+  }
+}
+
+} // namespace
