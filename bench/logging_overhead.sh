@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # What TensorBoard event files and checkpoints cost `dlc train`.
 #
-#   bench/logging_overhead.sh [BUILD_DIR] [--rows N] [--epochs E] [--runs R]
-#                             [--verbose-levels]
+#   bench/logging_overhead.sh [BUILD_DIR] [--synthetic] [--rows N]
+#                             [--epochs E] [--runs R] [--verbose-levels]
 #
-# Trains TFLearn's MNIST/Fashion-MNIST MLP (784-512 relu-10 softmax, Adam
-# 0.001, batch 64) on a synthetic CSV shaped like Fashion-MNIST (N rows of
-# 784 pixels in [0, 1], half of them 0, and a one-hot label of 10 classes;
-# default 60000 rows, the real training set's size) with and without
+# Trains the Fashion-MNIST MLP (examples/fashion_mnist/mlp.mlir: 784-512
+# relu-dropout-10 softmax, Adam 0.001, batch 64) on the real Fashion-MNIST
+# training set (60000 images, Debian's dataset-fashion-mnist) or, with
+# --synthetic or when it is not installed, on a synthetic CSV shaped like it
+# (N rows of 784 pixels in [0, 1], half of them 0, and a one-hot label of 10
+# classes; default 60000 rows) with and without
 #   --logdir DIR --run-id ID --checkpoint-dir DIR --tensorboard-verbose 0
 # (events every step, a snapshot at every epoch end: `dlc train`'s logging
 # as the tutorial uses it). The runs alternate (plain, logged, plain, ...)
@@ -32,8 +34,11 @@ rows=60000
 epochs=2
 runs=5
 levels=0
+synthetic=0
+[[ -d /usr/share/datasets/fashion-mnist ]] || synthetic=1
 while (($#)); do
   case "$1" in
+    --synthetic) synthetic=1; shift ;;
     --rows) rows="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
@@ -51,15 +56,10 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat > "$tmp/mlp.mlir" <<'MLIR'
-net.model @fashion_mlp {
-  %x = net.input_data shape [?, 784]
-  %h = net.fully_connected %x units 512 activation relu
-  %y = net.fully_connected %h units 10 activation softmax
-  net.regression %y optimizer adam learning_rate 0.001 loss categorical_crossentropy
-}
-MLIR
-"$dlc" compile "$tmp/mlp.mlir" -o "$tmp/mlp.so"
+"$dlc" compile examples/fashion_mnist/mlp.mlir -o "$tmp/mlp.so"
+data=fashion-mnist
+if ((synthetic)); then
+data="$tmp/train.csv"
 echo "generating $rows x 784 synthetic rows..." >&2
 awk -v n="$rows" 'BEGIN {
   srand(1)
@@ -72,6 +72,9 @@ awk -v n="$rows" 'BEGIN {
     print line
   }
 }' > "$tmp/train.csv"
+else
+rows=60000
+fi
 
 # One run; prints the training time it reports and, when logging, the part
 # of it spent in event files and snapshots.
@@ -79,7 +82,7 @@ train_time() {
   local name="$1"; shift
   rm -rf "$tmp/logs" "$tmp/ckpt"
   local out
-  out=$("$dlc" train "$tmp/mlp.so" --data "$tmp/train.csv" --epochs "$epochs" \
+  out=$("$dlc" train "$tmp/mlp.so" --data "$data" --epochs "$epochs" \
         --batch-size 64 --seed 1 --quiet --checkpoint "$tmp/final.ckpt" "$@")
   # "Training done: epoch 002, step 1876, loss: ... | time: 12.345s"
   # "Event files and snapshots: 0.051s of the 12.345s of training (0.41%)"
@@ -106,15 +109,17 @@ for ((i = 1; i <= runs; i++)); do
   fi
 done
 
-python3 - "$rows" "$epochs" "${plain_times[*]}" "${logged_times[*]}" \
+python3 - "$rows" "$epochs" "$data" "${plain_times[*]}" "${logged_times[*]}" \
   "${logged_parts[*]}" "${v1[*]:-}" "${v2[*]:-}" <<'PY'
 import statistics, sys
-rows, epochs = sys.argv[1], sys.argv[2]
+rows, epochs, data = sys.argv[1], sys.argv[2], sys.argv[3]
+del sys.argv[3]
 def times(arg): return [float(t) for t in arg.split()]
 plain, logged, parts = times(sys.argv[3]), times(sys.argv[4]), times(sys.argv[5])
 mp, ml = statistics.median(plain), statistics.median(logged)
 steps = -(-int(rows) // 64) * int(epochs)
-print(f"Fashion-MNIST-shaped MLP, {rows} rows x {epochs} epochs, batch 64 "
+what = "Fashion-MNIST" if data == "fashion-mnist" else "synthetic Fashion-MNIST-shaped"
+print(f"{what} MLP, {rows} rows x {epochs} epochs, batch 64 "
       f"({steps} steps), median of {len(plain)} runs each")
 print(f"  plain dlc train:                 {mp:8.3f} s  (runs {min(plain):.3f} .. {max(plain):.3f})")
 print(f"  + events, snapshots, verbose 0:  {ml:8.3f} s  (runs {min(logged):.3f} .. {max(logged):.3f})")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package dlc needs to build and test. Idempotent.
-# Usage: scripts/bootstrap.sh [--bench]   (--bench adds the benchmark peer, python3-torch)
+# Usage: scripts/bootstrap.sh [--bench]   (--bench adds the benchmark peer: python3-torch
+# with OpenBLAS, without which Debian's torch falls back to the reference BLAS)
 set -euo pipefail
 
 pkgs=(
@@ -11,7 +12,7 @@ pkgs=(
   zlib1g-dev libjpeg62-turbo-dev dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(python3-torch python3-numpy)
+  pkgs+=(python3-torch python3-numpy libopenblas0-pthread)
 fi
 
 missing=()
