@@ -99,27 +99,32 @@ def find_cc(names):
     raise BenchError(f"no compiler found (tried {', '.join(filter(None, names))})")
 
 
-def peer_env():
-    """PERF-NOTES: Debian's OpenBLAS misdetects this CPU; give the peer the
-    right core type and one OpenBLAS thread (this process only)."""
-    env = dict(os.environ)
-    flags = ""
+def cpu_flags():
+    """The host's CPU flags from /proc/cpuinfo, as a set."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("flags"):
-                    flags = line
-                    break
+                    return set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    if " avx512f" in flags:
+    return set()
+
+
+def peer_env(threads=1):
+    """PERF-NOTES' best configuration for the peer: Debian's OpenBLAS
+    misdetects these CPUs, so name the core type; one OpenBLAS thread (its
+    threads fight libgomp's); `threads` OpenMP threads (this process only)."""
+    env = dict(os.environ)
+    flags = cpu_flags()
+    if "avx512f" in flags:
         env["OPENBLAS_CORETYPE"] = "SkylakeX"
-    elif " avx2" in flags:
+    elif "avx2" in flags:
         env["OPENBLAS_CORETYPE"] = "Haswell"
     else:
         env.pop("OPENBLAS_CORETYPE", None)
     env["OPENBLAS_NUM_THREADS"] = "1"
-    env["OMP_NUM_THREADS"] = "1"
+    env["OMP_NUM_THREADS"] = str(threads)
     return env
 
 

@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 
+from bench import cpu_flags, cpu_model, peer_env  # bench/bench.py
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CNN = os.path.join(ROOT, "examples", "cifar10", "cnn_dropout.mlir")
@@ -84,45 +86,6 @@ def parse(out):
         elif key:
             res[key] = rest
     return res
-
-
-def cpu_flags():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return line.split(":", 1)[1].split()
-    except OSError:
-        pass
-    return []
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
-def peer_env(threads):
-    """PERF-NOTES' best configuration for the peer (as bench/bench.py):
-    Debian's OpenBLAS misdetects these CPUs, so name the core type; one
-    OpenBLAS thread (its threads fight libgomp's); T OpenMP threads."""
-    env = dict(os.environ)
-    flags = cpu_flags()
-    if "avx512f" in flags:
-        env["OPENBLAS_CORETYPE"] = "SkylakeX"
-    elif "avx2" in flags:
-        env["OPENBLAS_CORETYPE"] = "Haswell"
-    else:
-        env.pop("OPENBLAS_CORETYPE", None)
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    env["OMP_NUM_THREADS"] = str(threads)
-    return env
 
 
 def med(xs):
