@@ -194,6 +194,16 @@ std::vector<ConvCase> convCases() {
       same(1, 8, 8, 20, 3, 3, 7, 2, 2),
       valid(1, 7, 5, 10, 2, 1, 3, 3, 3),
       padded(2, 7, 8, 9, 3, 3, 6, 2, 2, 1),
+      // First-layer shapes (direct fwd for C <= 4; bwd_filter with the
+      // pixel reduction split into several fixed chunks: N*OH*OW >= 2048).
+      same(3, 32, 32, 3, 3, 3, 32, 1, 1),
+      same(1, 28, 28, 1, 3, 3, 32, 1, 1),
+      same(3, 27, 29, 1, 3, 3, 32, 1, 1),
+      valid(1, 31, 33, 3, 3, 3, 32, 2, 2),
+      valid(4, 29, 31, 1, 3, 3, 32, 1, 1),
+      same(1, 13, 11, 4, 5, 5, 19, 2, 1),
+      // bwd_filter: several k ranges, F % NR != 0, several chunks.
+      same(3, 27, 29, 16, 3, 3, 40, 1, 1),
   };
 }
 
@@ -349,6 +359,12 @@ std::vector<PoolCase> poolCases() {
       poolOf(same(2, 8, 8, 3, 3, 3, 1, 1, 1)),    poolOf(valid(1, 9, 7, 17, 3, 2, 1, 2, 1)),
       poolOf(same(5, 5, 5, 1, 2, 3, 1, 1, 2)),    poolOf(valid(1, 1, 1, 1, 1, 1, 1, 1, 1)),
       poolOf(padded(2, 6, 6, 300, 3, 3, 1, 2, 2, 1)),
+      // 2x2 stride 2 and other non-overlapping windows (fast paths).
+      poolOf(same(2, 7, 9, 37, 2, 2, 1, 2, 2)),   // SAME, odd: clipped last row/col
+      poolOf(valid(1, 7, 9, 19, 2, 2, 1, 2, 2)),  // VALID, odd: last row/col unused
+      poolOf(valid(1, 8, 6, 3, 3, 2, 1, 3, 2)),
+      poolOf(padded(1, 6, 7, 8, 2, 2, 1, 2, 2, 1)),
+      poolOf(valid(1, 8, 8, 16, 2, 2, 1, 3, 3)),  // gaps between windows
   };
 }
 
@@ -466,7 +482,9 @@ TEST_F(Kernels, ThreadCountSetting) {
 
 TEST_F(Kernels, ResultsAreBitIdenticalForAnyThreadCount) {
   ConvCase convs[] = {same(5, 16, 16, 32, 3, 3, 64, 1, 1), same(3, 15, 13, 3, 3, 3, 20, 2, 2),
-                      valid(2, 9, 9, 7, 2, 3, 40, 1, 2), same(3, 11, 10, 20, 3, 3, 24, 2, 2)};
+                      valid(2, 9, 9, 7, 2, 3, 40, 1, 2), same(3, 11, 10, 20, 3, 3, 24, 2, 2),
+                      same(3, 32, 32, 3, 3, 3, 32, 1, 1), same(4, 28, 28, 1, 3, 3, 32, 1, 1),
+                      same(3, 27, 29, 16, 3, 3, 40, 1, 1), valid(3, 31, 33, 3, 3, 3, 32, 2, 2)};
   GemmCase gemms[] = {{96, 512, 700, 0, 0, 0, 0}, {300, 70, 96, 1, 0, 1, 0},
                       {96, 400, 512, 0, 1, 0, 0}, {7, 1000, 33, 1, 1, 0, 0}};
   std::vector<std::vector<Vec>> runs;
@@ -490,8 +508,9 @@ TEST_F(Kernels, ResultsAreBitIdenticalForAnyThreadCount) {
       outs.push_back(y);
       outs.push_back(dx);
       outs.push_back(dw);
-      PoolCase p = poolOf(same(c.N, c.H, c.W, c.C, 3, 3, 1, 2, 2));
+      for (int pk : {3, 2})
       for (int kind = 0; kind < 2; ++kind) {
+        PoolCase p = poolOf(same(c.N, c.H, c.W, c.C, pk, pk, 1, 2, 2));
         Vec py((size_t)(p.N * p.OH * p.OW * p.C)), pdx(c.xs());
         Vec pdy = randVec(py.size(), seed++);
         dlc_k_pool2d_fwd(kind, x.data(), py.data(), POOL_ARGS(p));

@@ -1,13 +1,164 @@
-/* 2-D convolutions (NHWC activations, HWCF filters) as implicit GEMMs:
- *  fwd:         y[P x F]   = im2col(x)[P x KKC] * w[KKC x F]
+/* 2-D convolutions (NHWC activations, HWCF filters):
+ *  fwd:         C <= 4 (first layers): direct, register-blocked over MR
+ *               output pixels x NR filters from zero-padded input rows;
+ *               else y[P x F] = im2col(x)[P x KKC] * w[KKC x F]
  *  bwd_data:    one stride-1 convolution of dy with a flipped, transposed
  *               sub-filter per stride phase (no col2im scatter);
- *  bwd_filter:  dw[KKC x F] = im2col(x)^T * dy, reduced over pixel chunks in
- *               a fixed order; threads split dw, never the reduction. */
+ *  bwd_filter:  direct: dw[KKC x F] tiles in registers over pixel blocks;
+ *               the pixel sum is split into shape-fixed chunks whose
+ *               partials are added in chunk order (thread-count free). */
 #include "internal.h"
 
 #define MR DLCK_MR
 #define NR DLCK_NR
+#define NV DLCK_NV
+#define VW DLCK_VW
+
+typedef float vf __attribute__((vector_size(VW * 4)));
+
+static inline __attribute__((always_inline)) vf vld(const float *p) {
+  vf v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline __attribute__((always_inline)) void vst(float *p, vf v) {
+  memcpy(p, &v, sizeof v);
+}
+static inline __attribute__((always_inline)) vf vbc(float s) {
+  vf v;
+  for (int i = 0; i < VW; ++i) v[i] = s;
+  return v;
+}
+
+/* Zero-padded input rows: dst[r][q][c] = x[ih0 + r][q - PL][c] (0 outside
+ * the image) for r < nr, q < WP. x is one image [H][W][C]. */
+static void pad_rows(const float *x, int64_t H, int64_t W, int64_t C, int64_t ih0, int64_t nr,
+                     int64_t PL, int64_t WP, float *dst) {
+  int64_t qa = DLCK_MIN(DLCK_MAX(PL, 0), WP), qb = DLCK_MIN(DLCK_MAX(PL + W, 0), WP);
+  if (qb < qa) qb = qa;
+  for (int64_t r = 0; r < nr; ++r) {
+    float *d = dst + r * WP * C;
+    int64_t ih = ih0 + r;
+    if (ih < 0 || ih >= H) {
+      memset(d, 0, (size_t)(WP * C) * 4);
+      continue;
+    }
+    if (qa > 0) memset(d, 0, (size_t)(qa * C) * 4);
+    if (qb > qa) memcpy(d + qa * C, x + (ih * W + qa - PL) * C, (size_t)((qb - qa) * C) * 4);
+    if (WP > qb) memset(d + qb * C, 0, (size_t)((WP - qb) * C) * 4);
+  }
+}
+
+/* Store an mr x NR accumulator tile (only nr columns when nr < NR). */
+static inline __attribute__((always_inline)) void
+store_tile(vf acc[MR][NV], int mr, float *C, int64_t ldc, int64_t nr) {
+  if (nr == NR) {
+    for (int r = 0; r < mr; ++r)
+      for (int v = 0; v < NV; ++v) vst(C + r * ldc + v * VW, acc[r][v]);
+  } else {
+    float t[NR];
+    for (int r = 0; r < mr; ++r) {
+      for (int v = 0; v < NV; ++v) vst(t + v * VW, acc[r][v]);
+      for (int64_t j = 0; j < nr; ++j) C[r * ldc + j] = t[j];
+    }
+  }
+}
+
+/* Dispatch a body specialized for every constant tile height 1..MR. */
+#define DLCK_MR_SWITCH(mr, CALL)                                                          \
+  switch (mr) {                                                                           \
+  case 1: CALL(1); break;                                                                 \
+  case 2: CALL(2); break;                                                                 \
+  case 3: CALL(3 <= MR ? 3 : 1); break;                                                   \
+  case 4: CALL(4 <= MR ? 4 : 1); break;                                                   \
+  case 5: CALL(5 <= MR ? 5 : 1); break;                                                   \
+  case 6: CALL(6 <= MR ? 6 : 1); break;                                                   \
+  case 7: CALL(7 <= MR ? 7 : 1); break;                                                   \
+  case 8: CALL(8 <= MR ? 8 : 1); break;                                                   \
+  case 9: CALL(9 <= MR ? 9 : 1); break;                                                   \
+  case 10: CALL(10 <= MR ? 10 : 1); break;                                                \
+  case 11: CALL(11 <= MR ? 11 : 1); break;                                                \
+  default: CALL(12 <= MR ? 12 : 1); break;                                                \
+  }
+
+/* ---- direct forward convolution for few input channels (first layers) ----
+ * Per task: a block of output rows of one image. Its input rows are copied
+ * zero padded, then MR consecutive output pixels (flattened over the rows
+ * of the block) x NR filters are accumulated in registers over the taps
+ * k = (kh, kw, c), broadcasting x and loading packed w. Every output
+ * element is one fixed-order sum, so tiling never changes results. */
+typedef struct {
+  const float *x, *Bp;
+  float *y;
+  int64_t N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL;
+  int64_t K, WP, rb, nrb;
+  const int64_t *off; /* tap k at off[k] from a pixel's window origin */
+} dfwd_ctx;
+
+static inline __attribute__((always_inline)) void
+dfwd_tile(const int mr, int64_t K, const float *const *ap, const int64_t *off, const float *bp,
+          float *y, int64_t F, int64_t nr) {
+  vf acc[MR][NV];
+  const float *a[MR];
+  for (int r = 0; r < mr; ++r) {
+    a[r] = ap[r];
+    for (int v = 0; v < NV; ++v) acc[r][v] = (vf){0};
+  }
+#pragma clang loop unroll_count(2)
+  for (int64_t k = 0; k < K; ++k) {
+    int64_t o = off[k];
+    vf bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = vld(bp + k * NR + v * VW);
+    for (int r = 0; r < mr; ++r) {
+      vf av = vbc(a[r][o]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  store_tile(acc, mr, y, F, nr);
+}
+
+static void dfwd_task(void *vctx, int64_t t) {
+  const dfwd_ctx *c = (const dfwd_ctx *)vctx;
+  int64_t n = t / c->nrb, oh0 = (t % c->nrb) * c->rb;
+  int64_t nb = DLCK_MIN(c->rb, c->OH - oh0);
+  int64_t nrows = (nb - 1) * c->SH + c->KH;
+  int64_t rowf = c->WP * c->C;
+  float *pad = (float *)dlck_scratch(1, (size_t)(nrows * rowf) * 4 + 64);
+  pad_rows(c->x + n * c->H * c->W * c->C, c->H, c->W, c->C, oh0 * c->SH - c->PT, nrows, c->PL,
+           c->WP, pad);
+  int64_t npix = nb * c->OW;
+  float *y = c->y + (n * c->OH + oh0) * c->OW * c->F;
+  int64_t pi = 0, pj = 0; /* (row, col) of pixel p0 in the block */
+  for (int64_t p0 = 0; p0 < npix; p0 += MR) {
+    int mr = (int)DLCK_MIN(MR, npix - p0);
+    const float *ap[MR];
+    for (int r = 0; r < mr; ++r) {
+      ap[r] = pad + pi * c->SH * rowf + pj * c->SW * c->C;
+      if (++pj == c->OW) {
+        pj = 0;
+        ++pi;
+      }
+    }
+    for (int64_t f0 = 0; f0 < c->F; f0 += NR) {
+      int64_t nr = DLCK_MIN(NR, c->F - f0);
+      const float *bp = c->Bp + (f0 / NR) * c->K * NR;
+      float *yo = y + p0 * c->F + f0;
+#define DFWD_CALL(m) dfwd_tile(m, c->K, ap, c->off, bp, yo, c->F, nr)
+      DLCK_MR_SWITCH(mr, DFWD_CALL)
+#undef DFWD_CALL
+    }
+  }
+}
+
+/* Tap offsets k = (kh*KW + kw)*C + c -> kh*rowf + kw*C + c. */
+static int64_t *tap_offsets(int64_t KH, int64_t KW, int64_t C, int64_t rowf, int slot) {
+  int64_t *off = (int64_t *)dlck_scratch(slot, (size_t)(KH * KW * C) * 8);
+  int64_t k = 0;
+  for (int64_t kh = 0; kh < KH; ++kh)
+    for (int64_t kw = 0; kw < KW; ++kw)
+      for (int64_t ch = 0; ch < C; ++ch) off[k++] = kh * rowf + kw * C + ch;
+  return off;
+}
 
 /* A generic convolution geometry: output pixel (n, i, j), tap (a, b) reads
  * input (n, i*SA + a - PA, j*SB + b - PB, :). */
@@ -160,6 +311,22 @@ DLC_K_API void dlc_k_conv2d_fwd(const float *x, const float *w, float *y, int64_
   int64_t npan = (F + NR - 1) / NR;
   float *bp = (float *)dlck_scratch(0, (size_t)DLCK_MAX(K, 1) * (size_t)npan * NR * 4);
   if (K > 0) dlck_pack_b(w, F, 1, 0, K, 0, F, bp, K * NR);
+  if (K > 0 && C <= 4 && K <= 1024) {
+    dfwd_ctx d;
+    d.x = x;
+    d.Bp = bp;
+    d.y = y;
+    d.N = N, d.H = H, d.W = W, d.C = C, d.KH = KH, d.KW = KW, d.F = F;
+    d.OH = OH, d.OW = OW, d.SH = SH, d.SW = SW, d.PT = PT, d.PL = PL;
+    d.K = K;
+    d.WP = (OW - 1) * SW + KW;
+    /* About 128 output pixels per task (fixed by the shape). */
+    d.rb = DLCK_MAX(1, DLCK_MIN(OH, 128 / OW));
+    d.nrb = (OH + d.rb - 1) / d.rb;
+    d.off = tap_offsets(KH, KW, C, d.WP * C, 3);
+    dlck_parallel(N * d.nrb, dfwd_task, &d);
+    return;
+  }
   fwd_ctx c;
   c.g = (geom){x, N, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL};
   c.Bp = bp;
@@ -290,37 +457,128 @@ DLC_K_API void dlc_k_conv2d_bwd_data(const float *dy, const float *w, float *dx,
   }
 }
 
-/* ---- bwd_filter ---- */
-#define BWF_KC 128 /* pixels per reduction chunk */
-
+/* ---- bwd_filter ----
+ * dw[k][f] = sum_p x(p, k) dy[p][f], k = (kh, kw, c), computed directly: an
+ * MR (k) x NR (f) tile of dw stays in registers while the pixels of a block
+ * stream by (x broadcast from zero-padded input rows through per-k
+ * pointers, dy loaded in place). The pixel reduction is split into G
+ * chunks of output rows and k into KR ranges, both fixed by the shape
+ * (never by the thread count); each chunk sums its pixels in order into its
+ * own partial dw, and the partials are added in chunk order at the end. */
+#ifndef BWF_PIX
+#define BWF_PIX 64
+#endif
 typedef struct {
-  geom g;
-  const float *dy;
-  float *dw;
-  int64_t K, F, P;
-  int64_t tm, tn, mp, np;
-} bwf_ctx;
+  const float *x, *dy;
+  float *dw, *part;
+  int64_t N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL;
+  int64_t K, WP, G, KR, ktr, R, rb, FP;
+  int packdy;
+  const int64_t *off;
+} dbwf_ctx;
 
-static void bwf_task(void *vctx, int64_t t) {
-  const bwf_ctx *c = (const bwf_ctx *)vctx;
-  int64_t ti = t / c->tn, tj = t % c->tn;
-  int64_t m0 = (ti * c->mp / c->tm) * MR;
-  int64_t m1 = DLCK_MIN(c->K, ((ti + 1) * c->mp / c->tm) * MR);
-  int64_t n0 = (tj * c->np / c->tn) * NR;
-  int64_t n1 = DLCK_MIN(c->F, ((tj + 1) * c->np / c->tn) * NR);
-  if (m0 >= m1 || n0 >= n1) return;
-  int64_t mw = m1 - m0, nw = n1 - n0;
-  float *col = (float *)dlck_scratch(1, (size_t)BWF_KC * (size_t)mw * 4);
-  float *bp = (float *)dlck_scratch(2, (size_t)BWF_KC * (size_t)((nw + NR - 1) / NR) * NR * 4);
-  float *ap = (float *)dlck_scratch(3, (size_t)BWF_KC * (size_t)(mw + MR) * 4);
-  for (int64_t p0 = 0; p0 < c->P; p0 += BWF_KC) {
-    int64_t kc = DLCK_MIN(BWF_KC, c->P - p0);
-    im2col(&c->g, p0, kc, m0, m1, col, mw);
-    dlck_pack_b(c->dy, c->F, 1, p0, kc, n0, nw, bp, kc * NR);
-    /* Pack im2col^T into MR-row panels: the microkernel then streams A
-     * contiguously instead of touching a new cache line every k. */
-    dlck_pack_a(col, 1, mw, mw, kc, ap);
-    dlck_macro(mw, nw, kc, ap, 0, kc * MR, bp, kc * NR, c->dw + m0 * c->F + n0, c->F, p0 > 0);
+static inline __attribute__((always_inline)) void
+dbwf_tile(const int mr, const float *const *ap, int64_t nb, int64_t OW, int64_t rstep,
+          int64_t cstep, const float *dyb, int64_t ldd, float *out, int64_t F, int64_t nr,
+          int first) {
+  vf acc[MR][NV];
+  const float *a[MR];
+  for (int r = 0; r < mr; ++r) {
+    a[r] = ap[r];
+    if (first) {
+      for (int v = 0; v < NV; ++v) acc[r][v] = (vf){0};
+    } else if (nr == NR) {
+      for (int v = 0; v < NV; ++v) acc[r][v] = vld(out + r * F + v * VW);
+    } else {
+      float t[NR];
+      int64_t j = 0;
+      for (; j < nr; ++j) t[j] = out[r * F + j];
+      for (; j < NR; ++j) t[j] = 0.0f;
+      for (int v = 0; v < NV; ++v) acc[r][v] = vld(t + v * VW);
+    }
+  }
+  for (int64_t i = 0; i < nb; ++i) {
+    const float *d = dyb + i * OW * ldd;
+    int64_t o = i * rstep;
+#pragma clang loop unroll_count(2)
+    for (int64_t j = 0; j < OW; ++j, o += cstep) {
+      vf bv[NV];
+      for (int v = 0; v < NV; ++v) bv[v] = vld(d + j * ldd + v * VW);
+      for (int r = 0; r < mr; ++r) {
+        vf av = vbc(a[r][o]);
+        for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+      }
+    }
+  }
+  store_tile(acc, mr, out, F, nr);
+}
+
+static void dbwf_task(void *vctx, int64_t t) {
+  const dbwf_ctx *c = (const dbwf_ctx *)vctx;
+  int64_t g = t / c->KR, kr = t % c->KR;
+  int64_t r0 = g * c->R / c->G, r1 = (g + 1) * c->R / c->G;
+  int64_t k0 = kr * c->ktr, k1 = DLCK_MIN(c->K, k0 + c->ktr);
+  if (r0 >= r1 || k0 >= k1) return;
+  float *out = c->G == 1 ? c->dw : c->part + g * c->K * c->F;
+  int64_t rowf = c->WP * c->C;
+  int64_t maxrows = (c->rb - 1) * c->SH + c->KH;
+  float *pad = (float *)dlck_scratch(1, (size_t)(maxrows * rowf) * 4 + 64);
+  float *dyp = c->packdy ? (float *)dlck_scratch(2, (size_t)(c->rb * c->OW * c->FP) * 4) : NULL;
+  int first = 1;
+  for (int64_t row = r0; row < r1;) {
+    int64_t n = row / c->OH, oh0 = row % c->OH;
+    int64_t nb = DLCK_MIN(DLCK_MIN(c->rb, c->OH - oh0), r1 - row);
+    pad_rows(c->x + n * c->H * c->W * c->C, c->H, c->W, c->C, oh0 * c->SH - c->PT,
+             (nb - 1) * c->SH + c->KH, c->PL, c->WP, pad);
+    const float *dyb = c->dy + row * c->OW * c->F;
+    int64_t ldd = c->F;
+    if (c->packdy) {
+      int64_t np = nb * c->OW;
+      for (int64_t p = 0; p < np; ++p) {
+        memcpy(dyp + p * c->FP, dyb + p * c->F, (size_t)c->F * 4);
+        memset(dyp + p * c->FP + c->F, 0, (size_t)(c->FP - c->F) * 4);
+      }
+      dyb = dyp;
+      ldd = c->FP;
+    }
+    for (int64_t f0 = 0; f0 < c->F; f0 += NR) {
+      int64_t nr = DLCK_MIN(NR, c->F - f0);
+      /* Tiles of near-equal height: more independent FMA chains in the
+       * last tile than a short remainder would have. */
+      int64_t ntl = (k1 - k0 + MR - 1) / MR;
+      for (int64_t tl = 0; tl < ntl; ++tl) {
+        int64_t kb = k0 + tl * (k1 - k0) / ntl;
+        int mr = (int)(k0 + (tl + 1) * (k1 - k0) / ntl - kb);
+        const float *ap[MR];
+        for (int r = 0; r < mr; ++r) ap[r] = pad + c->off[kb + r];
+        float *o = out + kb * c->F + f0;
+#define DBWF_CALL(m) \
+  dbwf_tile(m, ap, nb, c->OW, c->SH * rowf, c->SW * c->C, dyb + f0, ldd, o, c->F, nr, first)
+        DLCK_MR_SWITCH(mr, DBWF_CALL)
+#undef DBWF_CALL
+      }
+    }
+    first = 0;
+    row += nb;
+  }
+}
+
+/* dw[i] = part[0][i] + part[1][i] + ... in chunk order. */
+#define RED_BLK 4096
+typedef struct {
+  const float *part;
+  float *dw;
+  int64_t G, n;
+} red_ctx;
+
+static void red_task(void *vctx, int64_t t) {
+  const red_ctx *c = (const red_ctx *)vctx;
+  int64_t i0 = t * RED_BLK, i1 = DLCK_MIN(c->n, i0 + RED_BLK);
+  float *d = c->dw;
+  memcpy(d + i0, c->part + i0, (size_t)(i1 - i0) * 4);
+  for (int64_t g = 1; g < c->G; ++g) {
+    const float *p = c->part + g * c->n;
+    for (int64_t i = i0; i < i1; ++i) d[i] += p[i];
   }
 }
 
@@ -335,15 +593,31 @@ DLC_K_API void dlc_k_conv2d_bwd_filter(const float *x, const float *dy, float *d
     memset(dw, 0, (size_t)K * (size_t)F * 4);
     return;
   }
-  bwf_ctx c;
-  c.g = (geom){x, N, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL};
-  c.dy = dy;
-  c.dw = dw;
+  dbwf_ctx c;
+  c.x = x, c.dy = dy, c.dw = dw;
+  c.N = N, c.H = H, c.W = W, c.C = C, c.KH = KH, c.KW = KW, c.F = F;
+  c.OH = OH, c.OW = OW, c.SH = SH, c.SW = SW, c.PT = PT, c.PL = PL;
   c.K = K;
-  c.F = F;
-  c.P = P;
-  c.mp = (K + MR - 1) / MR;
-  c.np = (F + NR - 1) / NR;
-  dlck_grid(c.mp, c.np, dlck_threads(), &c.tm, &c.tn);
-  dlck_parallel(c.tm * c.tn, bwf_task, &c);
+  c.WP = (OW - 1) * SW + KW;
+  c.R = N * OH;
+  /* Pixel chunks of >= 1024 pixels, at most 16, partials <= 16 MiB. */
+  int64_t G = DLCK_MIN(P / 1024, 16);
+  G = DLCK_MIN(G, c.R);
+  G = DLCK_MIN(G, (int64_t)(4 << 20) / (K * F));
+  c.G = DLCK_MAX(G, 1);
+  /* k ranges of at most 16 tiles of MR rows. */
+  int64_t mp = (K + MR - 1) / MR;
+  c.KR = (mp + 15) / 16;
+  c.ktr = ((mp + c.KR - 1) / c.KR) * MR;
+  /* Rows per block: about BWF_PIX pixels. */
+  c.rb = DLCK_MAX(1, DLCK_MIN(OH, BWF_PIX / OW));
+  c.FP = ((F + NR - 1) / NR) * NR;
+  c.packdy = F % NR != 0;
+  c.off = tap_offsets(KH, KW, C, c.WP * C, 0);
+  c.part = c.G > 1 ? (float *)dlck_scratch(3, (size_t)(c.G * K * F) * 4) : NULL;
+  dlck_parallel(c.G * c.KR, dbwf_task, &c);
+  if (c.G > 1) {
+    red_ctx rc = {c.part, dw, c.G, K * F};
+    dlck_parallel((K * F + RED_BLK - 1) / RED_BLK, red_task, &rc);
+  }
 }

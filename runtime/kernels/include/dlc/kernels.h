@@ -8,8 +8,10 @@
  * padding is implied by OH, OW).
  *
  * Results are deterministic: bit-identical from run to run and for every
- * thread count (work is split over output tiles only, never over a
- * reduction). Functions may be called concurrently from different threads.
+ * thread count (work is split over output tiles, and where a reduction is
+ * split -- conv2d_bwd_filter's sum over pixels -- into chunks fixed by the
+ * shape alone, whose partial sums are added in a fixed order). Functions
+ * may be called concurrently from different threads.
  *
  * Built three times from the same sources: dlc_kernels_avx512,
  * dlc_kernels_avx2 and dlc_kernels_generic (static, PIC, libc + pthreads
