@@ -24,3 +24,36 @@ net.model @transposed {
   %y = net.matmul %x, %w transpose_b : tensor<?x2xf32>, tensor<1x2xf32> -> tensor<?x1xf32>
   net.regression %y loss mean_square : tensor<?x1xf32>
 }
+
+// -----
+
+net.model @bn_trained_stats {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  %c = net.parameter "c" init zeros(0.0, 0.0) : tensor<2xf32>
+  %m = net.parameter "m" init zeros(0.0, 0.0) moving_average 0.9 : tensor<2xf32>
+  // expected-error @+1 {{'net.batch_norm' op expected its mean and variance to be moving-average net.parameter ops}}
+  %y = net.batch_norm %x, %c, %c, %m, %c epsilon 1.0e-5 : tensor<?x2xf32>, tensor<2xf32>
+  net.regression %y loss mean_square : tensor<?x2xf32>
+}
+
+// -----
+
+net.model @moving_unused {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  // expected-error @+1 {{'net.parameter' op is a moving average, so it must be the mean or the variance of exactly one net.batch_norm}}
+  %m = net.parameter "m" init zeros(0.0, 0.0) moving_average 0.9 : tensor<1xf32>
+  %w = net.parameter "w" init zeros(0.0, 0.0) : tensor<2x1xf32>
+  %y = net.matmul %x, %w : tensor<?x2xf32>, tensor<2x1xf32> -> tensor<?x1xf32>
+  net.regression %y loss mean_square : tensor<?x1xf32>
+}
+
+// -----
+
+net.model @moving_shared {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  %c = net.parameter "c" init zeros(0.0, 0.0) : tensor<2xf32>
+  // expected-error @+1 {{'net.parameter' op is a moving average, so it must be the mean or the variance of exactly one net.batch_norm}}
+  %m = net.parameter "m" init zeros(0.0, 0.0) moving_average 0.9 : tensor<2xf32>
+  %y = net.batch_norm %x, %c, %c, %m, %m epsilon 1.0e-5 : tensor<?x2xf32>, tensor<2xf32>
+  net.regression %y loss mean_square : tensor<?x2xf32>
+}

@@ -6,3 +6,12 @@ net.model @not_inferred {
   %y = net.fully_connected %x units 1
   net.regression %y loss mean_square
 }
+
+// -----
+
+net.model @bn_not_inferred {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.batch_normalization' op has no inferred input shape (run net-infer-shapes first)}}
+  %y = net.batch_normalization %x
+  net.regression %y loss mean_square
+}

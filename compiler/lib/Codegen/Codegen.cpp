@@ -169,7 +169,9 @@ Error dlc::linkSharedLibrary(StringRef object, StringRef output,
   // The soname is the file name, so apps that link the library by path find
   // it through their rpath rather than by the build directory's path.
   std::string soname = sys::path::filename(output).str();
-  SmallVector<StringRef> args{*linker, "-shared", "--no-undefined",
+  // -Bsymbolic: the library's calls into its own kernels stay inside it
+  // even when another model library exporting dlc_k_* is loaded globally.
+  SmallVector<StringRef> args{*linker, "-shared", "--no-undefined", "-Bsymbolic",
                               "-soname", soname,
                               "-z", "noexecstack", "--as-needed",
                               "-o", output, object};

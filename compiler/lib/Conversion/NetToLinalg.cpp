@@ -566,6 +566,215 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Batch normalization
+//===----------------------------------------------------------------------===//
+
+/// The map of a per-channel [C] operand in an op over a rank-`rank` tensor.
+AffineMap channelMap(MLIRContext *ctx, int64_t rank) {
+  return AffineMap::get(rank, 0, {getAffineDimExpr(rank - 1, ctx)}, ctx);
+}
+
+/// Sums `body` over every dimension but the last into a [C] tensor. `inputs`
+/// have the shape of inputs[0]; `channels` are [C]; `body` gets the input
+/// scalars then the channel scalars.
+Value channelSum(OpBuilder &b, Location loc, ValueRange inputs,
+                 ValueRange channels, BodyFn body) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  int64_t rank = type.getRank();
+  auto outType =
+      RankedTensorType::get({type.getDimSize(rank - 1)}, b.getF32Type());
+  Value acc = filled(b, loc,
+                     b.create<tensor::EmptyOp>(loc, outType.getShape(),
+                                               b.getF32Type()),
+                     0.0);
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap last = channelMap(b.getContext(), rank);
+  SmallVector<AffineMap> maps(inputs.size(), id);
+  maps.append(channels.size() + 1, last);
+  SmallVector<Value> all(inputs);
+  all.append(channels.begin(), channels.end());
+  auto iters = iterators(rank, utils::IteratorType::reduction);
+  iters.back() = utils::IteratorType::parallel;
+  return b
+      .create<linalg::GenericOp>(
+          loc, outType, all, acc, maps, iters,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value v = body(nb, nl, args.drop_back());
+            nb.create<linalg::YieldOp>(
+                nl, nb.create<arith::AddFOp>(nl, args.back(), v).getResult());
+          })
+      .getResult(0);
+}
+
+/// Elementwise op over `inputs` (of one shape) and per-channel [C]
+/// `channels`; `body` gets the input scalars then the channel scalars.
+Value perChannel(OpBuilder &b, Location loc, ValueRange inputs,
+                 ValueRange channels, BodyFn body) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  int64_t rank = type.getRank();
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps(inputs.size(), id);
+  maps.append(channels.size(), channelMap(b.getContext(), rank));
+  maps.push_back(id);
+  SmallVector<Value> all(inputs);
+  all.append(channels.begin(), channels.end());
+  return b
+      .create<linalg::GenericOp>(
+          loc, type, all, emptyLike(b, loc, type, inputs[0]), maps,
+          iterators(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            nb.create<linalg::YieldOp>(nl, body(nb, nl, args.drop_back()));
+          })
+      .getResult(0);
+}
+
+/// 1 / M, M the number of elements per channel of `x`: the (dynamic) batch
+/// times the static dimensions between it and the channels.
+Value inverseChannelCount(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t inner = 1;
+  for (int64_t d : type.getShape().drop_front().drop_back())
+    inner *= d;
+  Value n = b.create<tensor::DimOp>(loc, x, 0);
+  Value nf = b.create<arith::UIToFPOp>(
+      loc, b.getF32Type(),
+      b.create<arith::IndexCastUIOp>(loc, b.getI64Type(), n));
+  if (inner != 1)
+    nf = b.create<arith::MulFOp>(loc, nf, f32Const(b, loc, double(inner)));
+  return b.create<arith::DivFOp>(loc, f32Const(b, loc, 1.0), nf);
+}
+
+/// 1 / sqrt(variance + epsilon), per channel.
+Value inverseStddev(OpBuilder &b, Location loc, Value variance,
+                    double epsilon) {
+  return elementwise(b, loc, variance,
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                       Value v = nb.create<arith::AddFOp>(
+                           l, a[0], f32Const(nb, l, epsilon));
+                       return nb
+                           .create<arith::DivFOp>(l, f32Const(nb, l, 1.0),
+                                                  nb.create<math::SqrtOp>(l, v))
+                           .getResult();
+                     });
+}
+
+/// Multiplies a [C] tensor by a scalar.
+Value scaled(OpBuilder &b, Location loc, Value t, Value s) {
+  return elementwise(b, loc, t, [&](OpBuilder &nb, Location l, ValueRange a) {
+    return nb.create<arith::MulFOp>(l, a[0], s).getResult();
+  });
+}
+
+/// (x - mean) * gamma * rstd + beta.
+Value normalize(OpBuilder &b, Location loc, Value x, Value gamma, Value beta,
+                Value mean, Value rstd) {
+  Value scale = elementwise(b, loc, {gamma, rstd},
+                            [](OpBuilder &nb, Location l, ValueRange a) {
+                              return nb.create<arith::MulFOp>(l, a[0], a[1])
+                                  .getResult();
+                            });
+  return perChannel(b, loc, x, {mean, scale, beta},
+                    [](OpBuilder &nb, Location l, ValueRange a) {
+                      Value c = nb.create<arith::SubFOp>(l, a[0], a[1]);
+                      return nb
+                          .create<arith::AddFOp>(
+                              l, nb.create<arith::MulFOp>(l, c, a[2]), a[3])
+                          .getResult();
+                    });
+}
+
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value rstd = inverseStddev(rewriter, loc, adaptor.getVariance(),
+                               op.getEpsilon().convertToDouble());
+    rewriter.replaceOp(op, normalize(rewriter, loc, adaptor.getInput(),
+                                     adaptor.getGamma(), adaptor.getBeta(),
+                                     adaptor.getMean(), rstd));
+    return success();
+  }
+};
+
+/// mean = sum x / M, variance = sum (x - mean)^2 / M (two passes, biased).
+struct BatchNormTrainLowering : OpConversionPattern<BatchNormTrainOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormTrainOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = adaptor.getInput();
+    Value invM = inverseChannelCount(b, loc, x);
+    Value sum = channelSum(b, loc, x, {}, [](OpBuilder &, Location, ValueRange a) {
+      return a[0];
+    });
+    Value mean = scaled(b, loc, sum, invM);
+    Value squares = channelSum(b, loc, x, mean,
+                               [](OpBuilder &nb, Location l, ValueRange a) {
+                                 Value c = nb.create<arith::SubFOp>(l, a[0], a[1]);
+                                 return nb.create<arith::MulFOp>(l, c, c).getResult();
+                               });
+    Value variance = scaled(b, loc, squares, invM);
+    Value rstd = inverseStddev(b, loc, variance, op.getEpsilon().convertToDouble());
+    Value y = normalize(b, loc, x, adaptor.getGamma(), adaptor.getBeta(), mean,
+                        rstd);
+    rewriter.replaceOp(op, {y, mean, variance});
+    return success();
+  }
+};
+
+/// dbeta = sum dy, dgamma = sum dy xhat,
+/// dx = gamma rstd (dy - dbeta / M - xhat dgamma / M).
+struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = adaptor.getInput(), dy = adaptor.getOutputGrad();
+    Value mean = adaptor.getMean();
+    Value invM = inverseChannelCount(b, loc, x);
+    Value rstd = inverseStddev(b, loc, adaptor.getVariance(),
+                               op.getEpsilon().convertToDouble());
+    Value dbeta = channelSum(b, loc, dy, {}, [](OpBuilder &, Location, ValueRange a) {
+      return a[0];
+    });
+    Value dgamma = channelSum(b, loc, {x, dy}, {mean, rstd},
+                              [](OpBuilder &nb, Location l, ValueRange a) {
+                                Value c = nb.create<arith::SubFOp>(l, a[0], a[2]);
+                                Value xhat = nb.create<arith::MulFOp>(l, c, a[3]);
+                                return nb.create<arith::MulFOp>(l, a[1], xhat)
+                                    .getResult();
+                              });
+    Value k = elementwise(b, loc, {adaptor.getGamma(), rstd},
+                          [](OpBuilder &nb, Location l, ValueRange a) {
+                            return nb.create<arith::MulFOp>(l, a[0], a[1])
+                                .getResult();
+                          });
+    Value dbetaM = scaled(b, loc, dbeta, invM);
+    Value dgammaM = scaled(b, loc, dgamma, invM);
+    Value dx = perChannel(
+        b, loc, {x, dy}, {mean, rstd, k, dbetaM, dgammaM},
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          Value c = nb.create<arith::SubFOp>(l, a[0], a[2]);
+          Value xhat = nb.create<arith::MulFOp>(l, c, a[3]);
+          Value corr = nb.create<arith::AddFOp>(
+              l, a[5], nb.create<arith::MulFOp>(l, xhat, a[6]));
+          return nb
+              .create<arith::MulFOp>(l, a[4],
+                                     nb.create<arith::SubFOp>(l, a[1], corr))
+              .getResult();
+        });
+    rewriter.replaceOp(op, {dx, dgamma, dbeta});
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Buffer-level ops
 //===----------------------------------------------------------------------===//
 
@@ -581,6 +790,32 @@ void updateInPlace(OpBuilder &b, Location loc, ValueRange ins, ValueRange outs,
         nb.create<linalg::YieldOp>(nl, body(nb, nl, args));
       });
 }
+
+/// params = decay params + (1 - decay) stats, stats = 0, on one slice.
+struct MovingAverageLowering : OpConversionPattern<MovingAverageOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MovingAverageOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto slice = [&](Value buffer) -> Value {
+      return rewriter.create<memref::SubViewOp>(
+          loc, buffer, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(op.getOffset())},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(op.getSize())},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    };
+    double d = op.getDecay().convertToDouble();
+    updateInPlace(rewriter, loc, {}, {slice(adaptor.getParams()), slice(adaptor.getStats())},
+                  [&](OpBuilder &b, Location l, ValueRange a) {
+      Value kept = b.create<arith::MulFOp>(l, a[0], f32Const(b, l, d));
+      Value added = b.create<arith::MulFOp>(l, a[1], f32Const(b, l, 1.0 - d));
+      return SmallVector<Value>{b.create<arith::AddFOp>(l, kept, added),
+                                f32Const(b, l, 0.0)};
+    });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
 
 struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -1193,6 +1428,9 @@ struct RandomInitLowering : OpConversionPattern<RandomInitOp> {
     case Init::zeros:
       value = f32Const(b, loc, 0.0);
       break;
+    case Init::constant:
+      value = f32Const(b, loc, a);
+      break;
     case Init::normal:
       value = normal(counter);
       value = b.create<arith::AddFOp>(loc, f32Const(b, loc, a),
@@ -1283,7 +1521,9 @@ struct ConvertNetToLinalgPass
                  LossGradLowering, ClipByGlobalNormLowering,
                  ApplyGradientsLowering, RandomInitLowering, ReshapeLowering,
                  ApplyDropoutLowering, Conv2DLowering, Conv2DGradFilterLowering,
-                 Conv2DGradInputLowering, Pool2DLowering, Pool2DGradLowering>(ctx);
+                 Conv2DGradInputLowering, Pool2DLowering, Pool2DGradLowering,
+                 BatchNormLowering, BatchNormTrainLowering,
+                 BatchNormGradLowering, MovingAverageLowering>(ctx);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -44,17 +44,46 @@ public:
       if (!isa<InputDataOp, ParameterOp, RegressionOp>(op) &&
           op.getDialect() == model->getDialect() &&
           !isa<MatmulOp, BiasAddOp, ActivationOp, ReshapeOp, DropoutOp,
-               Conv2DOp, Pool2DOp>(op))
+               Conv2DOp, Pool2DOp, BatchNormOp>(op))
         return op.emitOpError("is not expanded (run net-expand-layers first)");
+    if (failed(checkMovingAverages()))
+      return failure();
     buildPredict();
     buildEval();
     return buildGrad();
   }
 
 private:
+  /// The moving statistics of each net.batch_norm are moving-average
+  /// parameters, and each moving-average parameter is the statistic of
+  /// exactly one net.batch_norm: the training function returns that batch
+  /// statistic in the parameter's slot.
+  LogicalResult checkMovingAverages() {
+    auto isMoving = [](Value v) {
+      auto p = v.getDefiningOp<ParameterOp>();
+      return p && p.getMovingAverage().has_value();
+    };
+    for (auto bn : model.getBlock().getOps<BatchNormOp>())
+      if (!isMoving(bn.getMean()) || !isMoving(bn.getVariance()))
+        return bn.emitOpError("expected its mean and variance to be "
+                              "moving-average net.parameter ops");
+    for (ParameterOp p : params) {
+      if (!p.getMovingAverage())
+        continue;
+      Value v = p.getResult();
+      auto bn = v.hasOneUse() ? dyn_cast<BatchNormOp>(*v.user_begin())
+                              : BatchNormOp();
+      if (!bn || (bn.getMean() != v && bn.getVariance() != v))
+        return p.emitOpError("is a moving average, so it must be the mean or "
+                             "the variance of exactly one net.batch_norm");
+    }
+    return success();
+  }
+
   /// A function named `M.suffix` taking (params..., x[, y][, step]). With
-  /// `training`, dropout draws its masks from `step`; without, it is the
-  /// identity.
+  /// `training`, dropout draws its masks from `step` and batch normalization
+  /// uses the batch's statistics (recorded in movingStats); without, dropout
+  /// is the identity and batch normalization uses the moving statistics.
   func::FuncOp createFunction(StringRef suffix, bool withTarget,
                               TypeRange results, IRMapping &map,
                               bool training = false) {
@@ -90,6 +119,15 @@ private:
               dropout.getLoc(), in.getType(), in, entry->getArguments().back(),
               dropout.getKeepAttr(), fb.getI64IntegerAttr(stream++));
         map.map(dropout.getResult(), out);
+        continue;
+      }
+      if (auto bn = dyn_cast<BatchNormOp>(op); bn && training) {
+        auto train = fb.create<BatchNormTrainOp>(
+            bn.getLoc(), map.lookup(bn.getInput()), map.lookup(bn.getGamma()),
+            map.lookup(bn.getBeta()), bn.getEpsilonAttr());
+        map.map(bn.getResult(), train.getOutput());
+        movingStats[bn.getMean()] = train.getMean();
+        movingStats[bn.getVariance()] = train.getVariance();
         continue;
       }
       fb.clone(op, map);
@@ -174,7 +212,9 @@ private:
 
     SmallVector<Value> returned{loss, map.lookup(pred)};
     for (ParameterOp p : params) {
-      Value g = grads.lookup(map.lookup(p.getResult()));
+      // A moving average's slot holds the batch statistic it averages.
+      Value g = p.getMovingAverage() ? movingStats.lookup(p.getResult())
+                                     : grads.lookup(map.lookup(p.getResult()));
       if (!g) // The parameter does not reach the loss.
         g = b.create<arith::ConstantOp>(
             p.getLoc(), DenseElementsAttr::get(
@@ -194,6 +234,9 @@ private:
   InputDataOp input;
   RegressionOp regression;
   SmallVector<ParameterOp> params;
+  /// Moving-average parameter (in the model) -> the batch statistic in the
+  /// training function.
+  DenseMap<Value, Value> movingStats;
 };
 
 struct NetAutodiffPass : public dlc::impl::NetAutodiffBase<NetAutodiffPass> {

@@ -204,7 +204,7 @@ private:
 
   /// gradient_impl(params, x, y, grads) -> loss: the prediction goes to a
   /// temporary (freed by the buffer deallocation pipeline); dropout uses the
-  /// masks of step 0.
+  /// masks of step 0; the slots of moving averages are zero.
   void buildGradient(func::FuncOp lossAndGrad) {
     func::FuncOp fn = createFunction(
         "gradient_impl", {paramsType, inputType, outputType, paramsType},
@@ -219,11 +219,20 @@ private:
                                   fn.getArgument(2), step0, pred,
                                   fn.getArgument(3)})
                      .getResult(0);
+    // The loss does not depend on the moving statistics.
+    Value zero = fb.create<arith::ConstantOp>(loc, fb.getF32FloatAttr(0.0f));
+    for (auto [i, p] : llvm::enumerate(params))
+      if (p.getMovingAverage())
+        fb.create<linalg::FillOp>(
+            loc, zero,
+            sliceOf(fb, loc, fn.getArgument(3), offsets[i],
+                    cast<RankedTensorType>(p.getType())));
     fb.create<func::ReturnOp>(loc, loss);
   }
 
   /// train_step_impl(params, state, x, y, step, pred, grads) -> loss: the
-  /// gradients go to the workspace, are clipped by global norm and applied.
+  /// gradients go to the workspace, the moving averages are updated, and the
+  /// gradients are clipped by global norm and applied.
   void buildTrainStep(func::FuncOp lossAndGrad) {
     func::FuncOp fn = createFunction(
         "train_step_impl",
@@ -238,6 +247,15 @@ private:
                                   fn.getArgument(3), fn.getArgument(4),
                                   fn.getArgument(5), gradsBuf})
                      .getResult(0);
+    // Moving statistics take their batch statistic from the gradient slot,
+    // which is then zeroed: clipping and the optimizer leave them alone.
+    for (auto [i, p] : llvm::enumerate(params))
+      if (p.getMovingAverage())
+        fb.create<MovingAverageOp>(
+            loc, paramsBuf, gradsBuf, fb.getI64IntegerAttr(offsets[i]),
+            fb.getI64IntegerAttr(
+                cast<ShapedType>(p.getType()).getNumElements()),
+            p.getMovingAverageAttr());
     double clip = regression.getClipNorm().convertToDouble();
     if (clip > 0.0)
       fb.create<ClipByGlobalNormOp>(loc, gradsBuf, fb.getF64FloatAttr(clip));

@@ -43,7 +43,8 @@ Value createWeights(OpBuilder &b, LayerOp layer, RankedTensorType type,
   return b.create<ParameterOp>(
       layer.getLoc(), type, b.getStringAttr(scope + "/W"),
       InitAttr::get(b.getContext(), layer.getWeightsInit()),
-      b.getF64FloatAttr(a), b.getF64FloatAttr(bnum), b.getF64FloatAttr(decay));
+      b.getF64FloatAttr(a), b.getF64FloatAttr(bnum), b.getF64FloatAttr(decay),
+      /*moving_average=*/FloatAttr());
 }
 
 /// `y + b` with a zero-initialised, unregularized bias of `units`.
@@ -52,7 +53,8 @@ Value addBias(OpBuilder &b, Location loc, Value y, int64_t units,
   Value bias = b.create<ParameterOp>(
       loc, RankedTensorType::get({units}, b.getF32Type()),
       b.getStringAttr(scope + "/b"), InitAttr::get(b.getContext(), Init::zeros),
-      b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0));
+      b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0), b.getF64FloatAttr(0.0),
+      /*moving_average=*/FloatAttr());
   return b.create<BiasAddOp>(loc, y, bias);
 }
 
@@ -154,11 +156,48 @@ LogicalResult expandFullyConnected(FullyConnectedOp fc, int index) {
   return success();
 }
 
+/// TFLearn's batch_normalization: beta, gamma and the two moving statistics
+/// (not trained: updated by their moving average), all [channels], and the
+/// inference form of the op; autodiff switches the training function to the
+/// batch's statistics.
+LogicalResult expandBatchNormalization(BatchNormalizationOp bn, int index) {
+  auto type = dyn_cast<RankedTensorType>(bn.getInput().getType());
+  if (!type)
+    return bn.emitOpError("has no inferred input shape (run net-infer-shapes "
+                          "first)");
+  OpBuilder b(bn);
+  Location loc = bn.getLoc();
+  std::string scope = scopeName("BatchNormalization", index);
+  auto channels =
+      RankedTensorType::get({type.getDimSize(type.getRank() - 1)},
+                            b.getF32Type());
+  auto param = [&](StringRef name, Init init, double a, double bnum,
+                   FloatAttr moving = {}) -> Value {
+    return b.create<ParameterOp>(
+        loc, channels, b.getStringAttr(scope + "/" + name),
+        InitAttr::get(b.getContext(), init), b.getF64FloatAttr(a),
+        b.getF64FloatAttr(bnum), b.getF64FloatAttr(0.0), moving);
+  };
+  double beta = bn.getBeta().convertToDouble();
+  Value betaParam = param("beta", beta == 0.0 ? Init::zeros : Init::constant,
+                          beta, 0.0);
+  Value gamma = param("gamma", Init::normal, bn.getGamma().convertToDouble(),
+                      bn.getStddev().convertToDouble());
+  Value mean = param("moving_mean", Init::zeros, 0.0, 0.0, bn.getDecayAttr());
+  Value var = param("moving_variance", Init::constant, 1.0, 0.0,
+                    bn.getDecayAttr());
+  Value y = b.create<BatchNormOp>(loc, bn.getInput(), gamma, betaParam, mean,
+                                  var, bn.getEpsilonAttr());
+  bn.replaceAllUsesWith(y);
+  bn.erase();
+  return success();
+}
+
 struct NetExpandLayersPass
     : public dlc::impl::NetExpandLayersBase<NetExpandLayersPass> {
   void runOnOperation() override {
     for (auto model : getOperation().getOps<ModelOp>()) {
-      int fcIndex = 0, convIndex = 0;
+      int fcIndex = 0, convIndex = 0, bnIndex = 0;
       for (Operation &op : llvm::make_early_inc_range(model.getBlock())) {
         LogicalResult result = success();
         if (auto fc = dyn_cast<FullyConnectedOp>(op))
@@ -171,6 +210,8 @@ struct NetExpandLayersPass
           result = expandPool(pool, PoolKind::avg);
         else if (auto flat = dyn_cast<FlattenOp>(op))
           result = expandFlatten(flat);
+        else if (auto bn = dyn_cast<BatchNormalizationOp>(op))
+          result = expandBatchNormalization(bn, bnIndex++);
         if (failed(result))
           return signalPassFailure();
       }

@@ -237,6 +237,8 @@ LogicalResult FullyConnectedOp::verify() {
       return emitOpError("expected a positive stddev, got ")
              << getStddev().convertToDouble();
     break;
+  case Init::constant:
+    return emitOpError("expected a random or zeros weights_init, got constant");
   case Init::uniform:
     if (!(getInitMin().convertToDouble() < getInitMax().convertToDouble()))
       return emitOpError("expected init_range [min, max] with min < max, got [")
@@ -322,6 +324,8 @@ LogicalResult Conv2DLayerOp::verify() {
   if (getFilters() <= 0)
     return emitOpError("expected a positive number of filters, got ")
            << getFilters();
+  if (getWeightsInit() == Init::constant)
+    return emitOpError("expected a random or zeros weights_init, got constant");
   if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
     return emitOpError("expected a non-negative weight_decay, got ")
            << getWeightDecay().convertToDouble();
@@ -416,6 +420,77 @@ LogicalResult DropoutOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Batch normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormalizationOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  inferred.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+bool BatchNormalizationOp::isCompatibleReturnTypes(TypeRange lhs,
+                                                   TypeRange rhs) {
+  return compatibleTypes(lhs, rhs);
+}
+
+/// Checks what the batch normalization ops share: a positive epsilon and an
+/// input [batch, ..., channels]. With `channels`, also that it is 1-D and
+/// holds one element per channel.
+static LogicalResult verifyBatchNorm(Operation *op, double epsilon,
+                                     Type input, Type channels = {}) {
+  if (!(epsilon > 0.0))
+    return op->emitOpError("expected a positive epsilon, got ") << epsilon;
+  auto type = dyn_cast<RankedTensorType>(input);
+  if (!type)
+    return success();
+  if (type.getRank() < 2)
+    return op->emitOpError("expected an input [batch, ..., channels] of rank "
+                           "at least 2, got rank ")
+           << type.getRank();
+  int64_t c = type.getDimSize(type.getRank() - 1);
+  if (ShapedType::isDynamic(c))
+    return op->emitOpError("expected a static number of channels");
+  if (!channels)
+    return success();
+  auto channelType = dyn_cast<RankedTensorType>(channels);
+  if (!channelType || channelType.getRank() != 1 ||
+      channelType.getDimSize(0) != c)
+    return op->emitOpError("expected 1-D per-channel operands of ")
+           << c << " elements, got " << channels;
+  return success();
+}
+
+LogicalResult BatchNormalizationOp::verify() {
+  double decay = getDecay().convertToDouble();
+  if (!(decay >= 0.0 && decay < 1.0))
+    return emitOpError("expected decay in [0, 1), got ") << decay;
+  if (!(getStddev().convertToDouble() >= 0.0))
+    return emitOpError("expected a non-negative stddev, got ")
+           << getStddev().convertToDouble();
+  return verifyBatchNorm(*this, getEpsilon().convertToDouble(),
+                         getInput().getType());
+}
+
+LogicalResult BatchNormOp::verify() {
+  return verifyBatchNorm(*this, getEpsilon().convertToDouble(),
+                         getInput().getType(), getGamma().getType());
+}
+
+LogicalResult BatchNormTrainOp::verify() {
+  return verifyBatchNorm(*this, getEpsilon().convertToDouble(),
+                         getInput().getType(), getGamma().getType());
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  return verifyBatchNorm(*this, getEpsilon().convertToDouble(),
+                         getInput().getType(), getGamma().getType());
+}
+
+//===----------------------------------------------------------------------===//
 // RegressionOp
 //===----------------------------------------------------------------------===//
 
@@ -479,6 +554,13 @@ LogicalResult ParameterOp::verify() {
   if (getDecay().convertToDouble() < 0.0)
     return emitOpError("expected a non-negative decay, got ")
            << getDecay().convertToDouble();
+  if (std::optional<APFloat> moving = getMovingAverage()) {
+    double d = moving->convertToDouble();
+    if (!(d >= 0.0 && d < 1.0))
+      return emitOpError("expected moving_average in [0, 1), got ") << d;
+    if (getDecay().convertToDouble() != 0.0)
+      return emitOpError("expected no L2 decay on a moving-average parameter");
+  }
   return success();
 }
 
@@ -644,6 +726,22 @@ LogicalResult ApplyGradientsOp::verify() {
     return emitOpError("expected ") << want << " state elements for "
                                     << stringifyOptimizer(getOptimizer())
                                     << ", got " << state;
+  return success();
+}
+
+LogicalResult MovingAverageOp::verify() {
+  auto params = cast<MemRefType>(getParams().getType());
+  if (params.getRank() != 1 || !params.hasStaticShape())
+    return emitOpError("expected static 1-D params and stats, got ") << params;
+  if (getOffset() < 0 || getSize() <= 0 ||
+      getOffset() + getSize() > params.getDimSize(0))
+    return emitOpError("slice [") << getOffset() << ", "
+                                  << getOffset() + getSize()
+                                  << ") is not a non-empty part of the buffer ("
+                                  << params.getDimSize(0) << ")";
+  double decay = getDecay().convertToDouble();
+  if (!(decay >= 0.0 && decay < 1.0))
+    return emitOpError("expected decay in [0, 1), got ") << decay;
   return success();
 }
 

@@ -102,3 +102,18 @@ FailureOr<SmallVector<Value>> Pool2DOp::buildVJP(OpBuilder &b,
                                     getStridesAttr(), getPadAttr());
   return SmallVector<Value>{dx};
 }
+
+FailureOr<SmallVector<Value>>
+BatchNormTrainOp::buildVJP(OpBuilder &b, ArrayRef<Value> resultGrads) {
+  // The batch statistics feed the moving averages, not the loss.
+  if (resultGrads[1] || resultGrads[2])
+    return emitOpError("has no gradient rule for its batch statistics");
+  Value dy = resultGrads[0];
+  if (!dy)
+    return SmallVector<Value>{Value(), Value(), Value()};
+  auto grad = b.create<BatchNormGradOp>(getLoc(), getInput(), dy, getGamma(),
+                                        getMean(), getVariance(),
+                                        getEpsilonAttr());
+  return SmallVector<Value>{grad.getInputGrad(), grad.getGammaGrad(),
+                            grad.getBetaGrad()};
+}

@@ -44,7 +44,8 @@ enum dlc_init_kind {
   DLC_INIT_NORMAL = 2,           /* mean init_a, stddev init_b */
   DLC_INIT_UNIFORM = 3,          /* U(init_a, init_b) */
   DLC_INIT_UNIFORM_SCALING = 4,  /* U(-sqrt(3/fan_in), +sqrt(3/fan_in)) */
-  DLC_INIT_XAVIER = 5            /* U(-sqrt(6/(fan_in+fan_out)), ...) */
+  DLC_INIT_XAVIER = 5,           /* U(-sqrt(6/(fan_in+fan_out)), ...) */
+  DLC_INIT_CONSTANT = 6          /* every element init_a */
 };
 
 enum dlc_optimizer_kind {

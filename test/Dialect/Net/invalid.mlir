@@ -511,3 +511,241 @@ net.model @bad_accumulator {
   // expected-error @+1 {{'net.regression' op expected a positive initial_accumulator, got 0}}
   net.regression %x optimizer adagrad loss mean_square initial_accumulator 0.0
 }
+
+// -----
+
+net.model @fc_constant_init {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op expected a random or zeros weights_init, got constant}}
+  %y = net.fully_connected %x units 1 weights_init constant
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @conv_constant_init {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{'net.conv_2d' op expected a random or zeros weights_init, got constant}}
+  %y = net.conv_2d %x filters 1 size 2 weights_init constant
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @bn_epsilon {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.batch_normalization' op expected a positive epsilon, got 0}}
+  %y = net.batch_normalization %x epsilon 0.0
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @bn_decay {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.batch_normalization' op expected decay in [0, 1), got 1}}
+  %y = net.batch_normalization %x decay 1.0
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @bn_stddev {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.batch_normalization' op expected a non-negative stddev, got -5.000000e-01}}
+  %y = net.batch_normalization %x stddev -0.5
+  net.regression %y loss mean_square
+}
+
+// -----
+
+func.func @bn_layer_rank(%x: tensor<?xf32>) {
+  // expected-error @+1 {{'net.batch_normalization' op expected an input [batch, ..., channels] of rank at least 2, got rank 1}}
+  %y = net.batch_normalization %x : tensor<?xf32> -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @bn_layer_channels(%x: tensor<?x?xf32>) {
+  // expected-error @+1 {{'net.batch_normalization' op expected a static number of channels}}
+  %y = net.batch_normalization %x : tensor<?x?xf32> -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @bn_layer_result(%x: tensor<?x3xf32>) {
+  // expected-error @+2 {{'net.batch_normalization' op inferred type(s) 'tensor<?x3xf32>' are incompatible with return type(s) of operation 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{'net.batch_normalization' op failed to infer returned types}}
+  %y = net.batch_normalization %x : tensor<?x3xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @moving_average_range() {
+  // expected-error @+1 {{'net.parameter' op expected moving_average in [0, 1), got 1}}
+  %m = net.parameter "m" init zeros(0.0, 0.0) moving_average 1.0 : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @moving_average_l2() {
+  // expected-error @+1 {{'net.parameter' op expected no L2 decay on a moving-average parameter}}
+  %m = net.parameter "m" init zeros(0.0, 0.0) decay 0.1 moving_average 0.9 : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_eps(%x: tensor<?x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm' op expected a positive epsilon, got -1}}
+  %y = net.batch_norm %x, %c, %c, %c, %c epsilon -1.0 : tensor<?x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_rank(%x: tensor<?xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm' op expected an input [batch, ..., channels] of rank at least 2, got rank 1}}
+  %y = net.batch_norm %x, %c, %c, %c, %c epsilon 1.0e-5 : tensor<?xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_dynamic_channels(%x: tensor<?x?xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm' op expected a static number of channels}}
+  %y = net.batch_norm %x, %c, %c, %c, %c epsilon 1.0e-5 : tensor<?x?xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_channels(%x: tensor<?x3xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{'net.batch_norm' op expected 1-D per-channel operands of 3 elements, got 'tensor<4xf32>'}}
+  %y = net.batch_norm %x, %c, %c, %c, %c epsilon 1.0e-5 : tensor<?x3xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @bn_stat_types(%x: tensor<?x3xf32>, %c: tensor<3xf32>, %d: tensor<1x3xf32>) {
+  // expected-error @+1 {{'net.batch_norm' op failed to verify that all of {gamma, beta, mean, variance} have same type}}
+  %y = "net.batch_norm"(%x, %c, %c, %d, %c) <{epsilon = 1.0e-5 : f64}> : (tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<1x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_result_type(%x: tensor<?x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm' op failed to verify that all of {input, output} have same type}}
+  %y = "net.batch_norm"(%x, %c, %c, %c, %c) <{epsilon = 1.0e-5 : f64}> : (tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_train_channels(%x: tensor<?x2x2x3xf32>, %c: tensor<2xf32>) {
+  // expected-error @+1 {{'net.batch_norm_train' op expected 1-D per-channel operands of 3 elements, got 'tensor<2xf32>'}}
+  %y:3 = net.batch_norm_train %x, %c, %c epsilon 1.0e-5 : tensor<?x2x2x3xf32>, tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @bn_train_eps(%x: tensor<?x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm_train' op expected a positive epsilon, got 0}}
+  %y:3 = net.batch_norm_train %x, %c, %c epsilon 0.0 : tensor<?x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_train_stats(%x: tensor<?x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm_train' op failed to verify that all of {gamma, beta, mean, variance} have same type}}
+  %y:3 = "net.batch_norm_train"(%x, %c, %c) <{epsilon = 1.0e-5 : f64}> : (tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<?x3xf32>, tensor<3xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @bn_train_result(%x: tensor<?x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm_train' op failed to verify that all of {input, output} have same type}}
+  %y:3 = "net.batch_norm_train"(%x, %c, %c) <{epsilon = 1.0e-5 : f64}> : (tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<?x4xf32>, tensor<3xf32>, tensor<3xf32>)
+  return
+}
+
+// -----
+
+func.func @bn_grad_rank(%x: tensor<?xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm_grad' op expected an input [batch, ..., channels] of rank at least 2, got rank 1}}
+  %d:3 = net.batch_norm_grad %x, %x, %c, %c, %c epsilon 1.0e-5 : tensor<?xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_grad_channels(%x: tensor<?x3xf32>, %c: tensor<3x1xf32>) {
+  // expected-error @+1 {{'net.batch_norm_grad' op expected 1-D per-channel operands of 3 elements, got 'tensor<3x1xf32>'}}
+  %d:3 = net.batch_norm_grad %x, %x, %c, %c, %c epsilon 1.0e-5 : tensor<?x3xf32>, tensor<3x1xf32>
+  return
+}
+
+// -----
+
+func.func @bn_grad_eps(%x: tensor<?x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm_grad' op expected a positive epsilon, got 0}}
+  %d:3 = net.batch_norm_grad %x, %x, %c, %c, %c epsilon 0.0 : tensor<?x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_grad_types(%x: tensor<?x3xf32>, %dy: tensor<2x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm_grad' op failed to verify that all of {input, output_grad, input_grad} have same type}}
+  %d:3 = "net.batch_norm_grad"(%x, %dy, %c, %c, %c) <{epsilon = 1.0e-5 : f64}> : (tensor<?x3xf32>, tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>)
+  return
+}
+
+// -----
+
+func.func @bn_grad_result(%x: tensor<?x3xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{'net.batch_norm_grad' op failed to verify that all of {gamma, mean, variance, gamma_grad, beta_grad} have same type}}
+  %d:3 = "net.batch_norm_grad"(%x, %x, %c, %c, %c) <{epsilon = 1.0e-5 : f64}> : (tensor<?x3xf32>, tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<?x3xf32>, tensor<3xf32>, tensor<2xf32>)
+  return
+}
+
+// -----
+
+func.func @moving_average_types(%p: memref<8xf32>, %g: memref<4xf32>) {
+  // expected-error @+1 {{'net.moving_average' op failed to verify that all of {params, stats} have same type}}
+  "net.moving_average"(%p, %g) <{offset = 0 : i64, size = 4 : i64, decay = 0.9 : f64}> : (memref<8xf32>, memref<4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @moving_average_rank(%p: memref<2x4xf32>) {
+  // expected-error @+1 {{'net.moving_average' op expected static 1-D params and stats, got 'memref<2x4xf32>'}}
+  net.moving_average %p, %p offset 0 size 4 decay 0.9 : memref<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @moving_average_slice(%p: memref<8xf32>) {
+  // expected-error @+1 {{'net.moving_average' op slice [6, 10) is not a non-empty part of the buffer (8)}}
+  net.moving_average %p, %p offset 6 size 4 decay 0.9 : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @moving_average_decay(%p: memref<8xf32>) {
+  // expected-error @+1 {{'net.moving_average' op expected decay in [0, 1), got -5.000000e-01}}
+  net.moving_average %p, %p offset 0 size 4 decay -0.5 : memref<8xf32>
+  return
+}

@@ -126,3 +126,47 @@ func.func @conv_primitives(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %dy
   %dp = net.pool2d_grad avg %y, %p, %p size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
   return %p : tensor<?x4x4x4xf32>
 }
+
+// Batch normalization: the layer with its defaults and with every option,
+// untyped and typed.
+// CHECK-LABEL: net.model @bn_layers
+// CHECK: %[[A:.+]] = net.batch_normalization %{{[0-9]+}}{{ *$}}
+// CHECK: net.batch_normalization %[[A]] epsilon 1.000000e-03 decay 0.98999999999999999 gamma 5.000000e-01 beta 1.000000e-01 stddev 0.000000e+00{{ *$}}
+net.model @bn_layers {
+  %x = net.input_data shape [?, 4, 4, 3]
+  %a = net.batch_normalization %x
+  %b = net.batch_normalization %a epsilon 1.0e-3 decay 0.99 gamma 0.5 beta 0.1 stddev 0.0
+  net.regression %b loss mean_square
+}
+
+// CHECK-LABEL: net.model @bn_typed
+// CHECK: net.batch_normalization %{{.+}} : tensor<?x3xf32> -> tensor<?x3xf32>
+net.model @bn_typed {
+  %x = net.input_data shape [?, 3] : tensor<?x3xf32>
+  %c = net.batch_normalization %x : tensor<?x3xf32> -> tensor<?x3xf32>
+  net.regression %c loss mean_square : tensor<?x3xf32>
+}
+
+// CHECK-LABEL: func.func @bn_primitives
+func.func @bn_primitives(%x: tensor<?x2x2x3xf32>, %dy: tensor<?x2x2x3xf32>) -> tensor<?x2x2x3xf32> {
+  // CHECK: net.parameter "BatchNormalization/beta" init constant(1.000000e-01, 0.000000e+00) : tensor<3xf32>
+  %b = net.parameter "BatchNormalization/beta" init constant(0.1, 0.0) : tensor<3xf32>
+  %g = net.parameter "BatchNormalization/gamma" init normal(1.0, 0.002) : tensor<3xf32>
+  // CHECK: net.parameter "BatchNormalization/moving_mean" init zeros(0.000000e+00, 0.000000e+00) moving_average 9.000000e-01 : tensor<3xf32>
+  %m = net.parameter "BatchNormalization/moving_mean" init zeros(0.0, 0.0) moving_average 0.9 : tensor<3xf32>
+  %v = net.parameter "BatchNormalization/moving_variance" init constant(1.0, 0.0) moving_average 0.9 : tensor<3xf32>
+  // CHECK: net.batch_norm %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} epsilon 1.000000e-05 : tensor<?x2x2x3xf32>, tensor<3xf32>
+  %y = net.batch_norm %x, %g, %b, %m, %v epsilon 1.0e-5 : tensor<?x2x2x3xf32>, tensor<3xf32>
+  // CHECK: %{{[^ ]+}}, %[[M:[^ ]+]], %[[V:[^ ]+]] = net.batch_norm_train %{{.+}}, %{{.+}}, %{{.+}} epsilon 1.000000e-05 : tensor<?x2x2x3xf32>, tensor<3xf32>
+  %t:3 = net.batch_norm_train %x, %g, %b epsilon 1.0e-5 : tensor<?x2x2x3xf32>, tensor<3xf32>
+  // CHECK: net.batch_norm_grad %{{.+}}, %{{.+}}, %{{.+}}, %[[M]], %[[V]] epsilon 1.000000e-05 : tensor<?x2x2x3xf32>, tensor<3xf32>
+  %d:3 = net.batch_norm_grad %x, %dy, %g, %t#1, %t#2 epsilon 1.0e-5 : tensor<?x2x2x3xf32>, tensor<3xf32>
+  return %d#0 : tensor<?x2x2x3xf32>
+}
+
+// CHECK-LABEL: func.func @bn_buffers
+func.func @bn_buffers(%p: memref<8xf32>, %g: memref<8xf32>) {
+  // CHECK: net.moving_average %{{.+}}, %{{.+}} offset 4 size 4 decay 9.000000e-01 : memref<8xf32>
+  net.moving_average %p, %g offset 4 size 4 decay 0.9 : memref<8xf32>
+  return
+}

@@ -31,7 +31,11 @@ def NetAutodiff : Pass<"net-autodiff", "mlir::ModuleOp"> {
     `M.grad(params..., x, y, step) -> (loss, prediction, grads...)` by
     reverse-mode autodiff over DifferentiableOpInterface. Dropout is the
     identity in predict and eval; in grad it becomes `net.apply_dropout`
-    with masks drawn for `step`. A softmax (sigmoid) prediction
+    with masks drawn for `step`. `net.batch_norm` uses the moving
+    statistics in predict and eval; in grad it becomes
+    `net.batch_norm_train` (the batch's statistics), whose mean and variance
+    grad returns in the slots of the moving-average parameters instead of
+    gradients. A softmax (sigmoid) prediction
     trained with categorical (binary) cross-entropy is fused into the stable
     loss on logits. Parameters are passed in the order of their
     `net.parameter` ops.
@@ -60,11 +64,16 @@ def NetBuildEntryPoints : Pass<"net-build-entry-points", "mlir::ModuleOp"> {
     gradient and the training step call. The training step writes the
     gradients to the workspace, clips them by global norm
     (`net.clip_by_global_norm`) and applies the optimizer
-    (`net.apply_gradients`). The model is replaced by a `net.descriptor`
-    holding what the library reports about it.
+    (`net.apply_gradients`). Before clipping, each moving-average parameter
+    (batch normalization's moving statistics) is updated from the batch
+    statistic in its gradient slot, which is then zeroed
+    (`net.moving_average`); `M.gradient_impl` zeroes those slots too. The
+    model is replaced by a `net.descriptor` holding what the library reports
+    about it.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::bufferization::BufferizationDialect",
+                           "mlir::linalg::LinalgDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::tensor::TensorDialect"];
 }

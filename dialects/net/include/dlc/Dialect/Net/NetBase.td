@@ -41,7 +41,8 @@ def Net_InitAttr : Net_I64Enum<"Init", "weight initialiser", [
   // Values match enum dlc_init_kind in runtime/include/dlc/model_abi.h.
   I64EnumAttrCase<"zeros", 0>, I64EnumAttrCase<"truncated_normal", 1>,
   I64EnumAttrCase<"normal", 2>, I64EnumAttrCase<"uniform", 3>,
-  I64EnumAttrCase<"uniform_scaling", 4>, I64EnumAttrCase<"xavier", 5>]>;
+  I64EnumAttrCase<"uniform_scaling", 4>, I64EnumAttrCase<"xavier", 5>,
+  I64EnumAttrCase<"constant", 6>]>;
 
 def Net_OptimizerAttr : Net_I64Enum<"Optimizer", "optimizer", [
   // Values match enum dlc_optimizer_kind.

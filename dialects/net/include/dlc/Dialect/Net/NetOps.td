@@ -224,6 +224,40 @@ def Net_DropoutOp : Net_Op<"dropout", [Pure,
   let hasVerifier = 1;
 }
 
+def Net_BatchNormalizationOp : Net_Op<"batch_normalization", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "batch normalization over every dimension but the last";
+  let description = [{
+    TFLearn's `batch_normalization`: `gamma (x - mean) / sqrt(var + epsilon)
+    + beta` per channel (the last dimension). Training uses the batch's mean
+    and biased variance and updates the moving statistics
+    `moving = decay moving + (1 - decay) batch` once per training step;
+    inference (predict, eval) uses the moving statistics. `gamma` starts as
+    normal(gamma, stddev), `beta` at the constant `beta`, the moving mean at
+    0 and the moving variance at 1.
+
+    ```mlir
+    %n = net.batch_normalization %h epsilon 1.0e-3 decay 0.99
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input,
+      DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
+      DefaultValuedAttr<F64Attr, "0.9">:$decay,
+      DefaultValuedAttr<F64Attr, "1.0">:$gamma,
+      DefaultValuedAttr<F64Attr, "0.0">:$beta,
+      DefaultValuedAttr<F64Attr, "0.002">:$stddev);
+  let results = (outs Net_F32Tensor:$output);
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+  let assemblyFormat = [{
+    $input (`epsilon` $epsilon^)? (`decay` $decay^)? (`gamma` $gamma^)?
+    (`beta` $beta^)? (`stddev` $stddev^)?
+    attr-dict custom<LayerTypes>(type($input), type($output))
+  }];
+  let hasVerifier = 1;
+}
+
 def Net_RegressionOp : Net_Op<"regression"> {
   let summary = "the loss and the optimizer that train the model";
   let description = [{
@@ -287,19 +321,28 @@ def Net_ParameterOp : Net_Op<"parameter", [Pure]> {
   let summary = "a trainable tensor with its initialiser and L2 factor";
   let description = [{
     Produced by layer expansion. `init(a, b)` holds the initialiser's two
-    numbers (mean and stddev, or min and max); `decay` is the L2 factor.
+    numbers (mean and stddev, min and max, or the constant); `decay` is the
+    L2 factor.
+
+    With `moving_average D` the parameter is not trained: it is a moving
+    statistic of a `net.batch_norm` (its mean or variance operand), and each
+    training step sets it to `D p + (1 - D) s` where `s` is the batch's
+    statistic, which the gradient function returns in its slot.
 
     ```mlir
     %w = net.parameter "fc1/W" init truncated_normal(0.0, 0.02) decay 0.001
            : tensor<2x1xf32>
+    %m = net.parameter "BatchNormalization/moving_mean" init zeros(0.0, 0.0)
+           moving_average 0.9 : tensor<4xf32>
     ```
   }];
   let arguments = (ins StrAttr:$name, Net_InitAttr:$init, F64Attr:$init_a,
-      F64Attr:$init_b, DefaultValuedAttr<F64Attr, "0.0">:$decay);
+      F64Attr:$init_b, DefaultValuedAttr<F64Attr, "0.0">:$decay,
+      OptionalAttr<F64Attr>:$moving_average);
   let results = (outs Net_F32Tensor:$output);
   let assemblyFormat = [{
     $name `init` $init `(` $init_a `,` $init_b `)` (`decay` $decay^)?
-    attr-dict `:` type($output)
+    (`moving_average` $moving_average^)? attr-dict `:` type($output)
   }];
   let hasVerifier = 1;
 }
@@ -487,6 +530,102 @@ def Net_ApplyDropoutOp : Net_Op<"apply_dropout", [Pure,
   }];
 }
 
+def Net_BatchNormOp : Net_Op<"batch_norm", [Pure,
+    AllTypesMatch<["input", "output"]>,
+    AllTypesMatch<["gamma", "beta", "mean", "variance"]>]> {
+  let summary = "batch normalization with given statistics (inference)";
+  let description = [{
+    `gamma (x - mean) / sqrt(variance + epsilon) + beta`, the statistics and
+    the scale and shift indexed by the last dimension. Autodiff replaces it
+    by `net.batch_norm_train` in the training function.
+
+    ```mlir
+    %y = net.batch_norm %x, %gamma, %beta, %mean, %var epsilon 1.0e-5
+        : tensor<?x4xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, Net_F32Tensor:$gamma,
+                       Net_F32Tensor:$beta, Net_F32Tensor:$mean,
+                       Net_F32Tensor:$variance, F64Attr:$epsilon);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `,` $mean `,` $variance `epsilon` $epsilon
+    attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$gamma,
+      "::mlir::Value":$beta, "::mlir::Value":$mean, "::mlir::Value":$variance,
+      "::mlir::FloatAttr":$epsilon), [{
+    build($_builder, $_state, input.getType(), input, gamma, beta, mean,
+          variance, epsilon);
+  }]>];
+  let hasVerifier = 1;
+}
+
+def Net_BatchNormTrainOp : Net_Op<"batch_norm_train", [Pure,
+    AllTypesMatch<["input", "output"]>,
+    AllTypesMatch<["gamma", "beta", "mean", "variance"]>,
+    DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
+  let summary = "batch normalization with the batch's statistics (training)";
+  let description = [{
+    Normalizes with the mean and biased variance of the batch over every
+    dimension but the last, and returns them too (the moving averages are
+    updated from them). Its gradient is `net.batch_norm_grad`; the
+    statistics are not differentiated.
+
+    ```mlir
+    %y, %mean, %var = net.batch_norm_train %x, %gamma, %beta epsilon 1.0e-5
+        : tensor<?x4xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, Net_F32Tensor:$gamma,
+                       Net_F32Tensor:$beta, F64Attr:$epsilon);
+  let results = (outs Net_F32Tensor:$output, Net_F32Tensor:$mean,
+                      Net_F32Tensor:$variance);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `epsilon` $epsilon attr-dict `:`
+    type($input) `,` type($gamma)
+  }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$gamma,
+      "::mlir::Value":$beta, "::mlir::FloatAttr":$epsilon), [{
+    build($_builder, $_state, input.getType(), gamma.getType(),
+          gamma.getType(), input, gamma, beta, epsilon);
+  }]>];
+  let hasVerifier = 1;
+}
+
+def Net_BatchNormGradOp : Net_Op<"batch_norm_grad", [Pure,
+    AllTypesMatch<["input", "output_grad", "input_grad"]>,
+    AllTypesMatch<["gamma", "mean", "variance", "gamma_grad", "beta_grad"]>]> {
+  let summary = "gradients of net.batch_norm_train";
+  let description = [{
+    With `xhat = (x - mean) rstd`, `rstd = 1 / sqrt(variance + epsilon)` and
+    M elements per channel: `dbeta = sum dy`, `dgamma = sum dy xhat`,
+    `dx = gamma rstd / M (M dy - dbeta - xhat dgamma)`.
+
+    ```mlir
+    %dx, %dgamma, %dbeta = net.batch_norm_grad %x, %dy, %gamma, %mean, %var
+        epsilon 1.0e-5 : tensor<?x4xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, Net_F32Tensor:$output_grad,
+                       Net_F32Tensor:$gamma, Net_F32Tensor:$mean,
+                       Net_F32Tensor:$variance, F64Attr:$epsilon);
+  let results = (outs Net_F32Tensor:$input_grad, Net_F32Tensor:$gamma_grad,
+                      Net_F32Tensor:$beta_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `,` $gamma `,` $mean `,` $variance
+    `epsilon` $epsilon attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$input,
+      "::mlir::Value":$output_grad, "::mlir::Value":$gamma,
+      "::mlir::Value":$mean, "::mlir::Value":$variance,
+      "::mlir::FloatAttr":$epsilon), [{
+    build($_builder, $_state, input.getType(), gamma.getType(),
+          gamma.getType(), input, output_grad, gamma, mean, variance, epsilon);
+  }]>];
+  let hasVerifier = 1;
+}
+
 def Net_BiasGradOp : Net_Op<"bias_grad", [Pure]> {
   let summary = "sums a gradient over every dimension but the last";
   let description = [{
@@ -621,6 +760,29 @@ def Net_ClipByGlobalNormOp : Net_Op<"clip_by_global_norm"> {
   let arguments = (ins Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$grads,
                        F64Attr:$clip);
   let assemblyFormat = "$grads `clip` $clip attr-dict `:` type($grads)";
+}
+
+def Net_MovingAverageOp : Net_Op<"moving_average",
+    [AllTypesMatch<["params", "stats"]>]> {
+  let summary = "updates a moving-average parameter from its slot of the gradients";
+  let description = [{
+    On the slice [`offset`, `offset + size`) of the flat buffers:
+    `params = decay params + (1 - decay) stats`, then `stats = 0`, so that
+    clipping and the optimizer leave the parameter alone.
+
+    ```mlir
+    net.moving_average %params, %grads offset 8 size 4 decay 0.9
+        : memref<16xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$params,
+                       Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$stats,
+                       I64Attr:$offset, I64Attr:$size, F64Attr:$decay);
+  let assemblyFormat = [{
+    $params `,` $stats `offset` $offset `size` $size `decay` $decay attr-dict
+    `:` type($params)
+  }];
+  let hasVerifier = 1;
 }
 
 def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
