@@ -84,3 +84,13 @@ double dlc_batch_accuracy(const float *y_pred, const float *y, int64_t rows,
   }
   return (double)correct / (double)rows;
 }
+
+double dlc_batch_binary_accuracy(const float *y_pred, const float *y,
+                                 int64_t rows, int64_t width) {
+  if (rows <= 0 || width <= 0)
+    return 0.0;
+  int64_t correct = 0, n = rows * width;
+  for (int64_t i = 0; i < n; ++i)
+    correct += (y_pred[i] > 0.5f) == (y[i] > 0.5f);
+  return (double)correct / (double)n;
+}

@@ -195,7 +195,11 @@ int64_t dlc_model_output_width(const dlc_model *model) {
   return model ? model->outputWidth : 0;
 }
 int dlc_model_has_accuracy(const dlc_model *model) {
-  return model && model->outputWidth > 1 &&
+  if (!model)
+    return 0;
+  if (model->desc->loss == DLC_LOSS_BINARY_CROSSENTROPY)
+    return 2;
+  return model->outputWidth > 1 &&
          (model->desc->loss == DLC_LOSS_CATEGORICAL_CROSSENTROPY ||
           model->desc->loss == DLC_LOSS_SOFTMAX_CATEGORICAL_CROSSENTROPY);
 }

@@ -20,6 +20,14 @@ using namespace dlc::rt;
 
 namespace {
 
+/// The accuracy dlc_model_has_accuracy names for this model.
+double batchAccuracy(const dlc_model *model, const float *pred,
+                     const float *y, int64_t rows, int64_t width) {
+  return dlc_model_has_accuracy(model) == 2
+             ? dlc_batch_binary_accuracy(pred, y, rows, width)
+             : dlc_batch_accuracy(pred, y, rows, width);
+}
+
 using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -61,7 +69,7 @@ dlc_status evaluate(dlc_trainer &t, const dlc_dataset &data, int64_t batch,
     lossSum += (double)t.desc->eval_step(t.params.floats(), x, y, b,
                                          t.yPred.floats(),
                                          t.workspace.bytes()) * b;
-    accSum += dlc_batch_accuracy(t.yPred.floats(), y, b, outW) * b;
+    accSum += batchAccuracy(t.model, t.yPred.floats(), y, b, outW) * b;
   }
   if (loss)
     *loss = lossSum / data.n;
@@ -89,8 +97,8 @@ dlc_step_info trainStep(dlc_trainer &t, const dlc_dataset &data,
   t.lossAvg = dlc_ema_update(t.lossAvg, s.loss, s.step);
   if (dlc_model_has_accuracy(t.model)) {
     s.has_acc = 1;
-    s.acc = dlc_batch_accuracy(t.yPred.floats(), batch.y, b,
-                               data.targetWidth);
+    s.acc = batchAccuracy(t.model, t.yPred.floats(), batch.y, b,
+                          data.targetWidth);
     s.acc_avg = t.accAvg;
     t.accAvg = dlc_ema_update(t.accAvg, s.acc, s.step);
   }

@@ -53,4 +53,14 @@ TEST(LossForms, SoftmaxCrossEntropyOnLogitsMatchesSoftmaxLayer) {
   }
 }
 
+TEST(LossForms, AccuracyFollowsTheLoss) {
+  // binary_crossentropy reports binary accuracy, mean_square none.
+  const dlc_model *bce = loadModel(inputPath("grad_sigmoid_bce.mlir"));
+  const dlc_model *mse = loadModel(inputPath("opt_sgd.mlir"));
+  ASSERT_NE(bce, nullptr);
+  ASSERT_NE(mse, nullptr);
+  EXPECT_EQ(dlc_model_has_accuracy(bce), 2);
+  EXPECT_EQ(dlc_model_has_accuracy(mse), 0);
+}
+
 } // namespace

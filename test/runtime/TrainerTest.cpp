@@ -49,6 +49,15 @@ TEST(MetricsTest, BatchAccuracyUsesFirstArgmax) {
   EXPECT_DOUBLE_EQ(dlc_batch_accuracy(pred, truth, 3, 2), 2.0 / 3.0);
 }
 
+TEST(MetricsTest, BinaryAccuracyThresholdsEveryOutputAtOneHalf) {
+  const float pred[] = {0.9f, 0.2f, 0.5f, 0.51f, 0.1f, 0.7f};
+  const float truth[] = {1, 0, 1, 1, 1, 0};
+  // 0.5 is not above the threshold: wrong; 0.1 vs 1 and 0.7 vs 0 wrong too.
+  EXPECT_DOUBLE_EQ(dlc_batch_binary_accuracy(pred, truth, 3, 2), 3.0 / 6.0);
+  EXPECT_DOUBLE_EQ(dlc_batch_binary_accuracy(pred, truth, 6, 1), 3.0 / 6.0);
+  EXPECT_DOUBLE_EQ(dlc_batch_binary_accuracy(pred, truth, 0, 1), 0.0);
+}
+
 std::vector<int64_t> permutation(uint64_t seed, int64_t n, int rounds = 1) {
   dlc_rng rng;
   dlc_rng_seed(&rng, seed);

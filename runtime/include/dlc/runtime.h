@@ -103,8 +103,11 @@ DLC_API int64_t dlc_model_output_width(const dlc_model *model);
 DLC_API dlc_status dlc_model_set_threads(dlc_model *model, int64_t n);
 DLC_API int64_t dlc_model_get_threads(const dlc_model *model);
 
-/* Nonzero for classifiers (output width > 1, categorical_crossentropy):
- * the trainer then reports accuracy (argmax of y_pred == argmax of y). */
+/* Which accuracy the trainer reports as `acc` (TFLearn's default metric):
+ * 1 for classifiers (output width > 1, categorical_crossentropy or
+ * softmax_categorical_crossentropy: argmax of y_pred == argmax of y), 2 for
+ * binary_crossentropy (binary accuracy: y_pred > 0.5 == y > 0.5, over every
+ * output), 0 otherwise (mean_square, as TFLearn's logic-gate examples). */
 DLC_API int dlc_model_has_accuracy(const dlc_model *model);
 /* The optimizer as TFLearn prints it: "SGD", "Momentum", "Adam". */
 DLC_API const char *dlc_optimizer_display_name(int64_t optimizer);
@@ -212,6 +215,9 @@ DLC_API double dlc_ema_update(double avg, double x, int64_t step);
  * maximum wins, as numpy/TensorFlow argmax). */
 DLC_API double dlc_batch_accuracy(const float *y_pred, const float *y,
                                   int64_t rows, int64_t width);
+/* Fraction of the rows x width outputs with (y_pred > 0.5) == (y > 0.5). */
+DLC_API double dlc_batch_binary_accuracy(const float *y_pred, const float *y,
+                                         int64_t rows, int64_t width);
 
 /*===--------------- Preprocessing and augmentation (data pipeline) --------===*/
 
