@@ -14,21 +14,6 @@
 #define NV DLCK_NV
 #define VW DLCK_VW
 
-typedef float vf __attribute__((vector_size(VW * 4)));
-
-static inline __attribute__((always_inline)) vf vld(const float *p) {
-  vf v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline __attribute__((always_inline)) void vst(float *p, vf v) {
-  memcpy(p, &v, sizeof v);
-}
-static inline __attribute__((always_inline)) vf vbc(float s) {
-  vf v;
-  for (int i = 0; i < VW; ++i) v[i] = s;
-  return v;
-}
 
 /* Zero-padded input rows: dst[r][q][c] = x[ih0 + r][q - PL][c] (0 outside
  * the image) for r < nr, q < WP. x is one image [H][W][C]. */

@@ -8,21 +8,6 @@
 #define NV DLCK_NV
 #define VW DLCK_VW
 
-typedef float vf __attribute__((vector_size(VW * 4)));
-
-static inline __attribute__((always_inline)) vf vld(const float *p) {
-  vf v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline __attribute__((always_inline)) void vst(float *p, vf v) {
-  memcpy(p, &v, sizeof v);
-}
-static inline __attribute__((always_inline)) vf vbc(float s) {
-  vf v;
-  for (int i = 0; i < VW; ++i) v[i] = s;
-  return v;
-}
 
 /* acc = sum_k a(r,k) * Bp[k][:], a(r,k) = A[r*rs + k*cs]; then
  * C = acc (+ C). Every path does the same arithmetic in the same order, so

@@ -29,6 +29,24 @@
 #define DLCK_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define DLCK_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* One vector register of floats (GCC/clang vector extension) and its
+ * unaligned load, store and broadcast. */
+typedef float vf __attribute__((vector_size(DLCK_VW * 4)));
+
+static inline __attribute__((always_inline)) vf vld(const float *p) {
+  vf v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline __attribute__((always_inline)) void vst(float *p, vf v) {
+  memcpy(p, &v, sizeof v);
+}
+static inline __attribute__((always_inline)) vf vbc(float s) {
+  vf v;
+  for (int i = 0; i < DLCK_VW; ++i) v[i] = s;
+  return v;
+}
+
 /* Split K into equal blocks of at most DLCK_KC (depends on K only, so the
  * summation order never depends on the thread count). */
 static inline int64_t dlck_kc(int64_t K, int64_t kcmax) {

@@ -10,17 +10,7 @@ typedef struct {
 
 #define CB 256 /* channel block for the max-backward argmax */
 
-typedef float vf __attribute__((vector_size(DLCK_VW * 4)));
 typedef int32_t vi __attribute__((vector_size(DLCK_VW * 4)));
-
-static inline __attribute__((always_inline)) vf vld(const float *p) {
-  vf v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline __attribute__((always_inline)) void vst(float *p, vf v) {
-  memcpy(p, &v, sizeof v);
-}
 /* m ? a : b per lane (m all ones or zero). */
 static inline __attribute__((always_inline)) vf vsel(vi m, vf a, vf b) {
   return (vf)(((vi)a & m) | ((vi)b & ~m));
