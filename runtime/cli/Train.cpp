@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include <sys/resource.h>
 #include "CliSupport.h"
 #include "dlc_cli.h"
 
@@ -35,7 +36,7 @@ const char *const kUsage =
     "[--model NAME] [--logdir DIR] [--tensorboard-verbose 0-2] "
     "[--checkpoint-dir DIR] [--snapshot-step N] [--no-snapshot-epoch] "
     "[--max-checkpoints N] [--preprocess LIST] [--augment LIST] "
-    "[--no-prefetch] [--threads N]";
+    "[--no-prefetch] [--threads N] [--verbose]";
 
 const char *const kHelp =
     "Train a model library built by 'dlc compile' on CSV or image data.\n"
@@ -123,6 +124,12 @@ const char *const kHelp =
     "(same\n"
     "                              results; default: one batch ahead on a "
     "second thread)\n"
+    "  --threads N                 threads of the model's kernels (default 0: "
+    "all\n"
+    "                              CPUs; results do not depend on it)\n"
+    "  --verbose                   after training, print the peak memory (max "
+    "RSS)\n"
+    "                              and the kernel threads\n"
     "  --help                      show this help\n";
 
 volatile sig_atomic_t gSignal = 0; // set by the handler, read by the trainer
@@ -378,7 +385,7 @@ int dlcTrainMain(int argc, char **argv) {
                    {"max-checkpoints", true}, {"progress", false},
                    {"no-progress", false}, {"preprocess", true},
                    {"augment", true}, {"no-prefetch", false},
-                   {"threads", true}},
+                   {"threads", true}, {"verbose", false}},
                   error))
     return usageError(error, kUsage, "train");
   if (args.has("help")) {
@@ -608,6 +615,14 @@ int dlcTrainMain(int argc, char **argv) {
                 result.log_seconds, result.seconds,
                 result.seconds > 0 ? 100.0 * result.log_seconds / result.seconds
                                    : 0.0);
+  if (args.has("verbose")) {
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage); // ru_maxrss in KiB on Linux
+    std::printf("Peak memory: %.1f MiB (max RSS of the process); kernel "
+                "threads: %lld\n",
+                usage.ru_maxrss / 1024.0,
+                (long long)dlc_model_get_threads(model.get()));
+  }
   if (finalInDir) {
     char saved[4096] = "";
     if (dlc_trainer_save_snapshot(trainer.get(), checkpointDir.c_str(),

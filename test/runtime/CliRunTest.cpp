@@ -11,7 +11,10 @@
 #include "TestSupport.h"
 #include "dlc_cli.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -68,6 +71,23 @@ TEST_F(CliRunTest, LogdirAndRunIdWriteEventFiles) {
   EXPECT_EQ(run.tags["SGD/Loss/raw"].size(), 3u);
   EXPECT_EQ(run.tags["Loss"].size(), 2u);
   EXPECT_EQ(run.histograms, 3 * 4); // W, b: gradients and weights
+}
+
+TEST_F(CliRunTest, VerbosePrintsPeakMemory) {
+  ChildResult r = train({"--data", csv, "--epochs", "2", "--batch-size", "4",
+                         "--verbose", "--threads", "1"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::vector<std::string> out = lines(r.out);
+  auto it = std::find_if(out.begin(), out.end(), [](const std::string &l) {
+    return l.rfind("Peak memory: ", 0) == 0;
+  });
+  ASSERT_NE(it, out.end()) << r.out;
+  double mib = std::atof(it->c_str() + std::strlen("Peak memory: "));
+  EXPECT_GT(mib, 0.5) << *it;    // at least the process itself
+  EXPECT_LT(mib, 4096.0) << *it; // and nothing absurd for a 2x1 model
+  EXPECT_NE(it->find("kernel threads: 1"), std::string::npos) << *it;
+  ChildResult plain = train({"--data", csv, "--epochs", "1", "--batch-size", "4"});
+  EXPECT_EQ(plain.out.find("Peak memory"), std::string::npos);
 }
 
 TEST_F(CliRunTest, TensorboardOptionErrors) {
