@@ -21,6 +21,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::bufferization;
 using namespace dlc::net;
@@ -225,38 +227,31 @@ void addPoolDims(KernelCall &call, Value input, Value output,
 
 int64_t poolKind(PoolKind kind) { return kind == PoolKind::max ? 0 : 1; }
 
-struct Pool2DModel : KernelOpModel<Pool2DModel, Pool2DOp> {
+/// net.pool2d (x) and net.pool2d_grad (x, y, dy): kernel(kind, operands...,
+/// result, 12 dimensions); the result's batch is x's.
+template <typename OpTy>
+struct PoolModel : KernelOpModel<PoolModel<OpTy>, OpTy> {
   LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
                           const BufferizationOptions &options) const {
-    auto op = cast<Pool2DOp>(o);
+    auto op = cast<OpTy>(o);
     KernelCall call(rewriter, op, options);
-    DLC_TRY(x, call.input(op.getInput()));
-    DLC_TRY(y, call.result(cast<RankedTensorType>(op.getType()), {{*x, 0}}));
+    SmallVector<Value> inputs;
+    for (Value operand : op->getOperands()) {
+      DLC_TRY(buffer, call.input(operand));
+      inputs.push_back(*buffer);
+    }
+    DLC_TRY(r, call.result(cast<RankedTensorType>(op.getType()),
+                           {{inputs[0], 0}}));
+    Value pooled = inputs.size() > 1 ? inputs[1] : *r; // y: fwd output
     call.addInt(poolKind(op.getKind()));
-    call.addPointer(*x);
-    call.addPointer(*y);
-    addPoolDims(call, *x, *y, op.getSize(), op.getStrides(), op.getPad());
-    call.emit("dlc_k_pool2d_fwd");
-    replaceOpWithBufferizedValues(rewriter, op, *y);
-    return success();
-  }
-};
-
-struct Pool2DGradModel : KernelOpModel<Pool2DGradModel, Pool2DGradOp> {
-  LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
-                          const BufferizationOptions &options) const {
-    auto op = cast<Pool2DGradOp>(o);
-    KernelCall call(rewriter, op, options);
-    DLC_TRY(x, call.input(op.getInput()));
-    DLC_TRY(y, call.input(op.getOutput()));
-    DLC_TRY(dy, call.input(op.getOutputGrad()));
-    DLC_TRY(dx, call.result(cast<RankedTensorType>(op.getType()), {{*x, 0}}));
-    call.addInt(poolKind(op.getKind()));
-    for (Value v : {*x, *y, *dy, *dx})
+    for (Value v : inputs)
       call.addPointer(v);
-    addPoolDims(call, *x, *y, op.getSize(), op.getStrides(), op.getPad());
-    call.emit("dlc_k_pool2d_bwd");
-    replaceOpWithBufferizedValues(rewriter, op, *dx);
+    call.addPointer(*r);
+    addPoolDims(call, inputs[0], pooled, op.getSize(), op.getStrides(),
+                op.getPad());
+    call.emit(std::is_same_v<OpTy, Pool2DOp> ? "dlc_k_pool2d_fwd"
+                                             : "dlc_k_pool2d_bwd");
+    replaceOpWithBufferizedValues(rewriter, op, *r);
     return success();
   }
 };
@@ -309,8 +304,8 @@ void dlc::registerKernelCallInterfaces(DialectRegistry &registry) {
     Conv2DOp::attachInterface<ConvModel<Conv2DOp>>(*ctx);
     Conv2DGradInputOp::attachInterface<ConvModel<Conv2DGradInputOp>>(*ctx);
     Conv2DGradFilterOp::attachInterface<ConvModel<Conv2DGradFilterOp>>(*ctx);
-    Pool2DOp::attachInterface<Pool2DModel>(*ctx);
-    Pool2DGradOp::attachInterface<Pool2DGradModel>(*ctx);
+    Pool2DOp::attachInterface<PoolModel<Pool2DOp>>(*ctx);
+    Pool2DGradOp::attachInterface<PoolModel<Pool2DGradOp>>(*ctx);
     MatmulOp::attachInterface<MatmulModel>(*ctx);
   });
 }
