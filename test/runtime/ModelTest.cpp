@@ -77,7 +77,7 @@ TEST(ModelTest, AbiMismatch) {
   EXPECT_EQ(std::string(dlc_last_error()),
             std::string(DLC_TEST_LINEAR_MODEL) +
                 ": model 'bad_abi' was built for dlc ABI version 999; this "
-                "runtime supports version 1 (recompile the model with this "
+                "runtime supports version 2 (recompile the model with this "
                 "dlc)");
 }
 
@@ -90,7 +90,7 @@ TEST(ModelTest, FromDescriptorChecksTheDescriptor) {
   EXPECT_EQ(dlc_model_input_width(m), 2);
   dlc_model_close(m);
 
-  desc.abi_version = 2;
+  desc.abi_version = DLC_ABI_VERSION + 1;
   EXPECT_EQ(dlc_model_from_desc(&desc, &m), DLC_ERR_ABI);
   desc.abi_version = DLC_ABI_VERSION;
   desc.input_shape[0] = 4;

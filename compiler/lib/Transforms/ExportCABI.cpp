@@ -162,6 +162,7 @@ public:
     fields.append(6, f64);
     fields.push_back(i64);
     fields.append(5, ptrType);
+    fields.push_back(i64); // device
     modelType = LLVM::LLVMStructType::getLiteral(ctx, fields);
     b.setInsertionPointToEnd(module.getBody());
   }
@@ -288,13 +289,17 @@ private:
     auto hnum = [&](StringRef k) { return cast<IntegerAttr>(hp.get(k)).getInt(); };
     auto hreal = [&](StringRef k) { return cast<FloatAttr>(hp.get(k)).getValueAsDouble(); };
     std::string descName = (m + ".desc").str();
+    // `dlc.target = "cuda"` on the module: the functions take CUDA memory.
+    int64_t device = 0;
+    if (auto target = module->getAttrOfType<StringAttr>("dlc.target"))
+      device = target.getValue() == "cuda" ? 1 : 0;
     globalWithInit(descName, modelType, [&]() -> Value {
       int64_t f = 0;
       Value d = b.create<LLVM::UndefOp>(loc, modelType);
       auto put = [&](Value v) {
         d = b.create<LLVM::InsertValueOp>(loc, d, v, ArrayRef<int64_t>{f++});
       };
-      put(cstI(1)); // DLC_ABI_VERSION
+      put(cstI(2)); // DLC_ABI_VERSION
       put(addressOf(name));
       d = insertShape(d, desc.getInputShape(), f);
       f += 2;
@@ -315,6 +320,7 @@ private:
       for (StringRef fn : {"init_params", "forward", "gradient", "train_step",
                            "eval_step"})
         put(addressOf((m + "_" + fn).str()));
+      put(cstI(device));
       return d;
     });
     returnAddressOf((m + "_describe").str(), descName);

@@ -35,7 +35,7 @@
 extern "C" {
 #endif
 
-#define DLC_ABI_VERSION 1
+#define DLC_ABI_VERSION 2
 #define DLC_MAX_RANK 6
 
 enum dlc_init_kind {
@@ -46,6 +46,14 @@ enum dlc_init_kind {
   DLC_INIT_UNIFORM_SCALING = 4,  /* U(-sqrt(3/fan_in), +sqrt(3/fan_in)) */
   DLC_INIT_XAVIER = 5,           /* U(-sqrt(6/(fan_in+fan_out)), ...) */
   DLC_INIT_CONSTANT = 6          /* every element init_a */
+};
+
+/* Where the library's functions run and where their pointers point. */
+enum dlc_device_kind {
+  DLC_DEVICE_CPU = 0,  /* host memory, any allocator */
+  DLC_DEVICE_CUDA = 1  /* CUDA memory from the library's dlc_cuda_alloc
+                          (see dlc/cuda_abi.h): params, opt_state, x, y,
+                          y_pred and workspace alike */
 };
 
 enum dlc_optimizer_kind {
@@ -119,6 +127,7 @@ struct dlc_model_desc {
   dlc_gradient_fn gradient;
   dlc_train_step_fn train_step;
   dlc_eval_step_fn eval_step;
+  int64_t device;                /* enum dlc_device_kind */
 };
 
 /* The well-known entry point: a null-terminated array of descriptors. */
