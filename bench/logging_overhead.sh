@@ -23,8 +23,8 @@
 # load slows down alike: the median of X / (Y - X) is the overhead measured
 # in-process, and it decides the exit status; the A/B ratio is printed
 # beside it (with the runs' spread) as the check a quiet machine allows.
-# --verbose-levels adds runs with --tensorboard-verbose 1 and 2 (gradient
-# and weight histograms every step), for information.
+# --verbose-levels adds runs with --tensorboard-verbose 1, 2 and 3 (gradient,
+# weight and activation histograms every step), for information.
 # Exit status: 0 when the overhead is below 3%, 1 when not, 2 on error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,7 +94,7 @@ train_time() {
 
 logged=(--logdir "$tmp/logs" --run-id fashion_mlp --checkpoint-dir "$tmp/ckpt"
         --tensorboard-verbose 0)
-plain_times=() logged_times=() logged_parts=() v1=() v2=()
+plain_times=() logged_times=() logged_parts=() v1=() v2=() v3=()
 train_time plain > /dev/null # warm-up: page cache, CPU frequency
 for ((i = 1; i <= runs; i++)); do
   read -r p _ <<< "$(train_time plain)"
@@ -106,11 +106,12 @@ for ((i = 1; i <= runs; i++)); do
   if ((levels)); then
     v1+=("$(train_time v1 --logdir "$tmp/logs" --run-id v1 --tensorboard-verbose 1 | tr ' ' :)")
     v2+=("$(train_time v2 --logdir "$tmp/logs" --run-id v2 --tensorboard-verbose 2 | tr ' ' :)")
+    v3+=("$(train_time v3 --logdir "$tmp/logs" --run-id v3 --tensorboard-verbose 3 | tr ' ' :)")
   fi
 done
 
 python3 - "$rows" "$epochs" "$data" "${plain_times[*]}" "${logged_times[*]}" \
-  "${logged_parts[*]}" "${v1[*]:-}" "${v2[*]:-}" <<'PY'
+  "${logged_parts[*]}" "${v1[*]:-}" "${v2[*]:-}" "${v3[*]:-}" <<'PY'
 import statistics, sys
 rows, epochs, data = sys.argv[1], sys.argv[2], sys.argv[3]
 del sys.argv[3]
@@ -130,7 +131,8 @@ share = statistics.median(shares)
 print(f"  measured in-process: {statistics.median(parts):.3f} s of logging, "
       f"overhead {100 * share:.2f}% of the training time (bar < 3%)")
 for label, arg in (("verbose 1 (gradient histograms every step)", sys.argv[6]),
-                   ("verbose 2 (+ weight histograms every step)", sys.argv[7])):
+                   ("verbose 2 (+ weight histograms every step)", sys.argv[7]),
+                   ("verbose 3 (+ activation histograms every step)", sys.argv[8])):
     if arg.strip():
         runs = [tuple(map(float, r.split(":"))) for r in arg.split()]
         s = statistics.median(x / (t - x) for t, x in runs)

@@ -15,3 +15,15 @@ config.substitutions.append(("%dlc_src", config.dlc_src_root))
 config.substitutions.append(("%dlc_lib", config.dlc_lib_dir))
 config.substitutions.append(("%dlc_include", os.path.join(config.dlc_src_root, "runtime", "include")))
 config.substitutions.append(("%cc", config.c_compiler))
+
+# --target cuda: `cuda-toolkit` when dlc was built with CUDA support and the
+# toolkit's ptxas and fatbinary are there; `cuda-runtime` when runtime/cuda's
+# libdlc_cuda_rt.a was built too (CUDA model libraries link it).
+if config.dlc_enable_cuda.upper() in ("ON", "1", "TRUE", "YES") and all(
+        os.access(os.path.join(config.cuda_root, "bin", tool), os.X_OK)
+        for tool in ("ptxas", "fatbinary")):
+    config.available_features.add("cuda-toolkit")
+    config.environment["CUDA_HOME"] = config.cuda_root
+    config.substitutions.append(("%cuda_root", config.cuda_root))
+    if os.path.exists(os.path.join(config.dlc_lib_dir, "libdlc_cuda_rt.a")):
+        config.available_features.add("cuda-runtime")

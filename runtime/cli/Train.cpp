@@ -33,7 +33,7 @@ const char *const kUsage =
     "[--validation test|FRACTION|none] [--epochs N] [--batch-size B] "
     "[--seed S] [--no-shuffle] [--checkpoint PATH] [--resume PATH|DIR] "
     "[--run-id ID] [--print-every N] [--quiet] [--validation-data FILE.csv] "
-    "[--model NAME] [--logdir DIR] [--tensorboard-verbose 0-2] "
+    "[--model NAME] [--logdir DIR] [--tensorboard-verbose 0-3] "
     "[--checkpoint-dir DIR] [--snapshot-step N] [--no-snapshot-epoch] "
     "[--max-checkpoints N] [--preprocess LIST] [--augment LIST] "
     "[--no-prefetch] [--threads N] [--verbose]";
@@ -84,9 +84,10 @@ const char *const kHelp =
     "DIR/<run id>/\n"
     "  --tensorboard-verbose N     0: loss and accuracy (default), 1: + "
     "gradient\n"
-    "                              histograms, 2: + weight histograms "
-    "(TFLearn's levels;\n"
-    "                              3, activations, is not supported yet)\n"
+    "                              histograms, 2: + weight histograms, 3: "
+    "+ activation\n"
+    "                              histograms and sparsity (TFLearn's "
+    "levels)\n"
     "  --histogram-every N         histograms every N steps (default 1)\n"
     "  --checkpoint-dir DIR        snapshots DIR/<model>-<step>.ckpt and "
     "the best one by\n"
@@ -451,10 +452,6 @@ int dlcTrainMain(int argc, char **argv) {
     return usageError("--tensorboard-verbose expects 0, 1, 2 or 3, got '" +
                           args.get("tensorboard-verbose", "") + "'",
                       kUsage, "train");
-  if (verbose == 3)
-    return fail("--tensorboard-verbose 3 (activations and sparsity) is not "
-                "supported yet: model libraries do not expose their "
-                "activations; use 2 for gradients and weights");
   if (args.has("tensorboard-verbose") && !args.has("logdir"))
     return usageError("--tensorboard-verbose needs --logdir DIR", kUsage,
                       "train");

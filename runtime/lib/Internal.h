@@ -47,13 +47,29 @@ template <typename Fn> dlc_status guarded(Fn &&body) noexcept {
 /// Product of shape[1..rank): the floats of one example.
 int64_t exampleWidth(int64_t rank, const int64_t *shape);
 
+/// The device functions a CUDA model library exports (dlc/cuda_abi.h),
+/// found with dlsym when the model is opened (Model.cpp).
+struct DeviceApi {
+  int (*init)(char *message, size_t size) = nullptr;
+  void *(*alloc)(size_t bytes) = nullptr;
+  void (*free)(void *pointer) = nullptr;
+  int (*memcpy)(void *dst, const void *src, size_t bytes) = nullptr;
+  int (*synchronize)(void) = nullptr;
+  const char *(*lastError)(void) = nullptr;
+};
+
 /// A 64-byte aligned, zero-initialised float/byte buffer that only grows.
+/// With a device (setDevice, before the first reserve) the memory comes
+/// from the model library's dlc_cuda_alloc: managed memory, which the host
+/// reads and writes directly while the device is idle.
 class AlignedBuffer {
 public:
   AlignedBuffer() = default;
   AlignedBuffer(const AlignedBuffer &) = delete;
   AlignedBuffer &operator=(const AlignedBuffer &) = delete;
-  ~AlignedBuffer() { std::free(data_); }
+  ~AlignedBuffer() { release(data_); }
+
+  void setDevice(const DeviceApi *device) { device_ = device; }
 
   /// Makes room for at least `bytes` bytes; false when out of memory.
   bool reserve(size_t bytes) {
@@ -62,13 +78,14 @@ public:
     size_t rounded = (bytes + 63) / 64 * 64;
     if (rounded == 0)
       rounded = 64;
-    void *fresh = std::aligned_alloc(64, rounded);
+    void *fresh = device_ ? device_->alloc(rounded)
+                          : std::aligned_alloc(64, rounded);
     if (!fresh)
       return false;
     std::memset(fresh, 0, rounded);
     if (data_)
       std::memcpy(fresh, data_, capacity_);
-    std::free(data_);
+    release(data_);
     data_ = fresh;
     capacity_ = rounded;
     return true;
@@ -78,8 +95,15 @@ public:
   size_t capacity() const { return capacity_; }
 
 private:
+  void release(void *p) {
+    if (device_)
+      device_->free(p);
+    else
+      std::free(p);
+  }
   void *data_ = nullptr;
   size_t capacity_ = 0;
+  const DeviceApi *device_ = nullptr;
 };
 
 } // namespace dlc::rt
@@ -88,6 +112,11 @@ struct dlc_model {
   void *handle = nullptr; // dlopen handle, null for dlc_model_from_desc
   const dlc_model_desc *desc = nullptr;
   int64_t inputWidth = 0, outputWidth = 0;
+  // desc->device == DLC_DEVICE_CUDA: the library's device functions (the
+  // runtime allocates every buffer it passes to the model with them);
+  // null for a CPU model.
+  const dlc::rt::DeviceApi *device = nullptr;
+  dlc::rt::DeviceApi deviceApi;
 };
 
 struct dlc_dataset {
@@ -104,7 +133,10 @@ struct dlc_trainer {
   const dlc_model *model = nullptr;
   const dlc_model_desc *desc = nullptr;
   dlc::rt::AlignedBuffer params, optState, workspace, yPred;
-  int64_t batchCapacity = 0; // rows the workspace and yPred hold
+  // Device models only: the batch's inputs and targets copied to device
+  // memory for each call (the data sets and the pipeline stay in host memory).
+  dlc::rt::AlignedBuffer deviceX, deviceY;
+  int64_t batchCapacity = 0; // rows the workspace, yPred and deviceX/Y hold
 
   // Training position, all saved in checkpoints.
   int64_t step = 0;         // steps done; the next one is step + 1
@@ -134,6 +166,15 @@ struct dlc_trainer {
 namespace dlc::rt {
 /// Grows the workspace and y_pred buffers to hold `rows` rows.
 dlc_status ensureBatch(dlc_trainer &t, int64_t rows);
+/// After a call into a device model's library: DLC_ERR_DEVICE with the
+/// library's first device error ("model 'm': train_step failed on the CUDA
+/// device: ..."), if any. DLC_OK for CPU models.
+dlc_status checkDevice(const dlc_model &m, const char *function);
+/// For device models, copies `rows` rows of host inputs `x` (and targets
+/// `y`, may be null) into t.deviceX/deviceY and points x/y at the copies;
+/// CPU models keep the host pointers.
+dlc_status stageBatch(dlc_trainer &t, const float *&x, const float *&y,
+                      int64_t rows);
 /// Saves DIR/<model>-<step>.ckpt (its path in `path`) and removes the
 /// oldest snapshots beyond `maxKeep` (0: none).
 dlc_status saveSnapshot(const dlc_trainer &t, const std::string &dir,

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <dlfcn.h>
+#include <memory>
 #include <sys/stat.h>
 
 using namespace dlc::rt;
@@ -79,17 +80,58 @@ dlc_status checkDesc(const dlc_model_desc *d, const char *where) {
                     "%s: model '%s' has a bad descriptor: missing "
                     "init_params, forward, train_step or eval_step",
                     where, name);
+  if (d->device != DLC_DEVICE_CPU && d->device != DLC_DEVICE_CUDA)
+    return setError(DLC_ERR_MODEL,
+                    "%s: model '%s' has a bad descriptor: unknown device %lld",
+                    where, name, (long long)d->device);
+  return DLC_OK;
+}
+
+/// A device model's library functions (dlc/cuda_abi.h): from the library's
+/// handle, or from the process (RTLD_DEFAULT) for an app that links the
+/// library. Starts the device; DLC_ERR_DEVICE when it is not available.
+dlc_status attachDevice(dlc_model &m, void *handle, const char *where) {
+  const char *missing = nullptr;
+  auto find = [&](auto &fn, const char *symbol) {
+    void *sym = dlsym(handle ? handle : RTLD_DEFAULT, symbol);
+    if (!sym && !missing)
+      missing = symbol;
+    std::memcpy(&fn, &sym, sizeof sym);
+  };
+  dlc::rt::DeviceApi &api = m.deviceApi;
+  find(api.init, "dlc_cuda_init");
+  find(api.alloc, "dlc_cuda_alloc");
+  find(api.free, "dlc_cuda_free");
+  find(api.memcpy, "dlc_cuda_memcpy");
+  find(api.synchronize, "dlc_cuda_synchronize");
+  find(api.lastError, "dlc_cuda_last_error");
+  if (missing)
+    return setError(DLC_ERR_MODEL,
+                    "%s: model '%s' is compiled for CUDA, but its library "
+                    "does not export %s (it must link dlc's CUDA runtime, "
+                    "libdlc_cuda_rt.a)",
+                    where, m.desc->name, missing);
+  char message[1024] = "";
+  if (api.init(message, sizeof message) != 0)
+    return setError(DLC_ERR_DEVICE,
+                    "%s was compiled for CUDA, but no CUDA device is "
+                    "available: %s",
+                    where, message[0] ? message : "unknown error");
+  m.device = &api;
   return DLC_OK;
 }
 
 dlc_status makeModel(const dlc_model_desc *desc, void *handle,
-                     dlc_model **out) {
-  auto *m = new dlc_model;
+                     const char *where, dlc_model **out) {
+  auto m = std::make_unique<dlc_model>();
   m->handle = handle;
   m->desc = desc;
   m->inputWidth = exampleWidth(desc->input_rank, desc->input_shape);
   m->outputWidth = exampleWidth(desc->output_rank, desc->output_shape);
-  *out = m;
+  if (desc->device == DLC_DEVICE_CUDA)
+    if (dlc_status s = attachDevice(*m, handle, where))
+      return s;
+  *out = m.release();
   return DLC_OK;
 }
 
@@ -161,7 +203,9 @@ dlc_status dlc_model_open_named(const char *path, const char *name,
                                    path, name, available.c_str()));
     if (dlc_status s = checkDesc(chosen, path))
       return closeOnError(s);
-    return makeModel(chosen, handle, out);
+    if (dlc_status s = makeModel(chosen, handle, path, out))
+      return closeOnError(s);
+    return DLC_OK;
   });
 }
 
@@ -173,7 +217,7 @@ dlc_status dlc_model_from_desc(const dlc_model_desc *desc, dlc_model **out) {
     *out = nullptr;
     if (dlc_status s = checkDesc(desc, "dlc_model_from_desc"))
       return s;
-    return makeModel(desc, nullptr, out);
+    return makeModel(desc, nullptr, "dlc_model_from_desc", out);
   });
 }
 

@@ -12,6 +12,9 @@
 //   Accuracy/Validation
 //   <param>/Gradients      histogram, tensorboard_verbose >= 1
 //   <Optimizer>/<param>    histogram of the weights, tensorboard_verbose >= 2
+//   <output>/Activations   histogram of a layer's output (TensorFlow's name
+//                          of its op: FullyConnected/Relu), level 3
+//   <output>/Sparsity      its fraction of zeros (tf.nn.zero_fraction)
 //
 // docs/tensorboard.md explains each name and the few differences.
 //
@@ -47,11 +50,6 @@ dlc_status RunLog::check(const dlc_trainer &t, const dlc_train_options &o) {
     return setError(DLC_ERR_INVALID_ARGUMENT,
                     "bad tensorboard_verbose %d: TFLearn's levels are 0 to 3",
                     o.tensorboard_verbose);
-  if (o.tensorboard_verbose == 3)
-    return setError(DLC_ERR_INVALID_ARGUMENT,
-                    "tensorboard_verbose 3 (activations and sparsity) is not "
-                    "supported yet: model libraries do not expose their "
-                    "activations; use 2 for gradients and weights");
   if (o.snapshot_step < 0 || o.max_checkpoints < 0)
     return setError(DLC_ERR_INVALID_ARGUMENT,
                     "bad snapshot options: snapshot_step %lld, "
@@ -65,6 +63,30 @@ dlc_status RunLog::check(const dlc_trainer &t, const dlc_train_options &o) {
                     "no gradient histograms (tensorboard_verbose 0 works)",
                     t.desc->name, (long long)t.desc->workspace_fixed_bytes,
                     (long long)t.desc->param_floats);
+  if (o.event_dir && o.tensorboard_verbose == 3) {
+    const dlc_model_desc &d = *t.desc;
+    if (d.num_activations == 0)
+      return setError(DLC_ERR_MODEL,
+                      "model '%s' does not expose its layers' activations "
+                      "(its library has no %s_activations: built by a dlc "
+                      "without it, or no fully_connected, conv_2d or pooling "
+                      "layer): no activation histograms "
+                      "(tensorboard_verbose 2 works)",
+                      d.name, d.name);
+    bool ok = d.num_activations > 0 && d.activation_descs && d.activations &&
+              d.activation_floats > 0;
+    for (int64_t i = 0; ok && i < d.num_activations; ++i) {
+      const dlc_activation_desc &a = d.activation_descs[i];
+      ok = a.name && a.size > 0 && a.offset >= 0 &&
+           a.offset <= d.activation_floats - a.size;
+    }
+    if (!ok)
+      return setError(DLC_ERR_MODEL,
+                      "model '%s' has a bad activation table (%lld "
+                      "activations of %lld floats per example)",
+                      d.name, (long long)d.num_activations,
+                      (long long)d.activation_floats);
+  }
   return DLC_OK;
 }
 
@@ -83,11 +105,36 @@ dlc_status RunLog::start() {
     gradientTags.push_back(name + "/Gradients");
     weightTags.push_back(optimizer + "/" + name);
   }
+  if (o.tensorboard_verbose == 3)
+    for (int64_t i = 0; i < t.desc->num_activations; ++i) {
+      // TFLearn's add_activations_summary: "<op name>/Activations/" and
+      // "<op name>/Sparsity/", the trailing '/' making them absolute.
+      const std::string name = t.desc->activation_descs[i].name;
+      activationTags.push_back(name + "/Activations");
+      sparsityTags.push_back(name + "/Sparsity");
+    }
   // TensorBoard drops what an earlier session of this run logged from this
   // step on: after a resume, the steps the stopped run did past its last
   // checkpoint are replaced by this session's.
   events->appendSessionStart(t.step + 1, EventWriter::now());
   return events->flush();
+}
+
+dlc_status RunLog::beforeStep(int64_t step, const float *x, int64_t rows) {
+  if (!events || activationTags.empty() ||
+      step % std::max<int64_t>(1, o.histogram_every) != 0)
+    return DLC_OK;
+  Stopwatch watch(spent);
+  acts.setDevice(t.model->device); // device memory for a CUDA model
+  if (!acts.reserve(size_t(t.desc->activation_floats) * rows * 4))
+    return setError(DLC_ERR_OUT_OF_MEMORY,
+                    "out of memory for the activations of a %lld-row batch",
+                    (long long)rows);
+  t.desc->activations(t.params.floats(), x, rows, acts.floats(),
+                      t.workspace.bytes());
+  actStep = step;
+  actRows = rows;
+  return DLC_OK;
 }
 
 void RunLog::trained(const dlc_step_info &s) {
@@ -119,6 +166,18 @@ void RunLog::trained(const dlc_step_info &s) {
       for (int64_t i = 0; i < t.desc->num_params; ++i) {
         const dlc_param_desc &p = t.desc->params[i];
         events->addHistogram(weightTags[i], params + p.offset, p.size);
+      }
+    if (actStep == s.step)
+      for (size_t i = 0; i < activationTags.size(); ++i) {
+        const dlc_activation_desc &a = t.desc->activation_descs[i];
+        const float *v = acts.floats() + a.offset * actRows;
+        const int64_t n = a.size * actRows;
+        events->addHistogram(activationTags[i], v, n);
+        // tf.nn.zero_fraction: the elements equal to 0 (-0 too, NaN not).
+        int64_t zeros = 0;
+        for (int64_t k = 0; k < n; ++k)
+          zeros += v[k] == 0.0f;
+        events->addScalar(sparsityTags[i], (float)((double)zeros / n));
       }
   }
   events->appendSummary(s.step, EventWriter::now());

@@ -38,6 +38,11 @@ public:
            (o.checkpoint_dir && s.epoch_end && o.snapshot_epoch) ||
            (o.snapshot_step > 0 && s.step % o.snapshot_step == 0);
   }
+  /// Right before train_step of `step` on the batch `x` of `rows` rows: at
+  /// tensorboard_verbose 3, when the step takes histograms, runs the model's
+  /// M_activations on the batch with the parameters the step starts from
+  /// (TFLearn's activations come from the step's own forward pass).
+  dlc_status beforeStep(int64_t step, const float *x, int64_t rows);
   /// Right after train_step, while the workspace holds its gradients.
   void trained(const dlc_step_info &s);
   /// After the step's validation, if any; writes the step's events and
@@ -54,7 +59,10 @@ private:
   std::unique_ptr<EventWriter> events;
   std::string rawLossTag;
   std::vector<std::string> gradientTags, weightTags;
+  std::vector<std::string> activationTags, sparsityTags;
   bool histograms = false;
+  AlignedBuffer acts;           // M_activations' output (level 3)
+  int64_t actStep = 0, actRows = 0; // the step and batch `acts` holds
   double spent = 0;
 };
 

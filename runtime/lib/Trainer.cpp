@@ -66,9 +66,13 @@ dlc_status evaluate(dlc_trainer &t, const dlc_dataset &data, int64_t batch,
       applyPreprocess(t, prepped.data(), b);
       x = prepped.data();
     }
+    if (dlc_status s = stageBatch(t, x, y, b))
+      return s;
     lossSum += (double)t.desc->eval_step(t.params.floats(), x, y, b,
                                          t.yPred.floats(),
                                          t.workspace.bytes()) * b;
+    if (dlc_status s = checkDevice(*t.model, "eval_step"))
+      return s;
     accSum += batchAccuracy(t.model, t.yPred.floats(), y, b, outW) * b;
   }
   if (loss)
@@ -108,6 +112,19 @@ dlc_step_info trainStep(dlc_trainer &t, const dlc_dataset &data,
   return s;
 }
 
+/// stageBatch for a pipeline slot.
+dlc_status stageSlot(dlc_trainer &t, BatchPipeline::Slot &slot) {
+  if (!t.model->device)
+    return DLC_OK;
+  const float *x = slot.x, *y = slot.y;
+  if (dlc_status s = stageBatch(t, x, y, slot.plan.rows))
+    return s;
+  // The device copies are the trainer's own buffers.
+  slot.x = t.deviceX.floats();
+  slot.y = t.deviceY.floats();
+  return DLC_OK;
+}
+
 dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
                        const dlc_dataset *val, const dlc_train_options &o,
                        dlc_train_result &r) {
@@ -140,7 +157,18 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
       if (!batch.valid || batch.plan.step != t.step + 1)
         return setError(DLC_ERR_INTERNAL, "internal error: the batch pipeline "
                                           "is out of step with the trainer");
-      dlc_step_info s = trainStep(t, data, batch);
+      // A device model gets the batch copied to device memory.
+      BatchPipeline::Slot staged = batch;
+      if (dlc_status st = stageSlot(t, staged))
+        return st;
+      if (dlc_status st = runLog.beforeStep(t.step + 1, staged.x,
+                                            staged.plan.rows))
+        return st;
+      if (dlc_status st = checkDevice(*t.model, "activations"))
+        return st;
+      dlc_step_info s = trainStep(t, data, staged);
+      if (dlc_status st = checkDevice(*t.model, "train_step"))
+        return st;
       if ((epochDone = s.epoch_end)) {
         ++t.epoch;
         t.iter = 0;
@@ -195,12 +223,45 @@ dlc_status dlc::rt::ensureBatch(dlc_trainer &t, int64_t rows) {
                  std::max<int64_t>({perExample, outBytes, 1}))
     return setError(DLC_ERR_OUT_OF_MEMORY, "a batch of %lld rows is too large",
                     (long long)rows);
+  const int64_t inBytes = t.model->inputWidth * 4;
   if (!t.workspace.reserve(dlc_workspace_bytes(t.desc, rows)) ||
-      !t.yPred.reserve(rows * outBytes))
+      !t.yPred.reserve(rows * outBytes) ||
+      (t.model->device && (!t.deviceX.reserve(rows * inBytes) ||
+                           !t.deviceY.reserve(rows * outBytes))))
     return setError(DLC_ERR_OUT_OF_MEMORY,
                     "out of memory for the workspace of a %lld-row batch",
                     (long long)rows);
   t.batchCapacity = rows;
+  return DLC_OK;
+}
+
+dlc_status dlc::rt::checkDevice(const dlc_model &m, const char *function) {
+  if (!m.device)
+    return DLC_OK;
+  const char *e = m.device->lastError();
+  if (!e)
+    return DLC_OK;
+  return setError(DLC_ERR_DEVICE, "model '%s': %s failed on the CUDA device: %s",
+                  m.desc->name, function, e);
+}
+
+dlc_status dlc::rt::stageBatch(dlc_trainer &t, const float *&x,
+                               const float *&y, int64_t rows) {
+  const dlc_model &m = *t.model;
+  if (!m.device)
+    return DLC_OK;
+  if (rows > t.batchCapacity)
+    return setError(DLC_ERR_INTERNAL,
+                    "internal error: a %lld-row batch exceeds the device "
+                    "buffers",
+                    (long long)rows);
+  if (m.device->memcpy(t.deviceX.bytes(), x, rows * m.inputWidth * 4) != 0 ||
+      (y && m.device->memcpy(t.deviceY.bytes(), y,
+                             rows * m.outputWidth * 4) != 0))
+    return checkDevice(m, "copying a batch");
+  x = t.deviceX.floats();
+  if (y)
+    y = t.deviceY.floats();
   return DLC_OK;
 }
 
@@ -226,6 +287,10 @@ dlc_status dlc_trainer_create(const dlc_model *model, dlc_trainer **out) {
     auto t = std::make_unique<dlc_trainer>();
     t->model = model;
     t->desc = model->desc;
+    // A device model's buffers are device memory from its library.
+    for (AlignedBuffer *b : {&t->params, &t->optState, &t->workspace,
+                             &t->yPred, &t->deviceX, &t->deviceY})
+      b->setDevice(model->device);
     if (!t->params.reserve(t->desc->param_floats * 4) ||
         !t->optState.reserve(t->desc->opt_state_floats * 4))
       return setError(DLC_ERR_OUT_OF_MEMORY,
@@ -242,6 +307,8 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   if (!t)
     return setError(DLC_ERR_INVALID_ARGUMENT, "dlc_trainer_init: null trainer");
   t->desc->init_params(t->params.floats(), seed);
+  if (dlc_status s = checkDevice(*t->model, "init_params"))
+    return s;
   std::memset(t->optState.bytes(), 0, t->desc->opt_state_floats * 4);
   t->step = t->epoch = t->iter = t->trainSamples = 0;
   t->lossAvg = t->accAvg = 0;
@@ -348,8 +415,20 @@ dlc_status dlc_trainer_predict(dlc_trainer *t, const float *x, int64_t rows,
         applyPreprocess(*t, prepped.data(), b);
         in = prepped.data();
       }
-      t->desc->forward(t->params.floats(), in, y + i * outW, b,
+      if (!t->model->device) {
+        t->desc->forward(t->params.floats(), in, y + i * outW, b,
+                         t->workspace.bytes());
+        continue;
+      }
+      // A device model predicts into its y_pred buffer.
+      const float *none = nullptr;
+      if (dlc_status s = stageBatch(*t, in, none, b))
+        return s;
+      t->desc->forward(t->params.floats(), in, t->yPred.floats(), b,
                        t->workspace.bytes());
+      if (dlc_status s = checkDevice(*t->model, "forward"))
+        return s;
+      std::memcpy(y + i * outW, t->yPred.floats(), b * outW * 4);
     }
     return DLC_OK;
   });

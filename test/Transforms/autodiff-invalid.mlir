@@ -57,3 +57,32 @@ net.model @moving_shared {
   %y = net.batch_norm %x, %c, %c, %m, %m epsilon 1.0e-5 : tensor<?x2xf32>, tensor<2xf32>
   net.regression %y loss mean_square : tensor<?x2xf32>
 }
+
+// -----
+
+net.model @layer_output_not_a_string {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  // expected-error @+1 {{'net.activation' op expected 'net.layer_output' to be a non-empty string}}
+  %y = net.activation relu %x {net.layer_output = 3 : i64} : tensor<?x2xf32>
+  net.regression %y loss mean_square : tensor<?x2xf32>
+}
+
+// -----
+
+net.model @layer_output_not_batched {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  // expected-error @+1 {{'net.parameter' op is marked as a layer output but its result is not a [?, ...] tensor static but for the batch}}
+  %w = net.parameter "w" init zeros(0.0, 0.0) {net.layer_output = "W"} : tensor<2x2xf32>
+  %y = net.matmul %x, %w : tensor<?x2xf32>, tensor<2x2xf32> -> tensor<?x2xf32>
+  net.regression %y loss mean_square : tensor<?x2xf32>
+}
+
+// -----
+
+net.model @layer_output_twice {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  %h = net.activation relu %x {net.layer_output = "A/Relu"} : tensor<?x2xf32>
+  // expected-error @+1 {{'net.activation' op names a second layer output 'A/Relu'}}
+  %y = net.activation tanh %h {net.layer_output = "A/Relu"} : tensor<?x2xf32>
+  net.regression %y loss mean_square : tensor<?x2xf32>
+}

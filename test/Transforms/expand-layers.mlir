@@ -8,9 +8,9 @@
 // CHECK: %[[M:.+]] = net.matmul %[[X]], %[[W]] : tensor<?x3xf32>, tensor<3x4xf32> -> tensor<?x4xf32>
 // CHECK: %[[B:.+]] = net.parameter "FullyConnected/b" init zeros(0.000000e+00, 0.000000e+00) : tensor<4xf32>
 // CHECK: %[[A:.+]] = net.bias_add %[[M]], %[[B]] : tensor<?x4xf32>, tensor<4xf32>
-// CHECK: %[[H:.+]] = net.activation tanh %[[A]] : tensor<?x4xf32>
+// CHECK: %[[H:.+]] = net.activation tanh %[[A]] {net.layer_output = "FullyConnected/Tanh"} : tensor<?x4xf32>
 // CHECK: %[[W1:.+]] = net.parameter "FullyConnected_1/W" init truncated_normal(0.000000e+00, 2.000000e-02) : tensor<4x2xf32>
-// CHECK: %[[Y:.+]] = net.matmul %[[H]], %[[W1]] : tensor<?x4xf32>, tensor<4x2xf32> -> tensor<?x2xf32>
+// CHECK: %[[Y:.+]] = net.matmul %[[H]], %[[W1]] {net.layer_output = "FullyConnected_1/MatMul"} : tensor<?x4xf32>, tensor<4x2xf32> -> tensor<?x2xf32>
 // CHECK-NOT: net.parameter
 // CHECK-NOT: net.activation
 // CHECK: net.regression %[[Y]] loss mean_square : tensor<?x2xf32>

@@ -25,6 +25,9 @@ func.func @matmul(%x: memref<?x2xf32>, %w: memref<2x3xf32>, %y: memref<?x3xf32>)
 // CHECK-LABEL: func.func @elementwise
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1
 // CHECK: math.exp %{{.+}} : vector<1x3xf32>
+// The row loop runs over a parallel dimension: marked for
+// dlc-parallelize-loops with the work of one row.
+// CHECK: } {dlc.parallel = 3 : i64}
 // CHECK-NOT: scf.for
 // CHECK-NOT: linalg.
 func.func @elementwise(%x: memref<?x3xf32>, %y: memref<?x3xf32>) {
@@ -41,6 +44,7 @@ func.func @elementwise(%x: memref<?x3xf32>, %y: memref<?x3xf32>) {
 // CHECK-LABEL: func.func @flat
 // CHECK: scf.for %{{.+}} = %{{.+}} to %c96 step %c16
 // CHECK: arith.subf %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK: } {dlc.parallel = 16 : i64}
 // CHECK: arith.subf %{{.+}}, %{{.+}} : vector<4xf32>
 // CHECK-NOT: linalg.
 func.func @flat(%g: memref<100xf32>, %p: memref<100xf32>) {
@@ -48,6 +52,26 @@ func.func @flat(%g: memref<100xf32>, %p: memref<100xf32>) {
   ^bb0(%a: f32, %b: f32):
     %s = arith.subf %b, %a : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// A reduction over rows: its parallel dimension is tiled outermost (16
+// columns at a time, then the rows in order, as before), and only that
+// loop is marked; the row loop inside is not.
+// CHECK-LABEL: func.func @row_sums
+// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c16 {
+// CHECK: scf.for %{{.+}} = %c0 to %{{.+}} step %c1 {
+// CHECK: arith.addf %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK-NEXT: vector.transfer_write
+// CHECK-NEXT: {{^ *}}}{{$}}
+// CHECK-NEXT: {{^ *}}} {dlc.parallel = 512 : i64}
+// CHECK: return
+func.func @row_sums(%x: memref<?x32xf32>, %s: memref<32xf32>) {
+  linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : memref<?x32xf32>) outs(%s : memref<32xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
   }
   return
 }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -478,6 +480,35 @@ TEST_F(Kernels, ThreadCountSetting) {
   EXPECT_GE(dlc_k_get_num_threads(), 1);
   dlc_k_set_num_threads(1);
   EXPECT_EQ(dlc_k_get_num_threads(), 1);
+}
+
+// Every index of [0, n) is visited exactly once, for any n, cost and
+// thread count (small totals run as one call).
+TEST_F(Kernels, ParallelForCoversTheRangeOnce) {
+  struct Ctx {
+    std::vector<std::atomic<int>> *hits;
+    std::atomic<int> calls;
+  };
+  for (int threads : {1, 2, 3}) {
+    dlc_k_set_num_threads(threads);
+    for (int64_t n : {0, 1, 2, 7, 96, 1000, 131072})
+      for (int64_t cost : {0, 1, 16, 32768}) {
+        std::vector<std::atomic<int>> hits((size_t)n);
+        Ctx ctx{&hits, {0}};
+        dlc_k_parallel_for(
+            [](void *v, int64_t b, int64_t e) {
+              auto *c = static_cast<Ctx *>(v);
+              ++c->calls;
+              for (int64_t i = b; i < e; ++i)
+                ++(*c->hits)[(size_t)i];
+            },
+            &ctx, n, cost);
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(hits[(size_t)i].load(), 1) << n << " " << cost << " " << i;
+        if (threads == 1 || n * std::max<int64_t>(cost, 1) < 65536)
+          EXPECT_LE(ctx.calls.load(), 1);
+      }
+  }
 }
 
 TEST_F(Kernels, ResultsAreBitIdenticalForAnyThreadCount) {

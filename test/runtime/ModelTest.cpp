@@ -77,7 +77,7 @@ TEST(ModelTest, AbiMismatch) {
   EXPECT_EQ(std::string(dlc_last_error()),
             std::string(DLC_TEST_LINEAR_MODEL) +
                 ": model 'bad_abi' was built for dlc ABI version 999; this "
-                "runtime supports version 2 (recompile the model with this "
+                "runtime supports version 3 (recompile the model with this "
                 "dlc)");
 }
 

@@ -256,13 +256,31 @@ TEST(RunLogTest, LevelThreeAndBadOptionsAreRefused) {
   dlc_train_options o = options(1, 3, nullptr);
   o.on_step = nullptr;
   o.event_dir = dir.path.c_str();
+  // The fixture's descriptors end before the activation fields (zero): no
+  // M_activations, so no level 3.
   o.tensorboard_verbose = 3;
   EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
-            DLC_ERR_INVALID_ARGUMENT);
+            DLC_ERR_MODEL);
   EXPECT_EQ(std::string(dlc_last_error()),
-            "tensorboard_verbose 3 (activations and sparsity) is not "
-            "supported yet: model libraries do not expose their activations; "
-            "use 2 for gradients and weights");
+            "model 'softmax_model' does not expose its layers' activations "
+            "(its library has no softmax_model_activations: built by a dlc "
+            "without it, or no fully_connected, conv_2d or pooling layer): no "
+            "activation histograms (tensorboard_verbose 2 works)");
+  {
+    // A table that points nowhere is refused too.
+    dlc_model_desc bad = *dlc_model_get_desc(m.get());
+    bad.num_activations = 1;
+    bad.activation_floats = 4;
+    dlc_model *raw = nullptr;
+    ASSERT_EQ(dlc_model_from_desc(&bad, &raw), DLC_OK);
+    ModelPtr badModel(raw);
+    TrainerPtr t3 = makeTrainer(badModel.get());
+    EXPECT_EQ(dlc_trainer_train(t3.get(), data.get(), nullptr, &o, nullptr),
+              DLC_ERR_MODEL);
+    EXPECT_EQ(std::string(dlc_last_error()),
+              "model 'softmax_model' has a bad activation table (1 "
+              "activations of 4 floats per example)");
+  }
   o.tensorboard_verbose = 4;
   EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
             DLC_ERR_INVALID_ARGUMENT);

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -37,10 +38,20 @@ llvm::Expected<std::string> kernelVariant(llvm::StringRef cpu);
 llvm::Expected<std::string> findKernelLibrary(llvm::StringRef variant,
                                               const char *argv0);
 
+/// The path of libdlc_cuda_rt.a (runtime/cuda), searched like the kernel
+/// library.
+llvm::Expected<std::string> findCudaRuntimeLibrary(const char *argv0);
+
+/// The linker arguments of a CUDA model library: cuDNN and cuBLAS from
+/// `toolkit`/lib64 (also its run path) and the C++ runtime; not libcuda.
+std::vector<std::string> cudaLinkArguments(llvm::StringRef toolkit);
+
 /// Links an object and static libraries into a shared library with the
-/// system's LLVM linker. The result depends on libc (and libm) only.
+/// system's LLVM linker. The result depends on libc (and libm) only, plus
+/// `libraries` (linker arguments such as -lNAME).
 llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef output,
-                              llvm::ArrayRef<std::string> archives = {});
+                              llvm::ArrayRef<std::string> archives = {},
+                              llvm::ArrayRef<std::string> libraries = {});
 
 /// The C header of the models described in `module` (after
 /// net-build-entry-points).

@@ -7,11 +7,22 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <optional>
+#include <string>
 
 namespace dlc {
 
 /// The points where `dlc compile --emit=` stops.
 enum class Phase { Net, Train, Linalg, LLVM };
+
+/// The device a model library runs on (`dlc compile --target`).
+enum class Target { CPU, CUDA };
+
+/// Whether `op`'s module is compiled for CUDA (`dlc.target = "cuda"`).
+bool targetsCuda(mlir::Operation *op);
+
+/// The CUDA toolkit: $CUDA_HOME when set, else the toolkit found when dlc
+/// was configured, else /usr/local/cuda.
+std::string cudaToolkitPath();
 
 /// Registers every dialect and interface the pipeline uses.
 void registerDialects(mlir::DialectRegistry &registry);
@@ -25,9 +36,20 @@ void registerKernelCallInterfaces(mlir::DialectRegistry &registry);
 void registerPassesAndPipelines();
 
 /// Adds the passes that take a module of net.model ops to `phase`; with
-/// `after`, only those that follow phase `after`.
+/// `after`, only those that follow phase `after`. For Target::CUDA the
+/// module is marked `dlc.target = "cuda"` first and lowered for the GPU
+/// after bufferization (docs/cuda.md).
 void buildPipeline(mlir::OpPassManager &pm, Phase phase,
-                   std::optional<Phase> after = std::nullopt);
+                   std::optional<Phase> after = std::nullopt,
+                   Target target = Target::CPU);
+
+/// Adds the CUDA lowering that follows one-shot bufferization: GPU kernels
+/// in one fatbin, host code in the LLVM dialect (CudaPipeline.cpp).
+void buildCudaLowering(mlir::OpPassManager &pm);
+
+/// The end of both targets' lowering: arith, index, func and cf to LLVM,
+/// then the C ABI's descriptors (net-emit-descriptor).
+void addLLVMLoweringTail(mlir::OpPassManager &pm);
 
 } // namespace dlc
 

@@ -65,6 +65,14 @@ dlc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &ctx,
   if (!llvmModule)
     return createStringError(inconvertibleErrorCode(),
                              "translation to LLVM IR failed");
+  // --target cuda: the offloading translation embeds each gpu.binary's
+  // fatbin as `<name>_bin_cst`; in section .nv_fatbin, as nvcc places
+  // fatbins, CUDA's tools (cuobjdump) find it in the library.
+  for (GlobalVariable &global : llvmModule->globals())
+    if (global.getName().ends_with("_bin_cst")) {
+      global.setSection(".nv_fatbin");
+      global.setAlignment(Align(8));
+    }
   auto tm = createTargetMachine(cpu);
   if (!tm)
     return tm.takeError();
@@ -130,9 +138,10 @@ Expected<std::string> dlc::kernelVariant(StringRef cpu) {
   return std::string("generic");
 }
 
-Expected<std::string> dlc::findKernelLibrary(StringRef variant,
-                                             const char *argv0) {
-  std::string name = ("libdlc_kernels_" + variant + ".a").str();
+/// The path of archive `name`: in $DLC_KERNELS_DIR when set, else next to
+/// the running dlc (../lib).
+static std::optional<std::string> findArchive(StringRef name,
+                                              const char *argv0) {
   SmallVector<std::string> dirs;
   if (const char *env = std::getenv("DLC_KERNELS_DIR"))
     dirs.push_back(env);
@@ -150,13 +159,40 @@ Expected<std::string> dlc::findKernelLibrary(StringRef variant,
     if (sys::fs::exists(path))
       return path.str().str();
   }
+  return std::nullopt;
+}
+
+Expected<std::string> dlc::findKernelLibrary(StringRef variant,
+                                             const char *argv0) {
+  std::string name = ("libdlc_kernels_" + variant + ".a").str();
+  if (std::optional<std::string> path = findArchive(name, argv0))
+    return *path;
   return createStringError(inconvertibleErrorCode(),
                            "cannot find the kernel library " + name +
                                " (set DLC_KERNELS_DIR)");
 }
 
+Expected<std::string> dlc::findCudaRuntimeLibrary(const char *argv0) {
+  if (std::optional<std::string> path = findArchive("libdlc_cuda_rt.a", argv0))
+    return *path;
+  return createStringError(inconvertibleErrorCode(),
+                           "cannot find the CUDA runtime library "
+                           "libdlc_cuda_rt.a (set DLC_KERNELS_DIR)");
+}
+
+std::vector<std::string> dlc::cudaLinkArguments(StringRef toolkit) {
+  std::string lib = (toolkit + "/lib64").str();
+  // libcuda.so.1 is not linked: the runtime opens it on first use, so the
+  // library loads on machines without a GPU.
+  // The C++ runtime by its soname: Debian installs the libstdc++.so link
+  // only under GCC's directory.
+  return {"-L" + lib, "-rpath", lib, "-lcudnn", "-lcublas", "-lcublasLt",
+          "-l:libstdc++.so.6", "-lm", "-ldl", "-lpthread"};
+}
+
 Error dlc::linkSharedLibrary(StringRef object, StringRef output,
-                             ArrayRef<std::string> archives) {
+                             ArrayRef<std::string> archives,
+                             ArrayRef<std::string> libraries) {
   // Debian's lld-19 installs ld.lld-19; fall back to the system linker.
   ErrorOr<std::string> linker = sys::findProgramByName("ld.lld-19");
   if (!linker)
@@ -174,9 +210,12 @@ Error dlc::linkSharedLibrary(StringRef object, StringRef output,
   SmallVector<StringRef> args{*linker, "-shared", "--no-undefined", "-Bsymbolic",
                               "-soname", soname,
                               "-z", "noexecstack", "--as-needed",
+                              "--eh-frame-hdr",
                               "-o", output, object};
   for (const std::string &archive : archives)
     args.push_back(archive);
+  for (const std::string &library : libraries)
+    args.push_back(library);
   args.append({"-L/usr/lib/x86_64-linux-gnu",
                "-L/lib/x86_64-linux-gnu", "-lm", "-lc"});
   std::string error;
@@ -221,8 +260,11 @@ std::string dlc::generateHeader(mlir::ModuleOp module, StringRef source) {
           "const float *x, const float *y, int64_t batch, int64_t step, "
           "float *y_pred, void *workspace);\n"
        << "float " << m << "_eval_step(const float *params, const float *x, "
-          "const float *y, int64_t batch, float *y_pred, void *workspace);\n\n"
-       << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+          "const float *y, int64_t batch, float *y_pred, void *workspace);\n";
+    if (desc.getActivationsAttr())
+      os << "void " << m << "_activations(const float *params, const float *x, "
+            "int64_t batch, float *acts, void *workspace);\n";
+    os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   }
   return os.str();
 }

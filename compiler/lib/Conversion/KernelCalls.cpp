@@ -29,6 +29,97 @@ using namespace dlc::net;
 
 namespace {
 
+/// Whether `type` is row-major and contiguous, at any offset: its strides
+/// are the suffix products of its sizes, so a kernel can take the address
+/// of its first element (a parameter's slice of the flat buffer).
+bool isDenseRowMajor(MemRefType type) {
+  if (type.getLayout().isIdentity())
+    return true;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(getStridesAndOffset(type, strides, offset)))
+    return false;
+  int64_t expected = 1;
+  for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+    if (strides[d] != expected)
+      return false;
+    if (d == 0)
+      break;
+    if (type.isDynamicDim(d))
+      return false;
+    expected *= type.getDimSize(d);
+  }
+  return true;
+}
+
+bool isView(Operation *op) {
+  return isa<memref::ReinterpretCastOp, memref::SubViewOp, memref::CastOp>(op);
+}
+
+/// On a view that a kernel call writes directly (directDestination).
+constexpr StringLiteral kKernelOutputAttr = "dlc.kernel_output";
+
+/// Whether `buffer` (a function argument, or a view of one) is only ever
+/// the destination of bufferization.materialize_in_destination: nothing
+/// reads it, so it may be written before the materialization. Views that
+/// kernels already write (kKernelOutputAttr) count as such destinations.
+bool onlyMaterializedInto(Value buffer) {
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto into = dyn_cast<MaterializeInDestinationOp>(user)) {
+      if (use.get() != into.getDest())
+        return false;
+    } else if (user->hasAttr(kKernelOutputAttr)) {
+      continue;
+    } else if (!isView(user) || use.getOperandNumber() != 0 ||
+               !onlyMaterializedInto(user->getResult(0))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The buffer a kernel op can write its result into: the destination of
+/// the one materialize_in_destination that takes its result (a gradient
+/// slice or an output of an entry point), when that is a dense row-major
+/// static view of a function argument nothing reads. The view is moved
+/// before `op`; the materialization then copies the buffer onto itself,
+/// which canonicalization erases. Null when there is none.
+Value directDestination(RewriterBase &b, Operation *op) {
+  if (op->getNumResults() != 1 || !op->getResult(0).hasOneUse())
+    return {};
+  auto into = dyn_cast<MaterializeInDestinationOp>(
+      *op->getResult(0).getUsers().begin());
+  if (!into || !into.getWritable())
+    return {};
+  Value dest = into.getDest();
+  auto type = dyn_cast<MemRefType>(dest.getType());
+  auto resultType = cast<ShapedType>(op->getResult(0).getType());
+  if (!type || type.getShape() != resultType.getShape() ||
+      type.getElementType() != resultType.getElementType() ||
+      !isDenseRowMajor(type))
+    return {};
+  SmallVector<Operation *> views;
+  Value root = dest;
+  if (!dest.getDefiningOp())
+    return {}; // an output argument itself (predictions): not a kernel's
+  while (Operation *def = root.getDefiningOp()) {
+    if (!isView(def) || def->getNumOperands() != 1)
+      return {};
+    views.push_back(def);
+    root = def->getOperand(0);
+  }
+  auto arg = dyn_cast<BlockArgument>(root);
+  if (!arg || !isa<func::FuncOp>(arg.getOwner()->getParentOp()) ||
+      !onlyMaterializedInto(root))
+    return {};
+  for (Operation *view : llvm::reverse(views))
+    if (view->getBlock() != op->getBlock() || op->isBeforeInBlock(view))
+      b.moveOpBefore(view, op);
+  views.front()->setAttr(kKernelOutputAttr, b.getUnitAttr());
+  return dest;
+}
+
 /// Builds the operands of one kernel call.
 class KernelCall {
 public:
@@ -44,7 +135,7 @@ public:
       return failure();
     auto type = cast<MemRefType>(buffer->getType());
     Value dense = *buffer;
-    if (!type.getLayout().isIdentity()) {
+    if (!isDenseRowMajor(type)) {
       auto denseType =
           MemRefType::get(type.getShape(), type.getElementType());
       FailureOr<Value> alloc = options.createAlloc(
@@ -58,8 +149,12 @@ public:
   }
 
   /// A new buffer of `type`, its dynamic sizes those of (buffer, dim) pairs.
+  /// The destination the op's result is materialized into, when the
+  /// kernel can write it there directly (directDestination).
   FailureOr<Value> result(RankedTensorType type,
                           ArrayRef<std::pair<Value, int64_t>> dynFrom) {
+    if (Value dest = directDestination(b, op))
+      return dest;
     SmallVector<Value> sizes;
     for (auto [value, dim] : dynFrom)
       sizes.push_back(b.create<memref::DimOp>(loc, value, dim));
@@ -72,6 +167,15 @@ public:
   void addPointer(Value buffer) {
     Value index =
         b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, buffer);
+    auto type = cast<MemRefType>(buffer.getType());
+    if (!type.getLayout().isIdentity()) { // a view at an offset
+      auto meta = b.create<memref::ExtractStridedMetadataOp>(loc, buffer);
+      Value bytes = b.create<arith::MulIOp>(
+          loc, meta.getOffset(),
+          b.create<arith::ConstantIndexOp>(
+              loc, type.getElementTypeBitWidth() / 8));
+      index = b.create<arith::AddIOp>(loc, index, bytes);
+    }
     Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
     args.push_back(b.create<LLVM::IntToPtrOp>(
         loc, LLVM::LLVMPointerType::get(b.getContext()), i64));
@@ -90,8 +194,13 @@ public:
   }
 
   /// Emits `func.call @name(args)`, declaring the function when needed.
-  void emit(StringRef name) {
+  /// For `dlc.target = "cuda"`, dlc_k_X becomes dlc_cu_X (runtime/cuda):
+  /// the same arguments, with device pointers.
+  void emit(StringRef kernel) {
     auto module = op->getParentOfType<ModuleOp>();
+    std::string name = kernel.str();
+    if (dlc::targetsCuda(module) && kernel.consume_front("dlc_k_"))
+      name = ("dlc_cu_" + kernel).str();
     if (!module.lookupSymbol<func::FuncOp>(name)) {
       OpBuilder decl = OpBuilder::atBlockBegin(module.getBody());
       auto fn = decl.create<func::FuncOp>(

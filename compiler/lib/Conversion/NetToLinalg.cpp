@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlc/Dialect/Net/NetOps.h"
+#include "dlc/Pipeline.h"
 #include "dlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -1500,7 +1501,11 @@ struct ConvertNetToLinalgPass
                         Pool2DOp, Pool2DGradOp>();
       // Small products (the logic gates' layers) stay inline, where they are
       // tiled and vectorized with their neighbours; a call would cost more.
-      target.addDynamicallyLegalOp<MatmulOp>([](MatmulOp op) {
+      // On CUDA every product is a cuBLAS call.
+      bool cuda = dlc::targetsCuda(getOperation());
+      target.addDynamicallyLegalOp<MatmulOp>([cuda](MatmulOp op) {
+        if (cuda)
+          return true;
         int64_t elements = 1;
         for (Value v : {op.getLhs(), op.getRhs()})
           for (int64_t d : cast<ShapedType>(v.getType()).getShape())

@@ -22,8 +22,12 @@
 using namespace mlir;
 
 void dlc::buildPipeline(OpPassManager &pm, Phase phase,
-                        std::optional<Phase> after) {
+                        std::optional<Phase> after, Target target) {
   auto done = [&](Phase p) { return after && *after >= p; };
+  // The target is recorded first: kernel calls, the matmul lowering and the
+  // descriptor follow `dlc.target`.
+  if (target == Target::CUDA)
+    pm.addPass(createDlcSetTarget(DlcSetTargetOptions{"cuda"}));
   // net: layers with their inferred types.
   if (!done(Phase::Net))
     pm.addPass(createNetInferShapes());
@@ -52,6 +56,8 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
 
   // Results are computed directly into the caller's arrays. Bufferizing
   // before tiling keeps the alias analysis small (one op per layer).
+  // A layer's bias add and activation in one pass over its output.
+  pm.addNestedPass<func::FuncOp>(createDlcFuseElementwise());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.setFunctionBoundaryTypeConversion(
@@ -66,6 +72,8 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   };
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addPass(createCanonicalizerPass());
+  if (target == Target::CUDA)
+    return buildCudaLowering(pm); // CudaPipeline.cpp
   // Static tiles, vectors from the start.
   pm.addNestedPass<func::FuncOp>(createDlcTileAndVectorize());
   pm.addPass(createCSEPass());
@@ -76,6 +84,9 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
 
   // Vector lowering on buffers: hoist accumulators, FMAs, no libm.
   pm.addNestedPass<func::FuncOp>(createDlcLowerVectors());
+  // Large parallel loops (elementwise ops, the optimizer) on the kernel
+  // library's thread pool.
+  pm.addPass(createDlcParallelizeLoops());
   VectorTransferToSCFOptions transfers;
   transfers.enableFullUnroll(true);
   pm.addPass(createConvertVectorToSCFPass(transfers));
@@ -90,6 +101,10 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  addLLVMLoweringTail(pm);
+}
+
+void dlc::addLLVMLoweringTail(OpPassManager &pm) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -98,6 +113,15 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   pm.addPass(createNetEmitDescriptor());    // M_describe, dlc_models
   pm.addPass(createCanonicalizerPass());
 }
+
+namespace {
+/// `--dlc-to-llvm="target=cuda"`.
+struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("cpu (default) or cuda"),
+                             llvm::cl::init("cpu")};
+};
+} // namespace
 
 void dlc::registerPassesAndPipelines() {
   registerDlcPasses();
@@ -108,7 +132,11 @@ void dlc::registerPassesAndPipelines() {
       {"dlc-to-llvm", Phase::LLVM}};
   for (const auto &[name, phase] : phases) {
     Phase p = phase;
-    PassPipelineRegistration<>(name, "dlc's pipeline up to this phase",
-                               [p](OpPassManager &pm) { buildPipeline(pm, p); });
+    PassPipelineRegistration<PipelineOptions>(
+        name, "dlc's pipeline up to this phase",
+        [p](OpPassManager &pm, const PipelineOptions &options) {
+          buildPipeline(pm, p, std::nullopt,
+                        options.target == "cuda" ? Target::CUDA : Target::CPU);
+        });
   }
 }

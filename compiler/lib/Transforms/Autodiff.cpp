@@ -14,6 +14,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_NETAUTODIFF
@@ -47,6 +48,8 @@ public:
                Conv2DOp, Pool2DOp, BatchNormOp>(op))
         return op.emitOpError("is not expanded (run net-expand-layers first)");
     if (failed(checkMovingAverages()))
+      return failure();
+    if (failed(buildActivations()))
       return failure();
     buildPredict();
     buildEval();
@@ -130,7 +133,8 @@ private:
         movingStats[bn.getVariance()] = train.getVariance();
         continue;
       }
-      fb.clone(op, map);
+      // The layer outputs are named once, on M.activations.
+      fb.clone(op, map)->removeAttr(kLayerOutputAttr);
     }
     return fn;
   }
@@ -161,6 +165,52 @@ private:
     func::FuncOp fn = createFunction("predict", false, pred.getType(), map);
     OpBuilder b = OpBuilder::atBlockEnd(&fn.front());
     b.create<func::ReturnOp>(model.getLoc(), map.lookup(pred));
+  }
+
+  /// M.activations(params..., x) -> the outputs of the layers net-expand-layers
+  /// marked, in model order, computed as predict computes them (dropout the
+  /// identity, batch normalization with the moving statistics); their names
+  /// in `net.activation_names`. Not built when no layer is marked.
+  LogicalResult buildActivations() {
+    SmallVector<Value> outputs;
+    SmallVector<Attribute> names;
+    llvm::StringSet<> seen;
+    for (Operation &op : model.getBlock()) {
+      Attribute attr = op.getAttr(kLayerOutputAttr);
+      if (!attr)
+        continue;
+      auto name = dyn_cast<StringAttr>(attr);
+      if (!name || name.getValue().empty())
+        return op.emitOpError("expected '")
+               << kLayerOutputAttr << "' to be a non-empty string";
+      auto type = op.getNumResults() == 1
+                      ? dyn_cast<RankedTensorType>(op.getResult(0).getType())
+                      : RankedTensorType();
+      if (!type || type.getRank() < 1 || !type.isDynamicDim(0) ||
+          type.getNumDynamicDims() != 1)
+        return op.emitOpError("is marked as a layer output but its result is "
+                              "not a [?, ...] tensor static but for the batch");
+      if (!seen.insert(name.getValue()).second)
+        return op.emitOpError("names a second layer output '")
+               << name.getValue() << "'";
+      outputs.push_back(op.getResult(0));
+      names.push_back(name);
+    }
+    if (outputs.empty())
+      return success();
+    IRMapping map;
+    SmallVector<Type> types;
+    for (Value v : outputs)
+      types.push_back(v.getType());
+    func::FuncOp fn = createFunction("activations", false, types, map);
+    fn->setAttr(kActivationNamesAttr,
+                ArrayAttr::get(model->getContext(), names));
+    SmallVector<Value> results;
+    for (Value v : outputs)
+      results.push_back(map.lookup(v));
+    OpBuilder b = OpBuilder::atBlockEnd(&fn.front());
+    b.create<func::ReturnOp>(model.getLoc(), results);
+    return success();
   }
 
   void buildEval() {

@@ -107,6 +107,11 @@ public:
     if (!predict || !eval || !grad)
       return model.emitOpError("has no predict/eval/grad functions (run "
                                "net-autodiff first)");
+    // Absent when the model has no layer TFLearn summarizes.
+    activations =
+        module.lookupSymbol<func::FuncOp>((name + ".activations").str());
+    if (activations && failed(buildActivations()))
+      return failure();
     buildForward();
     buildEval();
     func::FuncOp lossAndGrad = buildLossAndGrad();
@@ -119,6 +124,8 @@ public:
     predict.erase();
     eval.erase();
     grad.erase();
+    if (activations)
+      activations.erase();
     return success();
   }
 
@@ -165,6 +172,48 @@ private:
     SmallVector<Value> r = inlineWithParams(fb, predict, fn.getArgument(0), x);
     storeTo(fb, loc, r[0], fn.getArgument(2));
     fb.create<func::ReturnOp>(loc);
+  }
+
+  /// activations_impl(params, x, acts...): the results of M.activations,
+  /// each into its own [batch, ...] buffer; the C wrapper places them in one
+  /// buffer at their per-example offset times the batch, as the descriptor
+  /// lists them (activationAttrs).
+  LogicalResult buildActivations() {
+    auto names = activations->getAttrOfType<ArrayAttr>(kActivationNamesAttr);
+    TypeRange types = activations.getFunctionType().getResults();
+    if (!names || names.size() != types.size() ||
+        !llvm::all_of(names, [](Attribute a) { return isa<StringAttr>(a); }))
+      return activations.emitOpError("expected '")
+             << kActivationNamesAttr << "' to name each of its "
+             << types.size() << " results";
+    SmallVector<Type> argTypes{paramsType, inputType};
+    for (auto [i, t] : llvm::enumerate(types)) {
+      auto type = dyn_cast<RankedTensorType>(t);
+      if (!type || type.getRank() < 1 || !type.isDynamicDim(0) ||
+          type.getNumDynamicDims() != 1)
+        return activations.emitOpError("result #")
+               << i << " is not a [?, ...] tensor static but for the batch";
+      int64_t perExample = 1;
+      for (int64_t d : type.getShape().drop_front())
+        perExample *= d;
+      activationAttrs.push_back(b.getDictionaryAttr({
+          b.getNamedAttr("name", names[i]),
+          b.getNamedAttr("shape",
+                         b.getDenseI64ArrayAttr(abiShape(type.getShape()))),
+          b.getNamedAttr("offset", b.getI64IntegerAttr(activationFloats)),
+          b.getNamedAttr("size", b.getI64IntegerAttr(perExample)),
+      }));
+      activationFloats += perExample;
+      argTypes.push_back(memrefOf(type));
+    }
+    func::FuncOp fn = createFunction("activations_impl", argTypes, {});
+    OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    Value x = toTensor(fb, loc, fn.getArgument(1));
+    SmallVector<Value> r = inlineWithParams(fb, activations, fn.getArgument(0), x);
+    for (auto [k, v] : llvm::enumerate(r))
+      storeTo(fb, loc, v, fn.getArgument(2 + k));
+    fb.create<func::ReturnOp>(loc);
+    return success();
   }
 
   void buildEval() {
@@ -332,12 +381,15 @@ private:
     // (activations, initialisers, dropout, padding), the loss and the
     // optimizer, but not its step sizes, so a run may resume with another
     // learning rate.
+    // The names of the layer outputs follow from the layers and are not
+    // hashed: a model keeps the fingerprint it had before they existed.
     for (Operation &op : model.getBlock()) {
       if (isa<RegressionOp>(op))
         continue;
       os << op.getName() << '{';
       for (NamedAttribute attr : op.getAttrs())
-        os << attr.getName().getValue() << '=' << attr.getValue() << ',';
+        if (attr.getName() != kLayerOutputAttr)
+          os << attr.getName().getValue() << '=' << attr.getValue() << ',';
       os << "};";
     }
     os << stringifyLoss(regression.getLoss()) << ';'
@@ -349,7 +401,8 @@ private:
         b.getArrayAttr(paramAttrs), b.getI64IntegerAttr(paramFloats),
         b.getI64IntegerAttr(stateFloats),
         b.getI64IntegerAttr(paramFloats * int64_t(sizeof(float))), hparams,
-        b.getI64IntegerAttr(static_cast<int64_t>(fnv1a(os.str()))));
+        b.getI64IntegerAttr(static_cast<int64_t>(fnv1a(os.str()))),
+        activations ? b.getArrayAttr(activationAttrs) : ArrayAttr());
   }
 
   ModuleOp module;
@@ -359,9 +412,10 @@ private:
   Location loc;
   SmallVector<ParameterOp> params;
   SmallVector<int64_t> offsets;
-  int64_t paramFloats = 0, stateFloats = 0;
+  int64_t paramFloats = 0, stateFloats = 0, activationFloats = 0;
   MemRefType inputType, outputType, paramsType, stateType;
-  func::FuncOp predict, eval, grad;
+  func::FuncOp predict, eval, grad, activations;
+  SmallVector<Attribute> activationAttrs;
 };
 
 struct NetBuildEntryPointsPass

@@ -20,6 +20,31 @@ std::string scopeName(StringRef base, int index) {
   return index == 0 ? base.str() : (base + "_" + Twine(index)).str();
 }
 
+/// TensorFlow's op type for the activation TFLearn applies.
+StringRef activationOpName(Activation kind) {
+  switch (kind) {
+  case Activation::sigmoid:
+    return "Sigmoid";
+  case Activation::tanh:
+    return "Tanh";
+  case Activation::relu:
+    return "Relu";
+  case Activation::softmax:
+    return "Softmax";
+  case Activation::linear:
+    break;
+  }
+  return "";
+}
+
+/// Marks the op computing `output` as the layer's tracked output (see
+/// kLayerOutputAttr), named `<scope>/<TensorFlow op type>`.
+void markLayerOutput(Value output, StringRef scope, StringRef opType) {
+  Operation *op = output.getDefiningOp();
+  op->setAttr(kLayerOutputAttr,
+              StringAttr::get(op->getContext(), scope + "/" + opType));
+}
+
 /// The weights of a fully_connected or conv_2d layer: their initialiser with
 /// its two numbers (mean and stddev, or min and max) and the L2 factor.
 template <typename LayerOp>
@@ -100,17 +125,23 @@ LogicalResult expandConv2D(Conv2DLayerOp conv, int index) {
   Value y = b.create<Conv2DOp>(
       loc, outType, conv.getInput(), filter, b.getDenseI64ArrayAttr({s, s}),
       b.getDenseI64ArrayAttr({h.padBefore, h.padAfter, w.padBefore, w.padAfter}));
-  if (conv.getBias())
+  StringRef opType = "Conv2D";
+  if (conv.getBias()) {
     y = addBias(b, loc, y, f, scope);
-  if (conv.getActivation() != Activation::linear)
+    opType = "BiasAdd";
+  }
+  if (conv.getActivation() != Activation::linear) {
     y = b.create<ActivationOp>(loc, outType, conv.getActivation(), y);
+    opType = activationOpName(conv.getActivation());
+  }
+  markLayerOutput(y, scope, opType);
   conv.replaceAllUsesWith(y);
   conv.erase();
   return success();
 }
 
 template <typename PoolOp>
-LogicalResult expandPool(PoolOp pool, PoolKind kind) {
+LogicalResult expandPool(PoolOp pool, PoolKind kind, int index) {
   auto inType = dyn_cast<RankedTensorType>(pool.getInput().getType());
   auto outType = dyn_cast<RankedTensorType>(pool.getType());
   if (!inType || !outType)
@@ -124,6 +155,10 @@ LogicalResult expandPool(PoolOp pool, PoolKind kind) {
       pool.getLoc(), outType, kind, pool.getInput(),
       b.getDenseI64ArrayAttr({k, k}), b.getDenseI64ArrayAttr({s, s}),
       b.getDenseI64ArrayAttr({h.padBefore, h.padAfter, w.padBefore, w.padAfter}));
+  // TFLearn's pooling layers are name scopes around tf.nn.max_pool/avg_pool.
+  bool max = kind == PoolKind::max;
+  markLayerOutput(y, scopeName(max ? "MaxPool2D" : "AvgPool2D", index),
+                  max ? "MaxPool" : "AvgPool");
   pool.replaceAllUsesWith(y);
   pool.erase();
   return success();
@@ -147,10 +182,16 @@ LogicalResult expandFullyConnected(FullyConnectedOp fc, int index) {
   auto outType = RankedTensorType::get({inputType.getDimSize(0), units},
                                        b.getF32Type());
   Value y = b.create<MatmulOp>(loc, outType, input, w, false, false);
-  if (fc.getBias())
+  StringRef opType = "MatMul";
+  if (fc.getBias()) {
     y = addBias(b, loc, y, units, scope);
-  if (fc.getActivation() != Activation::linear)
+    opType = "BiasAdd";
+  }
+  if (fc.getActivation() != Activation::linear) {
     y = b.create<ActivationOp>(loc, outType, fc.getActivation(), y);
+    opType = activationOpName(fc.getActivation());
+  }
+  markLayerOutput(y, scope, opType);
   fc.replaceAllUsesWith(y);
   fc.erase();
   return success();
@@ -197,7 +238,7 @@ struct NetExpandLayersPass
     : public dlc::impl::NetExpandLayersBase<NetExpandLayersPass> {
   void runOnOperation() override {
     for (auto model : getOperation().getOps<ModelOp>()) {
-      int fcIndex = 0, convIndex = 0, bnIndex = 0;
+      int fcIndex = 0, convIndex = 0, bnIndex = 0, maxIndex = 0, avgIndex = 0;
       for (Operation &op : llvm::make_early_inc_range(model.getBlock())) {
         LogicalResult result = success();
         if (auto fc = dyn_cast<FullyConnectedOp>(op))
@@ -205,9 +246,9 @@ struct NetExpandLayersPass
         else if (auto conv = dyn_cast<Conv2DLayerOp>(op))
           result = expandConv2D(conv, convIndex++);
         else if (auto pool = dyn_cast<MaxPool2DLayerOp>(op))
-          result = expandPool(pool, PoolKind::max);
+          result = expandPool(pool, PoolKind::max, maxIndex++);
         else if (auto pool = dyn_cast<AvgPool2DLayerOp>(op))
-          result = expandPool(pool, PoolKind::avg);
+          result = expandPool(pool, PoolKind::avg, avgIndex++);
         else if (auto flat = dyn_cast<FlattenOp>(op))
           result = expandFlatten(flat);
         else if (auto bn = dyn_cast<BatchNormalizationOp>(op))

@@ -102,6 +102,59 @@ LogicalResult exportFunction(ModuleOp module, DescriptorOp desc, StringRef suffi
   return success();
 }
 
+/// M_activations(params, x, batch, acts, ws) calls M.activations_impl(params,
+/// x, act_0, ...) where act_k is the [batch, ...] block at
+/// acts + offset_k * batch (the descriptor's `activations`).
+LogicalResult exportActivations(ModuleOp module, DescriptorOp desc) {
+  auto impl = module.lookupSymbol<func::FuncOp>(
+      (desc.getSymName() + ".activations_impl").str());
+  if (!impl)
+    return desc.emitOpError("has no activations_impl function");
+  ArrayAttr acts = desc.getActivationsAttr();
+  if (impl.getNumArguments() != 2 + acts.size())
+    return desc.emitOpError("lists ")
+           << acts.size() << " activations but activations_impl takes "
+           << impl.getNumArguments() << " arguments (expected params, x and "
+           << "one buffer per activation)";
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto i64 = b.getI64Type();
+  Location loc = desc.getLoc();
+  auto fn = b.create<func::FuncOp>(
+      loc, (desc.getSymName() + "_activations").str(),
+      b.getFunctionType({ptrType, ptrType, i64, ptrType, ptrType}, {}));
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value batch = entry->getArgument(2);
+  auto memrefArg = [&](unsigned i, Value ptr) {
+    return memrefFromPointer(b, loc, ptr,
+                             cast<MemRefType>(impl.getArgument(i).getType()),
+                             batch);
+  };
+  SmallVector<Value> args{memrefArg(0, entry->getArgument(0)),
+                          memrefArg(1, entry->getArgument(1))};
+  for (auto [k, attr] : llvm::enumerate(acts)) {
+    auto dict = dyn_cast<DictionaryAttr>(attr);
+    auto offset = dict ? dict.getAs<IntegerAttr>("offset") : IntegerAttr();
+    if (!offset || !isa<MemRefType>(impl.getArgument(2 + k).getType()))
+      return desc.emitOpError("activation #")
+             << k << " has no offset or no buffer argument";
+    Value scaled = b.create<LLVM::MulOp>(
+        loc, batch,
+        b.create<LLVM::ConstantOp>(loc, i64,
+                                   b.getI64IntegerAttr(offset.getInt())));
+    Value ptr = b.create<LLVM::GEPOp>(loc, ptrType, b.getF32Type(),
+                                      entry->getArgument(3),
+                                      ValueRange{scaled});
+    args.push_back(memrefArg(2 + k, ptr));
+  }
+  b.create<func::CallOp>(loc, impl, args);
+  b.create<func::ReturnOp>(loc);
+  return success();
+}
+
 struct NetExportCABIPass
     : public dlc::impl::NetExportCABIBase<NetExportCABIPass> {
   void runOnOperation() override {
@@ -134,6 +187,10 @@ struct NetExportCABIPass
               module, desc, "eval_step",
               {A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Ptr, A::Ignored},
               {0, 1, 2, 4}));
+      // activations(params, x, batch, acts, ws), when the model has layer
+      // outputs to report.
+      if (ok && desc.getActivationsAttr())
+        ok = succeeded(exportActivations(module, desc));
       if (!ok)
         return signalPassFailure();
     }
@@ -156,6 +213,9 @@ public:
     // dlc_param_desc
     paramType = LLVM::LLVMStructType::getLiteral(
         ctx, {ptrType, i64, shape, i64, i64, i64, f64, f64, f64});
+    // dlc_activation_desc
+    activationType = LLVM::LLVMStructType::getLiteral(
+        ctx, {ptrType, i64, shape, i64, i64});
     // dlc_model_desc
     SmallVector<Type> fields{i64, ptrType, i64, shape, i64, shape,
                              i64, ptrType, i64, i64, i64, i64, i64, i64};
@@ -163,6 +223,8 @@ public:
     fields.push_back(i64);
     fields.append(5, ptrType);
     fields.push_back(i64); // device
+    // num_activations, activation_descs, activation_floats, activations
+    fields.append({i64, ptrType, i64, ptrType});
     modelType = LLVM::LLVMStructType::getLiteral(ctx, fields);
     b.setInsertionPointToEnd(module.getBody());
   }
@@ -288,6 +350,63 @@ private:
     DictionaryAttr hp = desc.getHparams();
     auto hnum = [&](StringRef k) { return cast<IntegerAttr>(hp.get(k)).getInt(); };
     auto hreal = [&](StringRef k) { return cast<FloatAttr>(hp.get(k)).getValueAsDouble(); };
+    // The layer outputs M_activations writes (none: zeros and nulls).
+    ArrayAttr acts = desc.getActivationsAttr();
+    int64_t activationFloats = 0;
+    SmallVector<std::string> actNames;
+    if (acts) {
+      if (acts.empty())
+        return desc.emitOpError("has an empty activations array (omit it "
+                                "when the model has no M_activations)");
+      if (!module.lookupSymbol<LLVM::LLVMFuncOp>((m + "_activations").str()))
+        return desc.emitOpError("has no lowered ")
+               << m << "_activations (run net-export-c-abi and the LLVM "
+                       "lowering first)";
+      for (auto [i, attr] : llvm::enumerate(acts)) {
+        auto dict = dyn_cast<DictionaryAttr>(attr);
+        auto name = dict ? dict.getAs<StringAttr>("name") : StringAttr();
+        auto shape = dict ? dict.getAs<DenseI64ArrayAttr>("shape")
+                          : DenseI64ArrayAttr();
+        auto offset = dict ? dict.getAs<IntegerAttr>("offset") : IntegerAttr();
+        auto size = dict ? dict.getAs<IntegerAttr>("size") : IntegerAttr();
+        if (!name || !shape || !offset || !size)
+          return desc.emitOpError("activation #")
+                 << i << " is not a dictionary of name, shape, offset and size";
+        if (shape.size() < 1 || shape.size() > kMaxRank)
+          return desc.emitOpError("activation #")
+                 << i << " has rank " << shape.size() << ", expected 1 to "
+                 << kMaxRank;
+        if (offset.getInt() != activationFloats || size.getInt() < 1)
+          return desc.emitOpError("activation #")
+                 << i << " is not laid out after the previous one (offset "
+                 << offset.getInt() << ", size " << size.getInt()
+                 << ", expected offset " << activationFloats << ")";
+        activationFloats += size.getInt();
+        actNames.push_back(stringGlobal((m + ".activation" + Twine(i)).str(),
+                                        name.getValue()));
+      }
+      auto arr = LLVM::LLVMArrayType::get(activationType, acts.size());
+      globalWithInit((m + ".activations").str(), arr, [&]() -> Value {
+        Value v = b.create<LLVM::ZeroOp>(loc, arr);
+        for (auto [i, attr] : llvm::enumerate(acts)) {
+          auto dict = cast<DictionaryAttr>(attr);
+          Value a = b.create<LLVM::UndefOp>(loc, activationType);
+          a = b.create<LLVM::InsertValueOp>(loc, a, addressOf(actNames[i]),
+                                            ArrayRef<int64_t>{0});
+          a = insertShape(a, dict.getAs<DenseI64ArrayAttr>("shape").asArrayRef(),
+                          1);
+          a = b.create<LLVM::InsertValueOp>(
+              loc, a, cstI(dict.getAs<IntegerAttr>("offset").getInt()),
+              ArrayRef<int64_t>{3});
+          a = b.create<LLVM::InsertValueOp>(
+              loc, a, cstI(dict.getAs<IntegerAttr>("size").getInt()),
+              ArrayRef<int64_t>{4});
+          v = b.create<LLVM::InsertValueOp>(loc, v, a,
+                                            ArrayRef<int64_t>{int64_t(i)});
+        }
+        return v;
+      });
+    }
     std::string descName = (m + ".desc").str();
     // `dlc.target = "cuda"` on the module: the functions take CUDA memory.
     int64_t device = 0;
@@ -299,7 +418,7 @@ private:
       auto put = [&](Value v) {
         d = b.create<LLVM::InsertValueOp>(loc, d, v, ArrayRef<int64_t>{f++});
       };
-      put(cstI(2)); // DLC_ABI_VERSION
+      put(cstI(3)); // DLC_ABI_VERSION
       put(addressOf(name));
       d = insertShape(d, desc.getInputShape(), f);
       f += 2;
@@ -321,6 +440,17 @@ private:
                            "eval_step"})
         put(addressOf((m + "_" + fn).str()));
       put(cstI(device));
+      if (acts) {
+        put(cstI(acts.size()));
+        put(addressOf((m + ".activations").str()));
+        put(cstI(activationFloats));
+        put(addressOf((m + "_activations").str()));
+      } else {
+        put(cstI(0));
+        put(b.create<LLVM::ZeroOp>(loc, ptrType));
+        put(cstI(0));
+        put(b.create<LLVM::ZeroOp>(loc, ptrType));
+      }
       return d;
     });
     returnAddressOf((m + "_describe").str(), descName);
@@ -332,7 +462,7 @@ private:
   OpBuilder b;
   Location loc;
   Type ptrType, i64, f64;
-  LLVM::LLVMStructType paramType, modelType;
+  LLVM::LLVMStructType paramType, activationType, modelType;
 };
 
 struct NetEmitDescriptorPass

@@ -95,17 +95,74 @@ SmallVector<int64_t> remainderTiles(linalg::LinalgOp op) {
   return any ? tiles : SmallVector<int64_t>{};
 }
 
+/// Loop order for tiling: parallel dimensions outside, reductions inside
+/// (a bias gradient [N, H, W, C] -> [C] runs C tiles outermost; each output
+/// element still sums its inputs in the same order, its accumulator stays
+/// in registers across the reduction loops, and the C tiles can run in
+/// parallel). Empty when the order is already so (or for contractions).
+SmallVector<int64_t> loopOrder(linalg::LinalgOp op) {
+  if (isContraction(op))
+    return {};
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> order;
+  for (auto kind : {utils::IteratorType::parallel, utils::IteratorType::reduction})
+    for (auto [i, it] : llvm::enumerate(iters))
+      if (it == kind)
+        order.push_back(i);
+  if (llvm::equal(order, llvm::seq<int64_t>(0, order.size())))
+    return {};
+  return order;
+}
+
+/// Marks the outermost tile loop of `op` with kParallelLoopAttr when it
+/// runs over a parallel dimension: the estimated work of one iteration (the
+/// iteration space, a dynamic size counted as 32, divided by the trip
+/// count). dlc-parallelize-loops runs such loops on the thread pool.
+void markParallel(linalg::LinalgOp op, ArrayRef<int64_t> tiles,
+                  ArrayRef<int64_t> order, scf::ForOp outer) {
+  int64_t d = -1;
+  for (int64_t i = 0, e = tiles.size(); i < e && d < 0; ++i) {
+    int64_t dim = order.empty() ? i : order[i];
+    if (tiles[dim] != 0)
+      d = dim;
+  }
+  if (d < 0 || op.getIteratorTypesArray()[d] != utils::IteratorType::parallel)
+    return;
+  // Every output is indexed by the dimension: iterations write disjoint
+  // elements.
+  AffineExpr dimExpr = getAffineDimExpr(d, op->getContext());
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (!llvm::is_contained(op.getMatchingIndexingMap(&init).getResults(),
+                            dimExpr))
+      return;
+  int64_t cost = tiles[d];
+  for (auto [i, r] : llvm::enumerate(op.getStaticLoopRanges()))
+    if (static_cast<int64_t>(i) != d)
+      cost *= ShapedType::isDynamic(r) ? 32 : r;
+  outer->setAttr(kParallelLoopAttr,
+                 IntegerAttr::get(IntegerType::get(op->getContext(), 64), cost));
+}
+
 LogicalResult tile(RewriterBase &rewriter, linalg::LinalgOp op,
                    ArrayRef<int64_t> tiles, bool peel) {
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
     return success();
+  // Ops on buffers only: tiled tensors would carry their results in the
+  // loop, which is then no longer a plain parallel loop.
+  bool parallel = peel && op.hasPureBufferSemantics();
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), tiles));
+  SmallVector<int64_t> order = peel ? loopOrder(op) : SmallVector<int64_t>{};
+  if (!order.empty())
+    options.setInterchange(order);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
   if (failed(result))
     return failure();
+  if (parallel && !result->loops.empty())
+    if (auto outer = dyn_cast<scf::ForOp>(result->loops.front().getOperation()))
+      markParallel(op, tiles, order, outer);
   if (op->getNumResults())
     rewriter.replaceOp(op, result->replacements);
   else

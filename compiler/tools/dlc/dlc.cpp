@@ -1,7 +1,7 @@
 //===- dlc.cpp - The dlc command line -------------------------------------===//
 //
 //   dlc compile NET.mlir -o NET.so [--emit=net|train|linalg|llvm|obj]
-//               [--emit-header NET.h] [--cpu=native|NAME]
+//               [--emit-header NET.h] [--cpu=native|NAME] [--target=cpu|cuda]
 //   dlc train   NET.so --data FILE ...      (runtime/cli)
 //   dlc predict NET.so --checkpoint FILE ... (runtime/cli)
 //   dlc report  LOGDIR -o report.html        (runtime/cli)
@@ -36,6 +36,7 @@ namespace {
 const char *kUsage =
     "usage: dlc compile NET.mlir -o OUT [--emit=net|train|linalg|llvm|obj|so]\n"
     "                   [--emit-header OUT.h] [--cpu=native|NAME]\n"
+    "                   [--target=cpu|cuda]\n"
     "       dlc train NET.so --data FILE [options]   (dlc train --help)\n"
     "       dlc predict NET.so --checkpoint FILE --input X [...]\n"
     "       dlc report LOGDIR -o report.html                (dlc report --help)\n";
@@ -51,7 +52,7 @@ int usage(const llvm::Twine &message) {
 }
 
 struct CompileArgs {
-  std::string input, output, emit = "so", header, cpu;
+  std::string input, output, emit = "so", header, cpu, target = "cpu";
 };
 
 /// Parses `compile` arguments; returns 0 on success, else an exit code.
@@ -74,7 +75,8 @@ int parseCompileArgs(int argc, char **argv, CompileArgs &args) {
     int r = 0;
     for (auto [name, out] :
          {std::pair{"output", &args.output}, {"emit", &args.emit},
-          {"emit-header", &args.header}, {"cpu", &args.cpu}}) {
+          {"emit-header", &args.header}, {"cpu", &args.cpu},
+          {"target", &args.target}}) {
       r = value(name, *out);
       if (r)
         break;
@@ -98,6 +100,8 @@ int parseCompileArgs(int argc, char **argv, CompileArgs &args) {
   static const char *emits[] = {"net", "train", "linalg", "llvm", "obj", "so"};
   if (llvm::none_of(emits, [&](const char *e) { return args.emit == e; }))
     return usage("unknown --emit value '" + args.emit + "'");
+  if (args.target != "cpu" && args.target != "cuda")
+    return usage("unknown --target value '" + args.target + "'");
   if (args.output.empty())
     args.output = args.emit == "so" ? "a.so" : "-";
   return 0;
@@ -128,6 +132,18 @@ int compileMain(int argc, char **argv) {
   CompileArgs args;
   if (int rc = parseCompileArgs(argc, argv, args))
     return rc < 0 ? 0 : rc;
+  dlc::Target target =
+      args.target == "cuda" ? dlc::Target::CUDA : dlc::Target::CPU;
+  std::string toolkit;
+  if (target == dlc::Target::CUDA) {
+#ifndef DLC_ENABLE_CUDA
+    return error("dlc was built without CUDA support");
+#endif
+    toolkit = dlc::cudaToolkitPath();
+    if (!llvm::sys::fs::can_execute(toolkit + "/bin/ptxas"))
+      return error("cannot find the CUDA toolkit at '" + toolkit +
+                   "' (no bin/ptxas; set CUDA_HOME)");
+  }
 
   DialectRegistry registry;
   dlc::registerDialects(registry);
@@ -156,7 +172,8 @@ int compileMain(int argc, char **argv) {
                                              : dlc::Phase::LLVM;
   // The header needs the descriptors: stop after `train` once for it.
   PassManager pm(&context);
-  dlc::buildPipeline(pm, phase == dlc::Phase::LLVM ? dlc::Phase::Train : phase);
+  dlc::buildPipeline(pm, phase == dlc::Phase::LLVM ? dlc::Phase::Train : phase,
+                     std::nullopt, target);
   if (failed(pm.run(*module)))
     return 1;
   if (!args.header.empty())
@@ -172,7 +189,7 @@ int compileMain(int argc, char **argv) {
   // lowering passes are checked by dlc-opt's tests, so skip the verifier
   // after each of them (a tenth of the compile time).
   lower.enableVerifier(false);
-  dlc::buildPipeline(lower, dlc::Phase::LLVM, dlc::Phase::Train);
+  dlc::buildPipeline(lower, dlc::Phase::LLVM, dlc::Phase::Train, target);
   if (failed(lower.run(*module)))
     return 1;
 
@@ -194,8 +211,16 @@ int compileMain(int argc, char **argv) {
     return error(llvm::toString(std::move(e)));
   if (args.emit == "obj")
     return 0;
-  std::vector<std::string> archives;
-  if (usesKernels(*module)) {
+  std::vector<std::string> archives, libraries;
+  if (target == dlc::Target::CUDA) {
+    llvm::Expected<std::string> runtime = dlc::findCudaRuntimeLibrary(argv0);
+    if (!runtime) {
+      llvm::sys::fs::remove(objPath);
+      return error(llvm::toString(runtime.takeError()));
+    }
+    archives.push_back(*runtime);
+    libraries = dlc::cudaLinkArguments(toolkit);
+  } else if (usesKernels(*module)) {
     llvm::Expected<std::string> variant = dlc::kernelVariant(args.cpu);
     if (!variant)
       return error(llvm::toString(variant.takeError()));
@@ -205,7 +230,8 @@ int compileMain(int argc, char **argv) {
       return error(llvm::toString(kernels.takeError()));
     archives.push_back(*kernels);
   }
-  llvm::Error linked = dlc::linkSharedLibrary(objPath, args.output, archives);
+  llvm::Error linked =
+      dlc::linkSharedLibrary(objPath, args.output, archives, libraries);
   llvm::sys::fs::remove(objPath);
   if (linked)
     return error(llvm::toString(std::move(linked)));

@@ -14,6 +14,8 @@
  *                      float *y_pred, void *workspace);
  *   float M_eval_step(const float *params, const float *x, const float *y,
  *                     int64_t batch, float *y_pred, void *workspace);
+ *   void  M_activations(const float *params, const float *x, int64_t batch,
+ *                       float *acts, void *workspace);   (see below)
  *
  * and one well-known entry point, `dlc_models`, listing the descriptors of
  * every model in the library (used by the runtime after dlopen).
@@ -35,7 +37,7 @@
 extern "C" {
 #endif
 
-#define DLC_ABI_VERSION 2
+#define DLC_ABI_VERSION 3
 #define DLC_MAX_RANK 6
 
 enum dlc_init_kind {
@@ -84,6 +86,20 @@ typedef struct dlc_param_desc {
   double weight_decay;           /* L2 factor, 0 when not regularized */
 } dlc_param_desc;
 
+/* One layer output that M_activations writes: the output of a layer TFLearn
+ * summarizes at tensorboard_verbose 3 (fully_connected, conv_2d,
+ * max_pool_2d, avg_pool_2d), computed as M_forward computes it. `acts` holds
+ * desc->activation_floats * batch floats; this activation is the row-major
+ * [batch, shape[1], ...] block at acts + offset * batch. */
+typedef struct dlc_activation_desc {
+  const char *name;              /* TensorFlow's name of the op computing it:
+                                    "FullyConnected/Relu", "MaxPool2D/MaxPool" */
+  int64_t rank;
+  int64_t shape[DLC_MAX_RANK];   /* shape[0] == -1: the batch */
+  int64_t offset;                /* per example, in floats */
+  int64_t size;                  /* floats per example */
+} dlc_activation_desc;
+
 typedef struct dlc_model_desc dlc_model_desc;
 
 typedef void (*dlc_init_params_fn)(float *params, uint64_t seed);
@@ -99,6 +115,9 @@ typedef float (*dlc_train_step_fn)(float *params, float *opt_state,
 typedef float (*dlc_eval_step_fn)(const float *params, const float *x,
                                   const float *y, int64_t batch, float *y_pred,
                                   void *workspace);
+typedef void (*dlc_activations_fn)(const float *params, const float *x,
+                                   int64_t batch, float *acts,
+                                   void *workspace);
 
 struct dlc_model_desc {
   int64_t abi_version;           /* DLC_ABI_VERSION */
@@ -128,6 +147,15 @@ struct dlc_model_desc {
   dlc_train_step_fn train_step;
   dlc_eval_step_fn eval_step;
   int64_t device;                /* enum dlc_device_kind */
+  /* The layer outputs M_activations writes, appended within ABI version 2:
+     zeros and nulls when the model has none (and in a descriptor written in
+     C that leaves them out of its initializer). A library compiled before
+     they existed ends before them: the runtime reads them only at
+     tensorboard_verbose 3, which needs a recompiled library. */
+  int64_t num_activations;       /* 0: the library has no M_activations */
+  const dlc_activation_desc *activation_descs;
+  int64_t activation_floats;     /* acts = activation_floats * batch floats */
+  dlc_activations_fn activations; /* M_activations, null when none */
 };
 
 /* The well-known entry point: a null-terminated array of descriptors. */

@@ -68,7 +68,10 @@ typedef enum dlc_status {
   DLC_ERR_ABI = 6,              /* built for another DLC_ABI_VERSION */
   DLC_ERR_MISMATCH = 7,         /* data or checkpoint does not fit the model */
   DLC_ERR_OUT_OF_MEMORY = 8,
-  DLC_ERR_INTERNAL = 9
+  DLC_ERR_INTERNAL = 9,
+  DLC_ERR_DEVICE = 10           /* the model runs on a device (CUDA) that is
+                                   not available, or a device operation
+                                   failed (the message says which) */
 } dlc_status;
 
 /* The last failure's message on this thread ("" if none). One line. */
@@ -336,8 +339,9 @@ typedef struct dlc_train_options {
    * (the run's directory, LOGDIR/RUN_ID; created if missing); NULL: none. */
   const char *event_dir;
   /* TFLearn's levels: 0 loss and accuracy, 1 + gradient histograms, 2 +
-   * weight histograms. 3 (activations, sparsity) is refused: the model
-   * library does not expose activations yet. */
+   * weight histograms, 3 + each layer's activation histogram and sparsity
+   * (the model's M_activations on the step's batch; a library without it
+   * is refused at level 3). */
   int tensorboard_verbose;
   /* Histograms every N-th step (<= 1: every step, as TFLearn). */
   int64_t histogram_every;

@@ -445,11 +445,12 @@ DLC_K_API void dlc_k_conv2d_bwd_data(const float *dy, const float *w, float *dx,
 /* ---- bwd_filter ----
  * dw[k][f] = sum_p x(p, k) dy[p][f], k = (kh, kw, c), computed directly: an
  * MR (k) x NR (f) tile of dw stays in registers while the pixels of a block
- * stream by (x broadcast from zero-padded input rows through per-k
- * pointers, dy loaded in place). The pixel reduction is split into G
- * chunks of output rows and k into KR ranges, both fixed by the shape
- * (never by the thread count); each chunk sums its pixels in order into its
- * own partial dw, and the partials are added in chunk order at the end. */
+ * stream by (x broadcast from zero-padded input rows, one pointer per tile
+ * since a tile stays within one filter row, dy loaded in place). The pixel
+ * reduction is split into G chunks of output rows (KR k ranges, now 1),
+ * fixed by the shape (never by the thread count); each chunk sums its
+ * pixels in order into its own partial dw, and the partials are added in
+ * chunk order at the end. */
 #ifndef BWF_PIX
 #define BWF_PIX 64
 #endif
@@ -463,13 +464,11 @@ typedef struct {
 } dbwf_ctx;
 
 static inline __attribute__((always_inline)) void
-dbwf_tile(const int mr, const float *const *ap, int64_t nb, int64_t OW, int64_t rstep,
+dbwf_tile(const int mr, const float *a, int64_t nb, int64_t OW, int64_t rstep,
           int64_t cstep, const float *dyb, int64_t ldd, float *out, int64_t F, int64_t nr,
           int first) {
   vf acc[MR][NV];
-  const float *a[MR];
   for (int r = 0; r < mr; ++r) {
-    a[r] = ap[r];
     if (first) {
       for (int v = 0; v < NV; ++v) acc[r][v] = (vf){0};
     } else if (nr == NR) {
@@ -490,7 +489,7 @@ dbwf_tile(const int mr, const float *const *ap, int64_t nb, int64_t OW, int64_t 
       vf bv[NV];
       for (int v = 0; v < NV; ++v) bv[v] = vld(d + j * ldd + v * VW);
       for (int r = 0; r < mr; ++r) {
-        vf av = vbc(a[r][o]);
+        vf av = vbc(a[o + r]);
         for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
       }
     }
@@ -506,6 +505,7 @@ static void dbwf_task(void *vctx, int64_t t) {
   if (r0 >= r1 || k0 >= k1) return;
   float *out = c->G == 1 ? c->dw : c->part + g * c->K * c->F;
   int64_t rowf = c->WP * c->C;
+  int64_t seg = c->KW * c->C; /* k of one filter row */
   int64_t maxrows = (c->rb - 1) * c->SH + c->KH;
   float *pad = (float *)dlck_scratch(1, (size_t)(maxrows * rowf) * 4 + 64);
   float *dyp = c->packdy ? (float *)dlck_scratch(2, (size_t)(c->rb * c->OW * c->FP) * 4) : NULL;
@@ -528,19 +528,24 @@ static void dbwf_task(void *vctx, int64_t t) {
     }
     for (int64_t f0 = 0; f0 < c->F; f0 += NR) {
       int64_t nr = DLCK_MIN(NR, c->F - f0);
-      /* Tiles of near-equal height: more independent FMA chains in the
-       * last tile than a short remainder would have. */
-      int64_t ntl = (k1 - k0 + MR - 1) / MR;
-      for (int64_t tl = 0; tl < ntl; ++tl) {
-        int64_t kb = k0 + tl * (k1 - k0) / ntl;
-        int mr = (int)(k0 + (tl + 1) * (k1 - k0) / ntl - kb);
-        const float *ap[MR];
-        for (int r = 0; r < mr; ++r) ap[r] = pad + c->off[kb + r];
-        float *o = out + kb * c->F + f0;
+      /* The taps of one filter row (kw, c) are consecutive in a padded
+       * input row, so a tile inside one filter row reads x through one
+       * pointer (x at a + o + r). Tiles of near-equal height: more
+       * independent FMA chains in the last tile than a short remainder. */
+      for (int64_t s0 = k0; s0 < k1;) {
+        int64_t s1 = DLCK_MIN(k1, (s0 / seg + 1) * seg);
+        int64_t ntl = (s1 - s0 + MR - 1) / MR;
+        for (int64_t tl = 0; tl < ntl; ++tl) {
+          int64_t kb = s0 + tl * (s1 - s0) / ntl;
+          int mr = (int)(s0 + (tl + 1) * (s1 - s0) / ntl - kb);
+          const float *a = pad + c->off[kb];
+          float *o = out + kb * c->F + f0;
 #define DBWF_CALL(m) \
-  dbwf_tile(m, ap, nb, c->OW, c->SH * rowf, c->SW * c->C, dyb + f0, ldd, o, c->F, nr, first)
-        DLCK_MR_SWITCH(mr, DBWF_CALL)
+  dbwf_tile(m, a, nb, c->OW, c->SH * rowf, c->SW * c->C, dyb + f0, ldd, o, c->F, nr, first)
+          DLCK_MR_SWITCH(mr, DBWF_CALL)
 #undef DBWF_CALL
+        }
+        s0 = s1;
       }
     }
     first = 0;
@@ -590,10 +595,11 @@ DLC_K_API void dlc_k_conv2d_bwd_filter(const float *x, const float *dy, float *d
   G = DLCK_MIN(G, c.R);
   G = DLCK_MIN(G, (int64_t)(4 << 20) / (K * F));
   c.G = DLCK_MAX(G, 1);
-  /* k ranges of at most 16 tiles of MR rows. */
-  int64_t mp = (K + MR - 1) / MR;
-  c.KR = (mp + 15) / 16;
-  c.ktr = ((mp + c.KR - 1) / c.KR) * MR;
+  /* One k range: each task pads its input rows once and runs every k
+   * tile over them (splitting k as well padded the same rows again per
+   * range; the chunks alone give enough tasks). */
+  c.KR = 1;
+  c.ktr = K;
   /* Rows per block: about BWF_PIX pixels. */
   c.rb = DLCK_MAX(1, DLCK_MIN(OH, BWF_PIX / OW));
   c.FP = ((F + NR - 1) / NR) * NR;

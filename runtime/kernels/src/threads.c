@@ -104,6 +104,35 @@ void dlck_parallel(int64_t ntasks, dlck_task_fn fn, void *ctx) {
   pthread_mutex_unlock(&g_call_mu);
 }
 
+/* dlc_k_parallel_for: T..4T near-equal chunks, each of >= 16K cost units. */
+typedef struct {
+  dlc_k_range_fn fn;
+  void *ctx;
+  int64_t n, ntasks;
+} pfor_ctx;
+
+static void pfor_task(void *vctx, int64_t t) {
+  const pfor_ctx *c = (const pfor_ctx *)vctx;
+  int64_t b = t * c->n / c->ntasks, e = (t + 1) * c->n / c->ntasks;
+  if (b < e) c->fn(c->ctx, b, e);
+}
+
+DLC_K_API void dlc_k_parallel_for(dlc_k_range_fn fn, void *ctx, int64_t n, int64_t cost) {
+  if (n <= 0) return;
+  if (cost < 1) cost = 1;
+  int64_t T = dlck_threads();
+  double total = (double)n * (double)cost;
+  if (T <= 1 || n < 2 || total < 65536.0) {
+    fn(ctx, 0, n);
+    return;
+  }
+  double chunks = total / 16384.0;
+  int64_t ntasks = chunks < (double)(4 * T) ? (int64_t)chunks : 4 * T;
+  ntasks = DLCK_MAX(DLCK_MIN(ntasks, n), 2);
+  pfor_ctx c = {fn, ctx, n, ntasks};
+  dlck_parallel(ntasks, pfor_task, &c);
+}
+
 /* Per-thread scratch. Worker threads live as long as the process; a
  * caller thread's buffers are freed by the key destructor when it exits. */
 typedef struct {

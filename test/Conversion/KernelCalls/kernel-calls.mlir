@@ -70,3 +70,33 @@ func.func @matmuls(%x: tensor<?x256xf32>, %w: tensor<256x512xf32>, %d: tensor<?x
   %s = net.matmul %a, %b : tensor<?x2xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
   return %y, %dw, %dx, %s : tensor<?x512xf32>, tensor<256x512xf32>, tensor<?x256xf32>, tensor<?x3xf32>
 }
+
+// A parameter is a dense row-major slice of the flat buffer: the kernel gets
+// the address of its first element (aligned pointer + 4 * offset), no copy.
+// A result materialized into a slice of an output argument that nothing
+// reads is computed there directly: no buffer, no copy.
+// CHECK-LABEL: func.func @slices(
+// CHECK-SAME: %[[P:.+]]: memref<131088xf32>, %[[X:.+]]: memref<?x256xf32>, %[[D:.+]]: memref<?x512xf32>, %[[G:.+]]: memref<131088xf32>
+// CHECK-NOT: linalg.copy
+// CHECK: %[[WV:.+]] = memref.reinterpret_cast %[[P]] to offset: [16], sizes: [256, 512]
+// CHECK: %[[WI:.+]] = memref.extract_aligned_pointer_as_index %[[WV]]
+// CHECK: arith.addi %[[WI]], %c64
+// CHECK: call @dlc_k_sgemm
+// CHECK: %[[GV:.+]] = memref.reinterpret_cast %[[G]] to offset: [16], sizes: [256, 512]
+// CHECK: %[[GI:.+]] = memref.extract_aligned_pointer_as_index %[[GV]]
+// CHECK: arith.addi %[[GI]], %c64
+// CHECK: call @dlc_k_sgemm
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.copy
+// CHECK: return
+func.func @slices(%p: memref<131088xf32>, %x: memref<?x256xf32>, %d: memref<?x512xf32>, %g: memref<131088xf32>) -> tensor<?x512xf32> {
+  %wv = memref.reinterpret_cast %p to offset: [16], sizes: [256, 512], strides: [512, 1] : memref<131088xf32> to memref<256x512xf32, strided<[512, 1], offset: 16>>
+  %w = bufferization.to_tensor %wv restrict : memref<256x512xf32, strided<[512, 1], offset: 16>>
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf32>
+  %dt = bufferization.to_tensor %d restrict : memref<?x512xf32>
+  %y = net.matmul %xt, %w : tensor<?x256xf32>, tensor<256x512xf32> -> tensor<?x512xf32>
+  %dw = net.matmul %xt, %dt transpose_a : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  %gv = memref.reinterpret_cast %g to offset: [16], sizes: [256, 512], strides: [512, 1] : memref<131088xf32> to memref<256x512xf32, strided<[512, 1], offset: 16>>
+  bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1], offset: 16>>) -> ()
+  return %y : tensor<?x512xf32>
+}

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -18,6 +19,21 @@
 #include "mlir/Pass/Pass.h"
 
 namespace dlc {
+
+/// Set by net-expand-layers on the op computing the output of each layer
+/// TFLearn summarizes at tensorboard_verbose 3 (its tf.GraphKeys.ACTIVATIONS:
+/// fully_connected, conv_2d, max_pool_2d, avg_pool_2d), holding TensorFlow's
+/// name of that op: `FullyConnected/Relu`, `MaxPool2D_1/MaxPool`. It is not
+/// part of the model's fingerprint.
+inline constexpr llvm::StringLiteral kLayerOutputAttr = "net.layer_output";
+/// On `M.activations` (net-autodiff): the names of its results, in order.
+inline constexpr llvm::StringLiteral kActivationNamesAttr =
+    "net.activation_names";
+
+/// On an scf.for over buffers (dlc-tile-and-vectorize): its iterations are
+/// independent; the value (i64) estimates the work of one iteration.
+/// dlc-parallelize-loops runs such loops on the kernel library's threads.
+inline constexpr llvm::StringLiteral kParallelLoopAttr = "dlc.parallel";
 
 #define GEN_PASS_DECL
 #include "dlc/Transforms/Passes.h.inc"

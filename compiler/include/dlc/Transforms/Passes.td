@@ -19,7 +19,11 @@ def NetExpandLayers : Pass<"net-expand-layers", "mlir::ModuleOp"> {
   let description = [{
     `net.fully_connected` becomes `net.parameter`s (weights and bias, named
     as TFLearn names them: `FullyConnected/W`, `FullyConnected_1/b`, ...),
-    `net.matmul`, `net.bias_add` and `net.activation`.
+    `net.matmul`, `net.bias_add` and `net.activation`. The op computing the
+    output of each layer TFLearn summarizes at tensorboard_verbose 3
+    (fully_connected, conv_2d, max_pool_2d, avg_pool_2d) gets a
+    `net.layer_output` attribute with TensorFlow's name of that op:
+    `FullyConnected/Relu`, `Conv2D_1/BiasAdd`, `MaxPool2D/MaxPool`.
   }];
 }
 
@@ -29,7 +33,10 @@ def NetAutodiff : Pass<"net-autodiff", "mlir::ModuleOp"> {
     For each expanded model `M`, builds `M.predict(params..., x)`,
     `M.eval(params..., x, y) -> (loss, prediction)` and
     `M.grad(params..., x, y, step) -> (loss, prediction, grads...)` by
-    reverse-mode autodiff over DifferentiableOpInterface. Dropout is the
+    reverse-mode autodiff over DifferentiableOpInterface, and, when some op
+    has a `net.layer_output` name, `M.activations(params..., x)` returning
+    those outputs in model order as predict computes them (their names in
+    its `net.activation_names`). Dropout is the
     identity in predict and eval; in grad it becomes `net.apply_dropout`
     with masks drawn for `step`. `net.batch_norm` uses the moving
     statistics in predict and eval; in grad it becomes
@@ -59,7 +66,10 @@ def NetBuildEntryPoints : Pass<"net-build-entry-points", "mlir::ModuleOp"> {
     Lays the parameters out in one flat buffer and builds, on memrefs,
     `M.forward_impl`, `M.eval_step_impl`, `M.loss_and_grad_impl`,
     `M.gradient_impl`, `M.init_params_impl` and `M.train_step_impl`, with
-    M.predict, M.eval and M.grad inlined (and then erased): the forward and
+    M.predict, M.eval and M.grad inlined (and then erased), and from
+    `M.activations`, if any, `M.activations_impl(params, x, acts)` writing
+    each layer output as a [batch, ...] block of `acts` (listed in the
+    descriptor's `activations`): the forward and
     backward passes exist once, in `M.loss_and_grad_impl`, which the
     gradient and the training step call. The training step writes the
     gradients to the workspace, clips them by global norm
@@ -134,11 +144,41 @@ def DlcLowerVectors : Pass<"dlc-lower-vectors", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def DlcFuseElementwise : Pass<"dlc-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse single-use elementwise producers into their consumers";
+  let description = [{
+    On tensors, before bufferization: a linalg.generic whose result has one
+    use is fused into the linalg.generic using it (linalg's elementwise
+    fusion), so a layer's bias add and activation are one pass over its
+    output. Producers with more uses stay, so nothing is computed twice.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def DlcParallelizeLoops : Pass<"dlc-parallelize-loops", "mlir::ModuleOp"> {
+  let summary = "Run parallel loops on the kernel library's thread pool";
+  let description = [{
+    Each outermost `scf.for` marked `dlc.parallel` (by dlc-tile-and-vectorize:
+    the tile loop over a parallel dimension of an op on buffers) is outlined
+    into a function `(ctx, begin, end)` that runs iterations [begin, end);
+    the loop becomes a call of `dlc_k_parallel_for(fn, ctx, trip count,
+    cost)`, `ctx` a stack struct holding the values the body uses (memref
+    descriptors, scalars). Constants are cloned into the body. Loops whose
+    captured values have other types stay serial. Only parallel dimensions
+    are split, so results do not depend on the thread count.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect",
+                           "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def NetExportCABI : Pass<"net-export-c-abi", "mlir::ModuleOp"> {
   let summary = "Export each model's entry points under the C ABI";
   let description = [{
     For each `net.descriptor @M`, adds public functions `M_forward`,
-    `M_gradient`, `M_train_step`, `M_eval_step` and `M_init_params` taking
+    `M_gradient`, `M_train_step`, `M_eval_step`, `M_init_params` (and
+    `M_activations` when the descriptor lists activations) taking
     plain pointers and the batch size (runtime/include/dlc/model_abi.h);
     they build the memref descriptors and call the `M.*_impl` functions.
   }];
@@ -154,6 +194,107 @@ def NetEmitDescriptor : Pass<"net-emit-descriptor", "mlir::ModuleOp"> {
     well-known `dlc_models` entry point.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// The CUDA target
+//===----------------------------------------------------------------------===//
+
+def DlcSetTarget : Pass<"dlc-set-target", "mlir::ModuleOp"> {
+  let summary = "Record the device the library is compiled for";
+  let description = [{
+    Sets the module attribute `dlc.target` to `target` ("cpu" or "cuda").
+    The kernel calls (`dlc_k_*` or `dlc_cu_*`), the lowering of net.matmul
+    and the descriptor's `device` field follow it.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"cpu\"", "cpu or cuda">
+  ];
+}
+
+def DlcGpuPrepare : Pass<"dlc-gpu-prepare", "mlir::ModuleOp"> {
+  let summary = "Make bufferized host code ready to move to the GPU";
+  let description = [{
+    Runs on buffers, before deallocation. Device code cannot reach the host
+    stack or host constants: `memref.alloca` becomes `memref.alloc`, and the
+    value of each `memref.get_global` is copied into a new allocation
+    (CUDA managed memory at run time) that replaces it. Named linalg ops are
+    generalized, and the loops of each linalg.generic are interchanged so
+    parallel loops come first (in their order) and reductions last: the
+    parallel loops then map to threads, each thread running its reductions.
+    Public functions (the exported C ABI) call `dlc_cuda_synchronize()`
+    before they return, so their device work is complete when they do.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def DlcGpuMapLoops : Pass<"dlc-gpu-map-loops", "mlir::func::FuncOp"> {
+  let summary = "Map host loop nests to GPU blocks and threads";
+  let description = [{
+    Each outermost `scf.parallel` is collapsed into one dimension whose
+    innermost source dimension varies fastest, and split into blocks of
+    `block-size` threads: the outer loop maps to `block_x`, the inner one to
+    `thread_x`, and a guard skips the threads past the end. Consecutive
+    threads take consecutive elements of the innermost dimension, so their
+    accesses coalesce. Parallel loops nested inside become sequential loops.
+
+    A `scf.for` whose iterations only store, each to its own element
+    (`buffer[iv + c]`, nothing read from memory), becomes an `scf.parallel`
+    first. Other loops that touch memory (full reductions, the
+    initialisation of parameters) run in a `gpu.launch` of one thread, so
+    no host code reads or writes device memory in a loop.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256", "threads per block">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def DlcGpuSyncHostAccess : Pass<"dlc-gpu-sync-host-access", "mlir::ModuleOp"> {
+  let summary = "Wait for the device before host code touches memory";
+  let description = [{
+    Runs after gpu-kernel-outlining, when what is left in host functions is
+    host code. Device memory (CUDA managed memory from the runtime's pool,
+    where a freed block is reused at once for later device work) may be read
+    or written by the host only when no device work is pending: kernels and
+    the `dlc_cu_*` calls run asynchronously on the library's stream. Before
+    each run of host `memref.load`, `memref.store` and `memref.copy` ops
+    that follows device work (a launch or a call), this pass inserts a call
+    of `dlc_cuda_synchronize()`.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+def DlcGpuKernelNames : Pass<"dlc-gpu-kernel-names", "mlir::ModuleOp"> {
+  let summary = "Gather the outlined kernels in one gpu.module";
+  let description = [{
+    gpu-kernel-outlining makes one gpu.module per kernel, named after its
+    function (`M.train_step_impl_kernel`). This pass moves every kernel into
+    one module, `dlc_kernels`, each named after the module it came from with
+    the characters PTX does not accept in identifiers (such as `.`) turned
+    into `_`; the gpu.launch_func ops follow. The kernels are then compiled
+    by one LLVM, ptxas and fatbinary run per chip instead of one per kernel.
+  }];
+}
+
+def DlcGpuFatbin : Pass<"dlc-gpu-fatbin", "mlir::ModuleOp"> {
+  let summary = "Combine the PTX of each gpu.binary into one fatbin";
+  let description = [{
+    Runs after `gpu-module-to-binary{format=isa}`. For each `gpu.binary`,
+    assembles the PTX of every `#nvvm.target` object with the toolkit's
+    `ptxas` for its chip and combines the cubins and the PTX (for later
+    GPUs, compiled on load) with `fatbinary` into one fatbin: the binary
+    then holds a single object that the CUDA driver loads on any of the
+    chips.
+  }];
+  let options = [
+    Option<"toolkit", "toolkit", "std::string", "\"\"",
+           "CUDA toolkit path (default: $CUDA_HOME, else the configured one)">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
 #endif // DLC_TRANSFORMS_PASSES_TD

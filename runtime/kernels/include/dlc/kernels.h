@@ -81,6 +81,17 @@ DLC_K_API void dlc_k_pool2d_bwd(int64_t kind, const float *x, const float *y,
                                 int64_t KH, int64_t KW, int64_t OH, int64_t OW,
                                 int64_t SH, int64_t SW, int64_t PT, int64_t PL);
 
+/* Runs fn(ctx, begin, end) over contiguous chunks that cover [0, n) once,
+ * on the thread pool (the caller takes part). `cost` estimates the work of
+ * one iteration (e.g. elements touched): below ~64K in total, or with one
+ * thread, it is a single call fn(ctx, 0, n). Chunks depend on n, cost and
+ * the thread count, so fn must write disjoint outputs per iteration (a
+ * parallel loop); results then do not depend on the split. Generated code
+ * calls this for the outer parallel loop of large elementwise ops. */
+typedef void (*dlc_k_range_fn)(void *ctx, int64_t begin, int64_t end);
+DLC_K_API void dlc_k_parallel_for(dlc_k_range_fn fn, void *ctx, int64_t n,
+                                  int64_t cost);
+
 /* n <= 0: all online CPUs. Default 1. */
 DLC_K_API void dlc_k_set_num_threads(int64_t n);
 DLC_K_API int64_t dlc_k_get_num_threads(void);

@@ -862,12 +862,15 @@ def Net_DescriptorOp : Net_Op<"descriptor", [Symbol]> {
     `M_describe` data of the C ABI after lowering to LLVM. `params` is an
     array of dictionaries (name, shape, offset, size, init, init_a, init_b,
     decay); `hparams` a dictionary of the regression's settings.
+    `activations`, when the model has an `M_activations` entry point, is an
+    array of dictionaries (name, shape with -1 for the batch, offset and
+    size per example) describing the layer outputs it writes.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
       DenseI64ArrayAttr:$input_shape, DenseI64ArrayAttr:$output_shape,
       ArrayAttr:$params, I64Attr:$param_floats, I64Attr:$opt_state_floats,
       I64Attr:$workspace_fixed_bytes, DictionaryAttr:$hparams,
-      I64Attr:$fingerprint);
+      I64Attr:$fingerprint, OptionalAttr<ArrayAttr>:$activations);
   let assemblyFormat = "$sym_name attr-dict";
 }
 

@@ -1,0 +1,300 @@
+//===- cuda_compare.cpp - A CUDA model library against its CPU build ------===//
+//
+//   dlc-cuda-compare check CPU.so CUDA.so [--batch B] [--seed S]
+//       The same network compiled for both targets: from the same
+//       parameters and batch, forward, gradient (loss and every parameter's
+//       gradient) and the first train_step (loss, y_pred) must agree to
+//       1e-4, relative to the magnitude of each result.
+//   dlc-cuda-compare bench NET.so [--batch B] [--steps N]
+//       train_step throughput on a random batch (CPU or CUDA library):
+//       images (examples) per second after 10 warm-up steps.
+//
+// Exit status: 0 ok, 1 mismatch or error, 77 no CUDA device (skipped).
+// Uses only the model ABI (dlc/model_abi.h, dlc/cuda_abi.h) and libdl.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/cuda_abi.h"
+#include "dlc/model_abi.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Lib {
+  void *handle = nullptr;
+  const dlc_model_desc *d = nullptr;
+  int (*init)(char *, size_t) = nullptr;
+  void *(*alloc)(size_t) = nullptr;
+  void (*release)(void *) = nullptr;
+  int (*sync)(void) = nullptr;
+  const char *(*lastError)(void) = nullptr;
+
+  bool open(const char *path) {
+    std::string p = std::strchr(path, '/') ? path : std::string("./") + path;
+    handle = dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      std::fprintf(stderr, "%s\n", dlerror());
+      return false;
+    }
+    auto models = (dlc_models_fn)dlsym(handle, "dlc_models");
+    if (!models || !models() || !models()[0]) {
+      std::fprintf(stderr, "%s: not a dlc model library\n", path);
+      return false;
+    }
+    d = models()[0];
+    if (d->device == DLC_DEVICE_CUDA) {
+      init = (int (*)(char *, size_t))dlsym(handle, "dlc_cuda_init");
+      alloc = (void *(*)(size_t))dlsym(handle, "dlc_cuda_alloc");
+      release = (void (*)(void *))dlsym(handle, "dlc_cuda_free");
+      sync = (int (*)(void))dlsym(handle, "dlc_cuda_synchronize");
+      lastError = (const char *(*)(void))dlsym(handle, "dlc_cuda_last_error");
+      if (!init || !alloc || !release || !sync || !lastError) {
+        std::fprintf(stderr, "%s: CUDA library without dlc_cuda_*\n", path);
+        return false;
+      }
+    }
+    return true;
+  }
+  bool cuda() const { return d->device == DLC_DEVICE_CUDA; }
+  /// Memory the library's functions accept (zeroed).
+  float *buffer(size_t bytes) {
+    bytes = bytes ? bytes : 4;
+    void *p = cuda() ? alloc(bytes) : std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (p)
+      std::memset(p, 0, bytes);
+    return static_cast<float *>(p);
+  }
+  bool ok(const char *what) const {
+    if (!cuda() || !lastError())
+      return true;
+    std::fprintf(stderr, "%s: device error: %s\n", what, lastError());
+    return false;
+  }
+};
+
+int64_t width(int64_t rank, const int64_t *shape) {
+  int64_t w = 1;
+  for (int64_t i = 1; i < rank; ++i)
+    w *= shape[i];
+  return w;
+}
+
+/// Random inputs in [0, 1) and targets (one-hot for classifiers).
+void makeBatch(const dlc_model_desc *d, int64_t b, uint32_t seed,
+               std::vector<float> &x, std::vector<float> &y) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  const int64_t inW = width(d->input_rank, d->input_shape),
+                outW = width(d->output_rank, d->output_shape);
+  x.resize(b * inW);
+  for (float &v : x)
+    v = u(rng);
+  y.assign(b * outW, 0.0f);
+  const bool classes = d->loss == DLC_LOSS_CATEGORICAL_CROSSENTROPY ||
+                       d->loss == DLC_LOSS_SOFTMAX_CATEGORICAL_CROSSENTROPY;
+  for (int64_t i = 0; i < b; ++i)
+    if (classes)
+      y[i * outW + rng() % outW] = 1.0f;
+    else
+      for (int64_t j = 0; j < outW; ++j)
+        y[i * outW + j] = u(rng) < 0.5f ? 0.0f : 1.0f;
+}
+
+int failures = 0;
+
+void compare(const char *what, const float *cpu, const float *gpu, int64_t n) {
+  double sq = 0, worst = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sq += (double)cpu[i] * cpu[i];
+  const double rms = n ? std::sqrt(sq / n) : 0;
+  int64_t bad = 0, at = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double scale = std::max<double>(std::fabs(cpu[i]), rms) + 1e-30;
+    double rel = std::fabs((double)gpu[i] - cpu[i]) / scale;
+    if (!(rel <= 1e-4) && bad++ == 0)
+      at = i;
+    if (rel > worst || std::isnan(rel))
+      worst = std::isnan(rel) ? INFINITY : rel;
+  }
+  std::printf("  %-28s %9lld values  max rel diff %.2e  %s\n", what,
+              (long long)n, worst, bad ? "MISMATCH" : "ok");
+  if (bad) {
+    std::printf("    %lld differ; first at %lld: cpu %.8g cuda %.8g\n",
+                (long long)bad, (long long)at, cpu[at], gpu[at]);
+    ++failures;
+  }
+}
+
+int check(const char *cpuPath, const char *gpuPath, int64_t batch,
+          uint32_t seed) {
+  Lib c, g;
+  if (!c.open(cpuPath) || !g.open(gpuPath))
+    return 1;
+  if (c.cuda() || !g.cuda()) {
+    std::fprintf(stderr, "check: expects a CPU library, then a CUDA one\n");
+    return 1;
+  }
+  char why[512];
+  if (g.init(why, sizeof why) != 0) {
+    std::printf("SKIP %s: no CUDA device: %s\n", gpuPath, why);
+    return 77;
+  }
+  const dlc_model_desc *cd = c.d, *gd = g.d;
+  if (cd->fingerprint != gd->fingerprint ||
+      cd->param_floats != gd->param_floats ||
+      cd->opt_state_floats != gd->opt_state_floats) {
+    std::fprintf(stderr, "check: the libraries hold different models\n");
+    return 1;
+  }
+  std::printf("%s (batch %lld): CPU %s vs CUDA %s\n", cd->name,
+              (long long)batch, cpuPath, gpuPath);
+  const int64_t P = cd->param_floats, O = cd->opt_state_floats;
+  const int64_t outW = width(cd->output_rank, cd->output_shape);
+  std::vector<float> x, y;
+  makeBatch(cd, batch, seed, x, y);
+  // Both start from the CPU library's initial parameters.
+  float *cp = c.buffer(P * 4), *gp = g.buffer(P * 4);
+  cd->init_params(cp, seed);
+  std::memcpy(gp, cp, P * 4);
+  float *cx = c.buffer(x.size() * 4), *gx = g.buffer(x.size() * 4);
+  float *cy = c.buffer(y.size() * 4), *gy = g.buffer(y.size() * 4);
+  std::memcpy(cx, x.data(), x.size() * 4);
+  std::memcpy(gx, x.data(), x.size() * 4);
+  std::memcpy(cy, y.data(), y.size() * 4);
+  std::memcpy(gy, y.data(), y.size() * 4);
+  float *cw = c.buffer(dlc_workspace_bytes(cd, batch)),
+        *gw = g.buffer(dlc_workspace_bytes(gd, batch));
+  float *cout = c.buffer(batch * outW * 4), *gout = g.buffer(batch * outW * 4);
+  if (!cp || !gp || !cx || !gx || !cy || !gy || !cw || !gw || !cout || !gout) {
+    std::fprintf(stderr, "check: out of memory: %s\n",
+                 g.lastError() ? g.lastError() : "");
+    return 1;
+  }
+
+  cd->forward(cp, cx, cout, batch, cw);
+  gd->forward(gp, gx, gout, batch, gw);
+  if (!g.ok("forward"))
+    return 1;
+  compare("forward", cout, gout, batch * outW);
+
+  if (cd->gradient && gd->gradient) {
+    float *cg = c.buffer(P * 4), *gg = g.buffer(P * 4);
+    float cl = cd->gradient(cp, cx, cy, batch, cg, cw);
+    float gl = gd->gradient(gp, gx, gy, batch, gg, gw);
+    if (!g.ok("gradient"))
+      return 1;
+    compare("gradient: loss", &cl, &gl, 1);
+    for (int64_t i = 0; i < cd->num_params; ++i) {
+      const dlc_param_desc &p = cd->params[i];
+      compare((std::string("gradient: ") + p.name).c_str(), cg + p.offset,
+              gg + p.offset, p.size);
+    }
+  }
+
+  float *co = c.buffer(O * 4), *go = g.buffer(O * 4);
+  float cl = cd->train_step(cp, co, cx, cy, batch, 1, cout, cw);
+  float gl = gd->train_step(gp, go, gx, gy, batch, 1, gout, gw);
+  if (!g.ok("train_step"))
+    return 1;
+  compare("train_step 1: loss", &cl, &gl, 1);
+  compare("train_step 1: y_pred", cout, gout, batch * outW);
+  double worst = 0;
+  for (int64_t i = 0; i < P; ++i)
+    worst = std::max(worst, (double)std::fabs(cp[i] - gp[i]));
+  std::printf("  %-28s max abs diff %.2e (information: optimizers amplify "
+              "tiny gradient differences)\n",
+              "train_step 1: parameters", worst);
+  std::printf("%s %s\n", failures ? "FAIL" : "PASS", cd->name);
+  return failures ? 1 : 0;
+}
+
+int bench(const char *path, int64_t batch, int64_t steps) {
+  Lib l;
+  if (!l.open(path))
+    return 1;
+  char why[512];
+  if (l.cuda() && l.init(why, sizeof why) != 0) {
+    std::printf("SKIP %s: no CUDA device: %s\n", path, why);
+    return 77;
+  }
+  const dlc_model_desc *d = l.d;
+  const int64_t outW = width(d->output_rank, d->output_shape);
+  std::vector<float> x, y;
+  makeBatch(d, batch, 1, x, y);
+  float *p = l.buffer(d->param_floats * 4), *o = l.buffer(d->opt_state_floats * 4);
+  float *bx = l.buffer(x.size() * 4), *by = l.buffer(y.size() * 4);
+  float *w = l.buffer(dlc_workspace_bytes(d, batch));
+  float *yp = l.buffer(batch * outW * 4);
+  if (!p || !o || !bx || !by || !w || !yp) {
+    std::fprintf(stderr, "bench: out of memory\n");
+    return 1;
+  }
+  d->init_params(p, 1);
+  std::memcpy(bx, x.data(), x.size() * 4);
+  std::memcpy(by, y.data(), y.size() * 4);
+  int64_t step = 1;
+  float loss = 0;
+  for (int i = 0; i < 10; ++i)
+    loss = d->train_step(p, o, bx, by, batch, step++, yp, w);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < steps; ++i)
+    loss = d->train_step(p, o, bx, by, batch, step++, yp, w);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                 .count();
+  if (!l.ok("train_step"))
+    return 1;
+  std::printf("BENCH %s %s batch %lld: %.1f images/s (%.3f ms/step, loss "
+              "%.4f)\n",
+              d->name, l.cuda() ? "cuda" : "cpu", (long long)batch,
+              steps * batch / s, 1e3 * s / steps, loss);
+  return 0;
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: dlc-cuda-compare check CPU.so CUDA.so [--batch B] "
+               "[--seed S]\n"
+               "       dlc-cuda-compare bench NET.so [--batch B] [--steps N]\n");
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 3)
+    return usage();
+  std::string mode = argv[1];
+  std::vector<std::string> pos;
+  int64_t batch = mode == "bench" ? 96 : 8, steps = 100;
+  uint32_t seed = 1;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "--batch" || a == "--steps" || a == "--seed") && i + 1 < argc) {
+      long long v = std::atoll(argv[++i]);
+      if (v < 1)
+        return usage();
+      if (a == "--batch")
+        batch = v;
+      else if (a == "--steps")
+        steps = v;
+      else
+        seed = (uint32_t)v;
+    } else {
+      pos.push_back(a);
+    }
+  }
+  if (mode == "check" && pos.size() == 2)
+    return check(pos[0].c_str(), pos[1].c_str(), batch, seed);
+  if (mode == "bench" && pos.size() == 1)
+    return bench(pos[0].c_str(), batch, steps);
+  return usage();
+}

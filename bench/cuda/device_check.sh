@@ -1,0 +1,130 @@
+#!/bin/bash
+# bench/cuda/device_check.sh: the CUDA backend's checks on a GPU machine,
+# from what bench/cuda/prepare_device.sh put in .device/ (carry it). Prints a
+# summary; exit status 0 when nothing failed (skips are not failures).
+#
+#   bench/cuda/device_check.sh [--quick]
+#
+# 1. dlc-cuda-tests: the launch runtime (sticky errors, no libcuda link),
+#    each dlc_cu_* against the CPU kernels to 1e-4, the runtime's device path
+#    (the runtime tests' models as CUDA models train bit-identically,
+#    checkpoints move between CPU and CUDA).
+# 2. Per-op networks (bench/cuda/nets, and the tutorial's CNNs without
+#    dropout): forward, gradient and first train_step, CUDA vs CPU, to 1e-4.
+# 3. Training with dlc-train (`dlc train` without the compiler): the OR gate
+#    (2000 epochs; predictions must separate 0 from 1) and a Fashion-MNIST
+#    slice (MLP and CNN, 1 epoch; test accuracy printed).
+# 4. The CIFAR CNN (cnn_dropout.mlir) at batch 96: train_step images/s of
+#    dlc's CUDA library, its CPU library, and PyTorch eager on the same GPU.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+D=$ROOT/.device
+QUICK=0; [ "${1:-}" = --quick ] && QUICK=1
+[ -d "$D/bin" ] || { echo "no $D: run bench/cuda/prepare_device.sh first"; exit 1; }
+export LD_LIBRARY_PATH="$D/lib:/usr/local/cuda/lib64:/usr/local/cuda/lib:/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export DLC_TEST_CUDA_MODEL=$D/lib/dlc_test_cuda_model.so
+export DLC_TEST_LINEAR_MODEL=$D/lib/dlc_test_linear_model.so
+LOG=$(mktemp -d)
+SUMMARY=()
+FAILED=0
+record() { # status what detail
+  SUMMARY+=("$(printf '%-5s %-44s %s' "$1" "$2" "$3")")
+  [ "$1" = FAIL ] && FAILED=1
+}
+
+echo "== device"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2
+ls /usr/local/cuda/lib64/libcudnn.so.9 /usr/local/cuda/lib64/libcublas.so.* 2>&1 | head -3
+
+echo "== 1. dlc-cuda-tests"
+"$D/bin/dlc-cuda-tests" --gtest_brief=1 >"$LOG/tests.txt" 2>&1
+rc=$?
+tail -n 25 "$LOG/tests.txt"
+passed=$(grep -o 'PASSED  \] [0-9]*' "$LOG/tests.txt" | grep -o '[0-9]*$')
+skipped=$(grep -o 'SKIPPED \] [0-9]* test' "$LOG/tests.txt" | grep -o '[0-9]*' | head -1)
+if [ $rc -eq 0 ]; then
+  record PASS "dlc-cuda-tests" "${passed:-?} passed, ${skipped:-0} skipped"
+  [ "${skipped:-0}" != 0 ] && record WARN "dlc-cuda-tests skipped tests" "no device seen by the tests?"
+else
+  record FAIL "dlc-cuda-tests" "exit $rc (see above)"
+fi
+
+echo "== 2. per-op networks, CUDA vs CPU"
+shopt -s nullglob
+checked=0
+for cuda in "$D"/models/*.cuda.so; do
+  name=$(basename "$cuda" .cuda.so)
+  case $name in cnn_dropout|fashion_mlp|fashion_cnn|or) continue ;; esac # dropout / trained below
+  cpu=$D/models/$name.cpu.so
+  [ -f "$cpu" ] || continue
+  checked=1
+  "$D/bin/dlc-cuda-compare" check "$cpu" "$cuda" --batch 8 >"$LOG/$name.txt" 2>&1
+  rc=$?
+  cat "$LOG/$name.txt"
+  case $rc in
+    0) record PASS "compare $name" "forward, gradients, train_step within 1e-4" ;;
+    77) record SKIP "compare $name" "$(head -1 "$LOG/$name.txt")" ;;
+    *) record FAIL "compare $name" "$(grep -m1 -E 'MISMATCH|error' "$LOG/$name.txt")" ;;
+  esac
+done
+[ $checked = 0 ] && record SKIP "per-op networks" "no model libraries in .device/models (see PREPARE.txt)"
+
+echo "== 3. training"
+if [ -f "$D/models/or.cuda.so" ]; then
+  (cd "$LOG" && "$D/bin/dlc-train" "$D/models/or.cuda.so" --data "$D/data/or.csv" \
+     --epochs 2000 --batch-size 4 --quiet --checkpoint or.ckpt) >"$LOG/or.txt" 2>&1
+  rc=$?
+  tail -n 3 "$LOG/or.txt"
+  loss=$(grep -o 'loss: [0-9.]*' "$LOG/or.txt" | tail -1)
+  [ $rc -eq 0 ] && record PASS "train OR (CUDA)" "$loss" || record FAIL "train OR (CUDA)" "exit $rc: $(tail -1 "$LOG/or.txt")"
+else
+  record SKIP "train OR (CUDA)" "no or.cuda.so"
+fi
+if [ -d "$D/data/fashion-mnist" ]; then
+  for net in fashion_mlp fashion_cnn; do
+    [ -f "$D/models/$net.cuda.so" ] || { record SKIP "train $net slice" "no $net.cuda.so"; continue; }
+    [ $QUICK = 1 ] && [ $net = fashion_cnn ] && continue
+    start=$(date +%s.%N)
+    (cd "$LOG" && "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
+       --data "fashion-mnist:$D/data/fashion-mnist" --validation test --epochs 1 \
+       --batch-size 96 --quiet) >"$LOG/$net.txt" 2>&1
+    rc=$?
+    secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null)
+    tail -n 3 "$LOG/$net.txt"
+    acc=$(grep -o 'val_acc: [0-9.]*' "$LOG/$net.txt" | tail -1)
+    [ $rc -eq 0 ] && record PASS "train $net slice (CUDA, 1 epoch)" "$acc, ${secs}s" \
+                  || record FAIL "train $net slice (CUDA)" "exit $rc: $(tail -1 "$LOG/$net.txt")"
+  done
+else
+  record SKIP "train Fashion-MNIST slice" "no data slice in .device/data"
+fi
+
+echo "== 4. CIFAR CNN, batch 96, train_step images/s"
+STEPS=200; [ $QUICK = 1 ] && STEPS=50
+if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
+  "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cuda.so" --batch 96 --steps $STEPS 2>&1 | tee "$LOG/bench.txt"
+  dlc=$(grep -o '[0-9.]* images/s' "$LOG/bench.txt" | head -1)
+  "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cpu.so" --batch 96 --steps 5 2>&1 | tee "$LOG/bench_cpu.txt"
+  cpu=$(grep -o '[0-9.]* images/s' "$LOG/bench_cpu.txt" | head -1)
+  python3 "$ROOT/bench/cuda/torch_cifar_cuda.py" --batch 96 --steps $STEPS 2>&1 | tail -2 | tee "$LOG/torch.txt"
+  torch=$(grep -o '[0-9.]* images/s' "$LOG/torch.txt" | head -1)
+  if [ -n "$dlc" ]; then
+    detail="dlc cuda ${dlc}; dlc cpu ${cpu:-?}; torch cuda ${torch:-n/a ($(head -c 80 "$LOG/torch.txt"))}"
+    if [ -n "$torch" ]; then
+      ratio=$(python3 -c "print(f'{${dlc% images/s}/${torch% images/s}:.2f}')")
+      detail="$detail; dlc/torch ${ratio}x"
+    fi
+    record INFO "CIFAR CNN batch 96 throughput" "$detail"
+  else
+    record FAIL "CIFAR CNN batch 96 throughput" "$(tail -1 "$LOG/bench.txt")"
+  fi
+else
+  record SKIP "CIFAR CNN throughput" "no cnn_dropout.cuda.so"
+fi
+
+echo
+echo "== summary"
+[ -f "$D/PREPARE.txt" ] && sed 's/^/prepare: /' "$D/PREPARE.txt"
+printf '%s\n' "${SUMMARY[@]}"
+rm -rf "$LOG"
+exit $FAILED

@@ -1,0 +1,10 @@
+// Per-op check: average pooling 2x2 and 3x3/2 SAME (padding excluded from
+// the average, as TensorFlow).
+net.model @avg_pool {
+  %x = net.input_data shape [?, 32, 32, 3]
+  %c = net.conv_2d %x filters 8 size 3 activation relu
+  %p1 = net.avg_pool_2d %c size 2
+  %p2 = net.avg_pool_2d %p1 size 3 strides 2
+  %y = net.fully_connected %p2 units 10
+  net.regression %y optimizer sgd learning_rate 0.01 loss mean_square
+}

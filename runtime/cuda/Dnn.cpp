@@ -1,0 +1,514 @@
+//===- Dnn.cpp - dlc_cu_*: GEMMs with cuBLAS, convolutions with cuDNN -----===//
+//
+// The CUDA versions of the CPU kernel library's dlc_k_* (same arguments,
+// same semantics, device pointers; runtime/kernels/include/dlc/kernels.h),
+// all asynchronous on the library's stream.
+//
+//  - sgemm: row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T:
+//    one cublasSgemm with the operands swapped.
+//  - convolutions: cuDNN's legacy API (deprecated in cuDNN 9, still
+//    complete) with NHWC tensors. cuDNN has no HWIO filter layout: filters
+//    are transposed HWCF <-> KRSC (F, KH, KW, C) with cublasSgeam into
+//    scratch. cuDNN pads symmetrically; when the padding at the bottom/right
+//    differs from the top/left in a way cuDNN cannot express (TensorFlow's
+//    SAME with an even input and stride 2 pads one more row at the bottom),
+//    the convolution runs on a zero-padded copy of the input (and the data
+//    gradient is cropped back). Descriptors and the algorithm are chosen
+//    once per shape (cudnnFind*Ex, the fastest deterministic algorithm) and
+//    cached, as are the scratch buffers.
+//  - pooling: the runtime's own kernels (Kernels.cu), because cuDNN pools
+//    over symmetric padding only; they reproduce the CPU kernels exactly.
+//
+// Convolutions use FP32 FMA math (no TF32), so results match the CPU
+// kernels to float rounding; DLC_CUDA_TF32=1 in the environment allows
+// TF32 tensor cores in cuDNN and cuBLAS.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+// The legacy convolution API is deprecated in cuDNN 9 but complete; the
+// graph API would need cudnn-frontend, which is not installed.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+#include <cublas_v2.h>
+#include <cudnn.h>
+
+#include <array>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+using namespace dlc::cuda;
+
+namespace {
+
+std::mutex gMutex; // cuDNN/cuBLAS handles, plans and scratch
+
+cudnnHandle_t gDnn = nullptr;
+cublasHandle_t gBlas = nullptr;
+bool gTf32 = false;
+
+bool dnnCheck(cudnnStatus_t s, const char *call) {
+  if (s == CUDNN_STATUS_SUCCESS)
+    return true;
+  std::string detail = cudnnGetErrorString(s);
+  char last[256] = "";
+  cudnnGetLastErrorString(last, sizeof last);
+  if (last[0])
+    detail += std::string(" (") + last + ")";
+  for (char &c : detail)
+    if (c == '\n')
+      c = ' ';
+  fail(call, detail.c_str());
+  return false;
+}
+
+bool blasCheck(cublasStatus_t s, const char *call) {
+  if (s == CUBLAS_STATUS_SUCCESS)
+    return true;
+  fail(call, cublasGetStatusString(s));
+  return false;
+}
+
+/// Creates the cuDNN and cuBLAS handles on first use; holds gMutex.
+bool handlesReady() {
+  if (!enter())
+    return false;
+  if (gDnn && gBlas)
+    return true;
+  const char *tf32 = std::getenv("DLC_CUDA_TF32");
+  gTf32 = tf32 && std::strcmp(tf32, "1") == 0;
+  cudaStream_t s = reinterpret_cast<cudaStream_t>(stream());
+  if (!gBlas) {
+    cublasHandle_t h = nullptr;
+    if (!blasCheck(cublasCreate(&h), "cublasCreate") ||
+        !blasCheck(cublasSetStream(h, s), "cublasSetStream") ||
+        !blasCheck(cublasSetMathMode(h, gTf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                              : CUBLAS_DEFAULT_MATH),
+                   "cublasSetMathMode"))
+      return false;
+    gBlas = h;
+  }
+  if (!gDnn) {
+    cudnnHandle_t h = nullptr;
+    if (!dnnCheck(cudnnCreate(&h), "cudnnCreate") ||
+        !dnnCheck(cudnnSetStream(h, s), "cudnnSetStream"))
+      return false;
+    gDnn = h;
+  }
+  return true;
+}
+
+/// A grow-only device buffer from the pool, reused across calls (all its
+/// uses are ordered on the one stream).
+struct Scratch {
+  void *p = nullptr;
+  size_t size = 0;
+  float *get(size_t bytes) {
+    if (bytes <= size && p)
+      return static_cast<float *>(p);
+    poolFree(p);
+    p = poolAlloc(bytes ? bytes : 1, 256);
+    size = p ? bytes : 0;
+    return static_cast<float *>(p);
+  }
+};
+Scratch gFilter, gPadded, gPaddedGrad, gFilterGrad, gWorkspace;
+
+/// B[cols][rows] = A[rows][cols]^T (row-major, float) with cublasSgeam.
+bool transpose(const float *a, float *b, int64_t rows, int64_t cols,
+               const char *what) {
+  const float one = 1.0f, zero = 0.0f;
+  // Column-major: A is cols x rows (ld cols); B = A^T is rows x cols (ld rows).
+  return blasCheck(cublasSgeam(gBlas, CUBLAS_OP_T, CUBLAS_OP_N, (int)rows,
+                               (int)cols, &one, a, (int)cols, &zero, b,
+                               (int)rows, b, (int)rows),
+                   what);
+}
+
+bool shiftCopy(float *out, const float *in, int64_t N, int64_t Hout,
+               int64_t Wout, int64_t Hin, int64_t Win, int64_t C, int64_t di,
+               int64_t dj, const char *what) {
+  void *params[] = {&out, &in, &N, &Hout, &Wout, &Hin, &Win, &C, &di, &dj};
+  return launch1d(ownKernel("dlc_shift_copy"), N * Hout * Wout * C, params,
+                  what);
+}
+
+enum ConvKind { kFwd = 0, kBwdData = 1, kBwdFilter = 2 };
+const char *const kConvNames[] = {"dlc_cu_conv2d_fwd", "dlc_cu_conv2d_bwd_data",
+                                  "dlc_cu_conv2d_bwd_filter"};
+
+struct ConvShape {
+  int64_t N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL;
+};
+
+struct ConvPlan {
+  bool padded = false;     // run on a zero-padded copy of the input
+  int64_t Hp = 0, Wp = 0;  // the input cuDNN sees
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  bool chosen = false;     // algorithm picked (on the first call)
+  int algo = 0;
+  size_t workspace = 0;
+};
+
+std::map<std::array<int64_t, 14>, ConvPlan> gPlans;
+
+bool fitsInt(const ConvShape &s) {
+  for (int64_t v : {s.N, s.H, s.W, s.C, s.KH, s.KW, s.F, s.OH, s.OW, s.SH,
+                    s.SW, s.PT, s.PL})
+    if (v > INT_MAX / 4 || v < -(INT_MAX / 4))
+      return false;
+  return s.N * s.H * s.W * s.C < (int64_t(1) << 31) &&
+         s.N * s.OH * s.OW * s.F < (int64_t(1) << 31);
+}
+
+/// Checks the arguments of a dlc_cu_conv2d_*; false with the error recorded.
+bool checkConv(const ConvShape &s, const void *a, const void *b,
+               const void *c, const char *what) {
+  if (s.N < 0 || s.H < 1 || s.W < 1 || s.C < 1 || s.KH < 1 || s.KW < 1 ||
+      s.F < 1 || s.OH < 1 || s.OW < 1 || s.SH < 1 || s.SW < 1) {
+    fail(what, "bad shape: every size must be >= 1 (N >= 0)");
+    return false;
+  }
+  if (!fitsInt(s)) {
+    fail(what, "bad shape: sizes out of range");
+    return false;
+  }
+  // The rows a window reads run from -PT to (OH-1)*SH + KH - 1 - PT; the
+  // padded copy of the input holds them.
+  const int64_t Hp = (s.OH - 1) * s.SH + s.KH, Wp = (s.OW - 1) * s.SW + s.KW;
+  if (s.PT < 0 || s.PL < 0 || s.PT >= Hp || s.PL >= Wp ||
+      s.N * Hp * Wp * s.C >= (int64_t(1) << 31)) {
+    fail(what, "bad shape: padding or sizes out of range");
+    return false;
+  }
+  if (s.N > 0 && (!a || !b || !c)) {
+    fail(what, "null pointer");
+    return false;
+  }
+  return true;
+}
+
+/// The plan for a shape, descriptors created; null after an error.
+ConvPlan *planFor(ConvKind kind, const ConvShape &s) {
+  std::array<int64_t, 14> key = {kind, s.N,  s.H,  s.W,  s.C,  s.KH, s.KW,
+                                 s.F,  s.OH, s.OW, s.SH, s.SW, s.PT, s.PL};
+  auto it = gPlans.find(key);
+  if (it != gPlans.end())
+    return &it->second;
+  ConvPlan p;
+  const int64_t PB = (s.OH - 1) * s.SH + s.KH - s.PT - s.H;
+  const int64_t PR = (s.OW - 1) * s.SW + s.KW - s.PL - s.W;
+  // cuDNN with symmetric padding PT gives OH + floor((PT - PB) / SH) rows.
+  p.padded = !(s.PT >= 0 && s.PL >= 0 && s.PT - PB >= 0 && s.PT - PB < s.SH &&
+               s.PL - PR >= 0 && s.PL - PR < s.SW);
+  p.Hp = p.padded ? s.H + s.PT + PB : s.H;
+  p.Wp = p.padded ? s.W + s.PL + PR : s.W;
+  const int padH = p.padded ? 0 : (int)s.PT, padW = p.padded ? 0 : (int)s.PL;
+  const char *what = kConvNames[kind];
+  if (!dnnCheck(cudnnCreateTensorDescriptor(&p.x), what) ||
+      !dnnCheck(cudnnCreateTensorDescriptor(&p.y), what) ||
+      !dnnCheck(cudnnCreateFilterDescriptor(&p.w), what) ||
+      !dnnCheck(cudnnCreateConvolutionDescriptor(&p.conv), what))
+    return nullptr;
+  if (!dnnCheck(cudnnSetTensor4dDescriptor(p.x, CUDNN_TENSOR_NHWC,
+                                           CUDNN_DATA_FLOAT, (int)s.N,
+                                           (int)s.C, (int)p.Hp, (int)p.Wp),
+                "cudnnSetTensor4dDescriptor") ||
+      !dnnCheck(cudnnSetTensor4dDescriptor(p.y, CUDNN_TENSOR_NHWC,
+                                           CUDNN_DATA_FLOAT, (int)s.N,
+                                           (int)s.F, (int)s.OH, (int)s.OW),
+                "cudnnSetTensor4dDescriptor") ||
+      !dnnCheck(cudnnSetFilter4dDescriptor(p.w, CUDNN_DATA_FLOAT,
+                                           CUDNN_TENSOR_NHWC, (int)s.F,
+                                           (int)s.C, (int)s.KH, (int)s.KW),
+                "cudnnSetFilter4dDescriptor") ||
+      !dnnCheck(cudnnSetConvolution2dDescriptor(
+                    p.conv, padH, padW, (int)s.SH, (int)s.SW, 1, 1,
+                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+                "cudnnSetConvolution2dDescriptor") ||
+      !dnnCheck(cudnnSetConvolutionMathType(
+                    p.conv, gTf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
+                "cudnnSetConvolutionMathType"))
+    return nullptr;
+  int n = 0, c = 0, h = 0, w = 0;
+  if (!dnnCheck(cudnnGetConvolution2dForwardOutputDim(p.conv, p.x, p.w, &n,
+                                                      &c, &h, &w),
+                "cudnnGetConvolution2dForwardOutputDim"))
+    return nullptr;
+  if (h != s.OH || w != s.OW) {
+    fail(what, ("internal error: cuDNN computes a " + std::to_string(h) + "x" +
+                std::to_string(w) + " output, expected " +
+                std::to_string(s.OH) + "x" + std::to_string(s.OW))
+                   .c_str());
+    return nullptr;
+  }
+  return &gPlans.emplace(key, p).first->second;
+}
+
+constexpr size_t kFindWorkspaceLimit = size_t(256) << 20;
+
+/// Picks the fastest deterministic algorithm among cudnnFind*'s results
+/// (any successful one if none is deterministic).
+template <typename Perf>
+bool choose(ConvPlan &p, const Perf *perf, int count, const char *what) {
+  int best = -1;
+  for (int i = 0; i < count && best < 0; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS &&
+        perf[i].determinism == CUDNN_DETERMINISTIC)
+      best = i;
+  for (int i = 0; i < count && best < 0; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS)
+      best = i;
+  if (best < 0) {
+    fail(what, "cuDNN found no algorithm for this convolution");
+    return false;
+  }
+  p.algo = (int)perf[best].algo;
+  p.workspace = perf[best].memory;
+  p.chosen = true;
+  return dnnCheck(cudnnSetConvolutionMathType(p.conv, perf[best].mathType),
+                  "cudnnSetConvolutionMathType");
+}
+
+/// Runs one convolution. `a`, `b` are the inputs, `out` the output, as in
+/// the dlc_k_* signature of `kind`.
+void convolution(ConvKind kind, const float *a, const float *b, float *out,
+                 const ConvShape &s) {
+  const char *what = kConvNames[kind];
+  if (!enter() || !checkConv(s, a, b, out, what) || s.N == 0)
+    return;
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (!handlesReady())
+    return;
+  ConvPlan *p = planFor(kind, s);
+  if (!p)
+    return;
+  const int64_t R = s.KH * s.KW * s.C; // filter rows in HWCF
+  const float one = 1.0f, zero = 0.0f;
+
+  // The input as cuDNN sees it (a zero-padded copy when needed).
+  const float *x = kind == kBwdData ? nullptr : a;
+  if (x && p->padded) {
+    float *xp = gPadded.get((size_t)(s.N * p->Hp * p->Wp * s.C) * 4);
+    if (!xp || !shiftCopy(xp, x, s.N, p->Hp, p->Wp, s.H, s.W, s.C, -s.PT,
+                          -s.PL, what))
+      return;
+    x = xp;
+  }
+  // The filter in KRSC for the forward and data-gradient convolutions.
+  const float *wk = nullptr;
+  if (kind != kBwdFilter) {
+    float *t = gFilter.get((size_t)(R * s.F) * 4);
+    if (!t || !transpose(b, t, R, s.F, what))
+      return;
+    wk = t;
+  }
+  float *dxp = nullptr, *dwk = nullptr;
+  if (kind == kBwdData)
+    dxp = p->padded ? gPaddedGrad.get((size_t)(s.N * p->Hp * p->Wp * s.C) * 4)
+                    : out;
+  if (kind == kBwdFilter)
+    dwk = gFilterGrad.get((size_t)(R * s.F) * 4);
+  if ((kind == kBwdData && !dxp) || (kind == kBwdFilter && !dwk))
+    return;
+
+  if (!p->chosen) {
+    void *ws = gWorkspace.get(kFindWorkspaceLimit);
+    if (!ws)
+      return;
+    int count = 0;
+    if (kind == kFwd) {
+      cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+      if (!dnnCheck(cudnnFindConvolutionForwardAlgorithmEx(
+                        gDnn, p->x, x, p->w, wk, p->conv, p->y, out,
+                        CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf, ws,
+                        kFindWorkspaceLimit),
+                    "cudnnFindConvolutionForwardAlgorithmEx") ||
+          !choose(*p, perf, count, what))
+        return;
+    } else if (kind == kBwdData) {
+      cudnnConvolutionBwdDataAlgoPerf_t
+          perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+      if (!dnnCheck(cudnnFindConvolutionBackwardDataAlgorithmEx(
+                        gDnn, p->w, wk, p->y, a, p->conv, p->x, dxp,
+                        CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf,
+                        ws, kFindWorkspaceLimit),
+                    "cudnnFindConvolutionBackwardDataAlgorithmEx") ||
+          !choose(*p, perf, count, what))
+        return;
+    } else {
+      cudnnConvolutionBwdFilterAlgoPerf_t
+          perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+      if (!dnnCheck(cudnnFindConvolutionBackwardFilterAlgorithmEx(
+                        gDnn, p->x, x, p->y, b, p->conv, p->w, dwk,
+                        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf,
+                        ws, kFindWorkspaceLimit),
+                    "cudnnFindConvolutionBackwardFilterAlgorithmEx") ||
+          !choose(*p, perf, count, what))
+        return;
+    }
+  }
+  void *ws = p->workspace ? gWorkspace.get(p->workspace) : nullptr;
+  if (p->workspace && !ws)
+    return;
+
+  if (kind == kFwd) {
+    dnnCheck(cudnnConvolutionForward(
+                 gDnn, &one, p->x, x, p->w, wk, p->conv,
+                 (cudnnConvolutionFwdAlgo_t)p->algo, ws, p->workspace, &zero,
+                 p->y, out),
+             "cudnnConvolutionForward");
+  } else if (kind == kBwdData) {
+    if (!dnnCheck(cudnnConvolutionBackwardData(
+                      gDnn, &one, p->w, wk, p->y, a, p->conv,
+                      (cudnnConvolutionBwdDataAlgo_t)p->algo, ws,
+                      p->workspace, &zero, p->x, dxp),
+                  "cudnnConvolutionBackwardData"))
+      return;
+    if (p->padded) // crop the padded gradient back to [H, W]
+      shiftCopy(out, dxp, s.N, s.H, s.W, p->Hp, p->Wp, s.C, s.PT, s.PL, what);
+  } else {
+    if (!dnnCheck(cudnnConvolutionBackwardFilter(
+                      gDnn, &one, p->x, x, p->y, b, p->conv,
+                      (cudnnConvolutionBwdFilterAlgo_t)p->algo, ws,
+                      p->workspace, &zero, p->w, dwk),
+                  "cudnnConvolutionBackwardFilter"))
+      return;
+    transpose(dwk, out, s.F, R, what); // KRSC [F][R] -> HWCF [R][F]
+  }
+}
+
+bool checkPool(int64_t kind, const float *a, const float *b, const float *c,
+               int64_t N, int64_t H, int64_t W, int64_t C, int64_t KH,
+               int64_t KW, int64_t OH, int64_t OW, int64_t SH, int64_t SW,
+               const char *what) {
+  if (kind != 0 && kind != 1) {
+    fail(what, "bad kind: 0 (max) or 1 (average) expected");
+    return false;
+  }
+  if (N < 0 || H < 1 || W < 1 || C < 1 || KH < 1 || KW < 1 || OH < 1 ||
+      OW < 1 || SH < 1 || SW < 1) {
+    fail(what, "bad shape: every size must be >= 1 (N >= 0)");
+    return false;
+  }
+  if (N > 0 && (!a || !b || !c)) {
+    fail(what, "null pointer");
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+DLC_CU_EXPORT void dlc_cu_sgemm(int64_t M, int64_t N, int64_t K,
+                                const float *A, int64_t lda, int64_t transA,
+                                const float *B, int64_t ldb, int64_t transB,
+                                float *C, int64_t ldc, int64_t accumulate) {
+  if (!enter())
+    return;
+  const int64_t aCols = transA ? M : K, bCols = transB ? K : N;
+  if (M < 0 || N < 0 || K < 0 || lda < (aCols > 1 ? aCols : 1) ||
+      ldb < (bCols > 1 ? bCols : 1) || ldc < (N > 1 ? N : 1) ||
+      M > INT_MAX || N > INT_MAX || K > INT_MAX || lda > INT_MAX ||
+      ldb > INT_MAX || ldc > INT_MAX) {
+    fail("dlc_cu_sgemm", ("bad arguments: M " + std::to_string(M) + ", N " +
+                          std::to_string(N) + ", K " + std::to_string(K) +
+                          ", lda " + std::to_string(lda) + ", ldb " +
+                          std::to_string(ldb) + ", ldc " + std::to_string(ldc))
+                             .c_str());
+    return;
+  }
+  if (M == 0 || N == 0)
+    return;
+  if (!C || (K > 0 && (!A || !B))) {
+    fail("dlc_cu_sgemm", "null pointer");
+    return;
+  }
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (!handlesReady())
+    return;
+  const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  // Row-major C[M][N] = column-major C^T[N][M] = op(B)^T op(A)^T.
+  blasCheck(cublasSgemm(gBlas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+                        transA ? CUBLAS_OP_T : CUBLAS_OP_N, (int)N, (int)M,
+                        (int)K, &one, B, (int)ldb, A, (int)lda, &beta, C,
+                        (int)ldc),
+            "cublasSgemm");
+}
+
+DLC_CU_EXPORT void dlc_cu_conv2d_fwd(const float *x, const float *w, float *y,
+                                     int64_t N, int64_t H, int64_t W,
+                                     int64_t C, int64_t KH, int64_t KW,
+                                     int64_t F, int64_t OH, int64_t OW,
+                                     int64_t SH, int64_t SW, int64_t PT,
+                                     int64_t PL) {
+  convolution(kFwd, x, w, y, {N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL});
+}
+
+DLC_CU_EXPORT void dlc_cu_conv2d_bwd_data(const float *dy, const float *w,
+                                          float *dx, int64_t N, int64_t H,
+                                          int64_t W, int64_t C, int64_t KH,
+                                          int64_t KW, int64_t F, int64_t OH,
+                                          int64_t OW, int64_t SH, int64_t SW,
+                                          int64_t PT, int64_t PL) {
+  convolution(kBwdData, dy, w, dx,
+              {N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL});
+}
+
+DLC_CU_EXPORT void dlc_cu_conv2d_bwd_filter(const float *x, const float *dy,
+                                            float *dw, int64_t N, int64_t H,
+                                            int64_t W, int64_t C, int64_t KH,
+                                            int64_t KW, int64_t F, int64_t OH,
+                                            int64_t OW, int64_t SH,
+                                            int64_t SW, int64_t PT,
+                                            int64_t PL) {
+  ConvShape s{N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL};
+  if (N == 0 && enter() && checkConv(s, x, dy, dw, kConvNames[kBwdFilter])) {
+    // No examples: the gradient is zero (dw is overwritten).
+    check(drv.cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dw), 0,
+                               (size_t)(KH * KW * C * F), stream()),
+          "cuMemsetD32Async");
+    return;
+  }
+  convolution(kBwdFilter, x, dy, dw, s);
+}
+
+DLC_CU_EXPORT void dlc_cu_pool2d_fwd(int64_t kind, const float *x, float *y,
+                                     int64_t N, int64_t H, int64_t W,
+                                     int64_t C, int64_t KH, int64_t KW,
+                                     int64_t OH, int64_t OW, int64_t SH,
+                                     int64_t SW, int64_t PT, int64_t PL) {
+  if (!enter() || !checkPool(kind, x, y, y, N, H, W, C, KH, KW, OH, OW, SH, SW,
+                             "dlc_cu_pool2d_fwd"))
+    return;
+  void *params[] = {&kind, &x,  &y,  &N,  &H,  &W,  &C,  &KH,
+                    &KW,   &OH, &OW, &SH, &SW, &PT, &PL};
+  launch1d(ownKernel("dlc_pool2d_fwd"), N * OH * OW * C, params,
+           "dlc_cu_pool2d_fwd");
+}
+
+DLC_CU_EXPORT void dlc_cu_pool2d_bwd(int64_t kind, const float *x,
+                                     const float * /*y*/, const float *dy,
+                                     float *dx, int64_t N, int64_t H,
+                                     int64_t W, int64_t C, int64_t KH,
+                                     int64_t KW, int64_t OH, int64_t OW,
+                                     int64_t SH, int64_t SW, int64_t PT,
+                                     int64_t PL) {
+  if (!enter() || !checkPool(kind, x, dy, dx, N, H, W, C, KH, KW, OH, OW, SH,
+                             SW, "dlc_cu_pool2d_bwd"))
+    return;
+  void *params[] = {&kind, &x,  &dy, &dx, &N,  &H,  &W,  &C,
+                    &KH,   &KW, &OH, &OW, &SH, &SW, &PT, &PL};
+  launch1d(ownKernel("dlc_pool2d_bwd"), N * H * W * C, params,
+           "dlc_cu_pool2d_bwd");
+}
+
+#pragma GCC diagnostic pop

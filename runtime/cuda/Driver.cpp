@@ -1,0 +1,363 @@
+//===- Driver.cpp - The CUDA driver, the sticky error, the stream ---------===//
+//
+// libcuda.so.1 is opened with dlopen on first use and every function is
+// resolved through cuGetProcAddress at the ABI of the toolkit the runtime
+// was compiled with (dlsym of the versioned names when the driver predates
+// cuGetProcAddress_v2). The first device's primary context is made current
+// on every thread that enters the runtime, so cuDNN and cuBLAS, which use
+// the CUDA runtime API inside, share it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include "dlc/cuda_abi.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+using namespace dlc::cuda;
+
+// The runtime's own kernels (Kernels.cu), embedded as a fatbin by the build.
+extern "C" const unsigned char dlc_cuda_kernels_fatbin[]
+    __attribute__((visibility("hidden")));
+
+namespace dlc::cuda {
+Driver drv;
+} // namespace dlc::cuda
+
+// `dlc compile` links model libraries without the C runtime's crtbeginS.o,
+// whose destructor runs a library's C++ static destructors when it is
+// unloaded. This does the same, or the destructors registered with
+// __cxa_atexit would run at exit, after dlclose has unmapped their code.
+// In binaries linked with crtbeginS.o the second __cxa_finalize finds
+// nothing left to run.
+extern "C" void __cxa_finalize(void *);
+extern "C" void *__dso_handle;
+__attribute__((destructor)) static void runStaticDestructors() {
+  __cxa_finalize(&__dso_handle);
+}
+
+namespace {
+
+std::atomic<bool> gFailed{false};
+std::mutex gErrorMutex;
+char gError[1024];
+
+/// The device ordinal mgpuSetDefaultDevice chose (before the first use).
+std::atomic<int> gDeviceOrdinal{0};
+
+struct State {
+  void *library = nullptr;
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUstream stream = nullptr;
+  int capability = 0;
+};
+State gState;
+
+thread_local bool tlsCurrent = false;
+
+void failMessage(const std::string &message) {
+  std::lock_guard<std::mutex> lock(gErrorMutex);
+  if (gFailed.load(std::memory_order_relaxed))
+    return;
+  std::snprintf(gError, sizeof gError, "%s", message.c_str());
+  gFailed.store(true, std::memory_order_release);
+}
+
+std::string describe(CUresult r) {
+  const char *name = nullptr, *text = nullptr;
+  if (drv.cuGetErrorName)
+    drv.cuGetErrorName(r, &name);
+  if (drv.cuGetErrorString)
+    drv.cuGetErrorString(r, &text);
+  std::string s = name ? name : "CUDA error " + std::to_string((int)r);
+  if (text)
+    s += std::string(": ") + text;
+  return s;
+}
+
+#define DLC_STR2(x) #x
+#define DLC_STR(x) DLC_STR2(x)
+
+/// Resolves the driver table; false with the error recorded.
+bool resolve(void *lib) {
+  using GetProc = CUresult (*)(const char *, void **, int, cuuint64_t,
+                               CUdriverProcAddressQueryResult *);
+  GetProc getProc = nullptr;
+  void *sym = dlsym(lib, "cuGetProcAddress_v2");
+  std::memcpy(&getProc, &sym, sizeof sym);
+  std::string missing;
+  auto load = [&](void *&slot, const char *base, const char *versioned) {
+    void *p = nullptr;
+    if (getProc) {
+      CUdriverProcAddressQueryResult status;
+      if (getProc(base, &p, CUDA_VERSION, CU_GET_PROC_ADDRESS_DEFAULT,
+                  &status) != CUDA_SUCCESS ||
+          status != CU_GET_PROC_ADDRESS_SUCCESS)
+        p = nullptr;
+    }
+    if (!p)
+      p = dlsym(lib, versioned);
+    if (!p && missing.empty())
+      missing = versioned;
+    slot = p;
+  };
+  // `#name` is the base name as written, DLC_STR(name) the versioned symbol
+  // cuda.h maps it to.
+#define DLC_CU_FN(name)                                                        \
+  {                                                                            \
+    void *p = nullptr;                                                         \
+    load(p, #name, DLC_STR(name));                                             \
+    std::memcpy(&drv.name, &p, sizeof p);                                      \
+  }
+#include "DriverFunctions.def"
+  if (!missing.empty()) {
+    int version = 0;
+    if (drv.cuDriverGetVersion)
+      drv.cuDriverGetVersion(&version);
+    failMessage("the CUDA driver (version " + std::to_string(version / 1000) +
+                "." + std::to_string(version % 1000 / 10) +
+                ") is too old for this library, built with CUDA " +
+                std::to_string(CUDA_VERSION / 1000) + "." +
+                std::to_string(CUDA_VERSION % 1000 / 10) + ": it lacks " +
+                missing);
+    return false;
+  }
+  return true;
+}
+
+/// Loads the driver and starts the device; false with the error recorded.
+bool start() {
+  dlerror();
+  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char *e = dlerror();
+    failMessage(std::string("no CUDA driver: ") +
+                (e ? e : "libcuda.so.1 cannot be loaded"));
+    return false;
+  }
+  gState.library = lib;
+  if (!resolve(lib))
+    return false;
+  if (CUresult r = drv.cuInit(0)) {
+    failMessage((r == CUDA_ERROR_NO_DEVICE ? "no CUDA device (cuInit: "
+                                           : "the CUDA driver cannot start "
+                                             "(cuInit: ") +
+                describe(r) + ")");
+    return false;
+  }
+  int count = 0;
+  if (!check(drv.cuDeviceGetCount(&count), "cuDeviceGetCount"))
+    return false;
+  const int ordinal = gDeviceOrdinal.load();
+  if (count == 0 || ordinal < 0 || ordinal >= count) {
+    failMessage(count == 0 ? std::string("no CUDA device (the driver reports "
+                                         "none)")
+                           : "no CUDA device " + std::to_string(ordinal) +
+                                 " (the driver reports " +
+                                 std::to_string(count) + ")");
+    return false;
+  }
+  if (!check(drv.cuDeviceGet(&gState.device, ordinal), "cuDeviceGet"))
+    return false;
+  int major = 0, minor = 0;
+  if (!check(drv.cuDeviceGetAttribute(
+                 &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                 gState.device),
+             "cuDeviceGetAttribute") ||
+      !check(drv.cuDeviceGetAttribute(
+                 &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                 gState.device),
+             "cuDeviceGetAttribute"))
+    return false;
+  gState.capability = major * 10 + minor;
+  int managed = 0;
+  if (!check(drv.cuDeviceGetAttribute(&managed,
+                                      CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY,
+                                      gState.device),
+             "cuDeviceGetAttribute"))
+    return false;
+  if (!managed) {
+    failMessage("CUDA device " + std::to_string(ordinal) +
+                " does not support managed memory, which dlc's CUDA "
+                "libraries use");
+    return false;
+  }
+  if (!check(drv.cuDevicePrimaryCtxRetain(&gState.context, gState.device),
+             "cuDevicePrimaryCtxRetain") ||
+      !check(drv.cuCtxSetCurrent(gState.context), "cuCtxSetCurrent"))
+    return false;
+  tlsCurrent = true;
+  // Non-blocking: no implicit ordering with the legacy default stream that
+  // other code in the process may use.
+  return check(drv.cuStreamCreate(&gState.stream, CU_STREAM_NON_BLOCKING),
+               "cuStreamCreate");
+}
+
+std::mutex gModuleMutex;
+std::unordered_map<const void *, CUmodule> gModules;
+std::unordered_map<std::string, CUfunction> gOwnKernels;
+
+} // namespace
+
+bool dlc::cuda::failed() { return gFailed.load(std::memory_order_acquire); }
+
+void dlc::cuda::fail(const char *call, const char *detail) {
+  failMessage(std::string(call) + ": " + detail);
+}
+
+bool dlc::cuda::check(CUresult result, const char *call) {
+  if (result == CUDA_SUCCESS)
+    return true;
+  failMessage(std::string(call) + ": " + describe(result));
+  return false;
+}
+
+bool dlc::cuda::enter() {
+  if (gFailed.load(std::memory_order_acquire))
+    return false;
+  if (tlsCurrent)
+    return true;
+  static const bool started = start(); // once, thread-safe
+  if (!started || gFailed.load(std::memory_order_acquire))
+    return false;
+  if (!check(drv.cuCtxSetCurrent(gState.context), "cuCtxSetCurrent"))
+    return false;
+  tlsCurrent = true;
+  return true;
+}
+
+CUstream dlc::cuda::stream() { return gState.stream; }
+int dlc::cuda::computeCapability() { return gState.capability; }
+
+CUmodule dlc::cuda::loadModule(const void *image, int jitOptLevel) {
+  if (!enter())
+    return nullptr;
+  if (!image) {
+    fail("mgpuModuleLoad", "null module image");
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> lock(gModuleMutex);
+  auto it = gModules.find(image);
+  if (it != gModules.end())
+    return it->second;
+  CUmodule module = nullptr;
+  CUresult r;
+  if (jitOptLevel >= 0) {
+    CUjit_option options[] = {CU_JIT_OPTIMIZATION_LEVEL};
+    void *values[] = {reinterpret_cast<void *>((uintptr_t)jitOptLevel)};
+    r = drv.cuModuleLoadDataEx(&module, image, 1, options, values);
+  } else {
+    r = drv.cuModuleLoadData(&module, image);
+  }
+  if (r != CUDA_SUCCESS) {
+    std::string detail = describe(r);
+    if (r == CUDA_ERROR_NO_BINARY_FOR_GPU ||
+        r == CUDA_ERROR_UNSUPPORTED_PTX_VERSION)
+      detail += " (the device is sm_" + std::to_string(gState.capability) +
+                "; recompile the model for it)";
+    fail(jitOptLevel >= 0 ? "cuModuleLoadDataEx" : "cuModuleLoadData",
+         detail.c_str());
+    return nullptr;
+  }
+  gModules.emplace(image, module);
+  return module;
+}
+
+CUfunction dlc::cuda::ownKernel(const char *name) {
+  CUmodule module = loadModule(dlc_cuda_kernels_fatbin, -1);
+  if (!module)
+    return nullptr;
+  std::lock_guard<std::mutex> lock(gModuleMutex);
+  auto it = gOwnKernels.find(name);
+  if (it != gOwnKernels.end())
+    return it->second;
+  CUfunction f = nullptr;
+  if (!check(drv.cuModuleGetFunction(&f, module, name), "cuModuleGetFunction"))
+    return nullptr;
+  gOwnKernels.emplace(name, f);
+  return f;
+}
+
+bool dlc::cuda::launch1d(CUfunction f, int64_t threads, void **params,
+                         const char *what) {
+  if (!f)
+    return false;
+  if (threads <= 0)
+    return true;
+  const int64_t block = 256;
+  int64_t grid = (threads + block - 1) / block;
+  if (grid > (int64_t(1) << 20)) // the kernels loop over the rest
+    grid = int64_t(1) << 20;
+  CUresult r = drv.cuLaunchKernel(f, (unsigned)grid, 1, 1, (unsigned)block, 1,
+                                  1, 0, gState.stream, params, nullptr);
+  if (r != CUDA_SUCCESS) {
+    fail(what, ("cuLaunchKernel: " + describe(r)).c_str());
+    return false;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// dlc/cuda_abi.h
+//===----------------------------------------------------------------------===//
+
+DLC_CU_EXPORT int dlc_cuda_init(char *message, size_t size) {
+  const bool ok = enter();
+  if (message && size > 0) {
+    const char *e = ok ? "" : dlc_cuda_last_error();
+    std::snprintf(message, size, "%s", e ? e : "");
+  }
+  return ok ? 0 : -1;
+}
+
+DLC_CU_EXPORT int dlc_cuda_synchronize(void) {
+  if (!enter())
+    return -1;
+  return check(drv.cuStreamSynchronize(gState.stream), "cuStreamSynchronize")
+             ? 0
+             : -1;
+}
+
+DLC_CU_EXPORT int dlc_cuda_memcpy(void *dst, const void *src, size_t bytes) {
+  if (!enter())
+    return -1;
+  if (bytes == 0)
+    return 0;
+  if (!dst || !src) {
+    fail("dlc_cuda_memcpy", "null pointer");
+    return -1;
+  }
+  if (!check(drv.cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                               reinterpret_cast<CUdeviceptr>(src), bytes,
+                               gState.stream),
+             "cuMemcpyAsync"))
+    return -1;
+  return check(drv.cuStreamSynchronize(gState.stream), "cuStreamSynchronize")
+             ? 0
+             : -1;
+}
+
+DLC_CU_EXPORT const char *dlc_cuda_last_error(void) {
+  return gFailed.load(std::memory_order_acquire) ? gError : nullptr;
+}
+
+/// mgpuSetDefaultDevice: the ordinal used when the runtime starts; once it
+/// has started, asking for another device is an error (one device per
+/// library).
+void dlc::cuda::setDeviceOrdinal(int32_t device) {
+  if (gState.context) {
+    if (device != gDeviceOrdinal.load())
+      fail("mgpuSetDefaultDevice",
+           "the library already runs on another device");
+    return;
+  }
+  gDeviceOrdinal.store(device);
+}

@@ -1,0 +1,73 @@
+//===- Internal.h - Shared internals of dlc's CUDA launch runtime -*- C++ -*-===//
+//
+// The driver API table (loaded with dlopen, nothing links libcuda), the
+// sticky error, the library's one stream, the managed-memory pool and the
+// module of the runtime's own kernels. Everything here has hidden
+// visibility; only the functions of dlc/cuda_abi.h, the mgpu* wrappers,
+// MLIR's _mlir_memref_to_llvm_* allocation functions and dlc_cu_* are
+// exported (DLC_CU_EXPORT).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_RUNTIME_CUDA_INTERNAL_H
+#define DLC_RUNTIME_CUDA_INTERNAL_H
+
+#include <cuda.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#define DLC_CU_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace dlc::cuda {
+
+/// The driver functions the runtime uses, resolved from libcuda.so.1 at the
+/// ABI of the CUDA version the runtime was compiled against.
+struct Driver {
+#define DLC_CU_FN(name) decltype(&::name) name = nullptr;
+#include "DriverFunctions.def"
+};
+
+/// The loaded driver; valid once enter() has returned true.
+extern Driver drv;
+
+/// Makes the runtime ready on the calling thread: loads the driver and
+/// starts the device on first use, makes the primary context current.
+/// False after any error (the sticky error then says why); every exported
+/// function calls it first and does nothing when it fails.
+bool enter();
+
+/// True once an error has been recorded.
+bool failed();
+
+/// Records the first error: "CALL: DETAIL". Later errors are dropped.
+void fail(const char *call, const char *detail);
+/// Records a failing driver call ("cuLaunchKernel: CUDA_ERROR_...: text")
+/// and returns false; returns true for CUDA_SUCCESS.
+bool check(CUresult result, const char *call);
+
+/// The library's stream: every kernel, copy, cuDNN and cuBLAS call runs
+/// on it.
+CUstream stream();
+/// The device's compute capability (major * 10 + minor).
+int computeCapability();
+
+/// Loads a module image once (cached by the image's address); null after an
+/// error.
+CUmodule loadModule(const void *image, int jitOptLevel);
+/// A function of the runtime's own kernels (Kernels.cu); null after an
+/// error.
+CUfunction ownKernel(const char *name);
+/// Launches a one-dimensional grid of `threads` threads on the stream.
+bool launch1d(CUfunction f, int64_t threads, void **params, const char *what);
+
+/// mgpuSetDefaultDevice: the device ordinal used when the runtime starts.
+void setDeviceOrdinal(int32_t device);
+
+/// The caching pool of managed memory (Pool.cpp).
+void *poolAlloc(size_t bytes, size_t alignment);
+void poolFree(void *pointer);
+
+} // namespace dlc::cuda
+
+#endif // DLC_RUNTIME_CUDA_INTERNAL_H

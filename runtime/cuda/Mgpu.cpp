@@ -1,0 +1,178 @@
+//===- Mgpu.cpp - MLIR's mgpu* runtime functions on dlc's runtime ---------===//
+//
+// `gpu-to-llvm` and the translation of gpu.binary emit calls to these
+// functions; their signatures are those of MLIR 19's
+// mlir/lib/ExecutionEngine/CudaRuntimeWrappers.cpp (as LLVM 19 declares
+// them: mgpuModuleLoad(ptr, i64), mgpuLaunchKernel(ptr, 6 x i64, i32, ptr,
+// ptr, ptr, i64), mgpuLaunchClusterKernel without the parameter count).
+// Debian ships no library with them, and MLIR's own loads and unloads the
+// module around every launch; this one differs where dlc needs it to:
+//
+//  - modules are loaded once, cached by their image's address, and
+//    mgpuModuleUnload does nothing (the process's exit releases them);
+//  - there is one stream: mgpuStreamCreate returns it, mgpuStreamDestroy
+//    does nothing, mgpuStreamSynchronize waits for it, and whatever stream a
+//    call names, its work goes to that stream. Events are therefore only
+//    markers: recording and waiting order nothing that the stream does not
+//    already order, and mgpuEventSynchronize waits for the stream;
+//  - mgpuMemAlloc serves managed memory from the pool (Pool.cpp), so
+//    host_shared allocations are host-accessible too;
+//  - errors do not print: the first one is kept (dlc_cuda_last_error) and
+//    every later call does nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <string>
+
+using namespace dlc::cuda;
+
+namespace {
+/// The address mgpuEventCreate hands out: events carry no state here.
+char gEventMarker;
+} // namespace
+
+DLC_CU_EXPORT CUmodule mgpuModuleLoad(void *data, size_t /*gpuBlobSize*/) {
+  return loadModule(data, -1);
+}
+
+DLC_CU_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
+  return loadModule(data, optLevel < 0 ? 0 : optLevel > 4 ? 4 : optLevel);
+}
+
+DLC_CU_EXPORT void mgpuModuleUnload(CUmodule /*module*/) {}
+
+DLC_CU_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
+                                               const char *name) {
+  if (!enter() || !module)
+    return nullptr;
+  CUfunction f = nullptr;
+  if (!check(drv.cuModuleGetFunction(&f, module, name),
+             ("cuModuleGetFunction(" + std::string(name ? name : "?") + ")")
+                 .c_str()))
+    return nullptr;
+  return f;
+}
+
+DLC_CU_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
+                                    intptr_t gridY, intptr_t gridZ,
+                                    intptr_t blockX, intptr_t blockY,
+                                    intptr_t blockZ, int32_t smem,
+                                    CUstream /*stream*/, void **params,
+                                    void **extra, size_t /*paramsCount*/) {
+  if (!enter() || !function)
+    return;
+  if (smem > 48 * 1024 &&
+      !check(drv.cuFuncSetAttribute(
+                 function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                 smem),
+             "cuFuncSetAttribute"))
+    return;
+  check(drv.cuLaunchKernel(function, (unsigned)gridX, (unsigned)gridY,
+                           (unsigned)gridZ, (unsigned)blockX, (unsigned)blockY,
+                           (unsigned)blockZ, (unsigned)smem, stream(), params,
+                           extra),
+        "cuLaunchKernel");
+}
+
+DLC_CU_EXPORT void mgpuLaunchClusterKernel(
+    CUfunction function, intptr_t clusterX, intptr_t clusterY,
+    intptr_t clusterZ, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+    intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem,
+    CUstream /*stream*/, void **params, void **extra) {
+  if (!enter() || !function)
+    return;
+  if (smem > 48 * 1024 &&
+      !check(drv.cuFuncSetAttribute(
+                 function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                 smem),
+             "cuFuncSetAttribute"))
+    return;
+  CUlaunchAttribute attr[1];
+  attr[0].id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+  attr[0].value.clusterDim.x = (unsigned)clusterX;
+  attr[0].value.clusterDim.y = (unsigned)clusterY;
+  attr[0].value.clusterDim.z = (unsigned)clusterZ;
+  CUlaunchConfig config = {};
+  config.gridDimX = (unsigned)gridX;
+  config.gridDimY = (unsigned)gridY;
+  config.gridDimZ = (unsigned)gridZ;
+  config.blockDimX = (unsigned)blockX;
+  config.blockDimY = (unsigned)blockY;
+  config.blockDimZ = (unsigned)blockZ;
+  config.sharedMemBytes = (unsigned)smem;
+  config.hStream = stream();
+  config.attrs = attr;
+  config.numAttrs = 1;
+  check(drv.cuLaunchKernelEx(&config, function, params, extra),
+        "cuLaunchKernelEx");
+}
+
+DLC_CU_EXPORT CUstream mgpuStreamCreate() {
+  return enter() ? stream() : nullptr;
+}
+
+DLC_CU_EXPORT void mgpuStreamDestroy(CUstream /*stream*/) {}
+
+DLC_CU_EXPORT void mgpuStreamSynchronize(CUstream /*stream*/) {
+  if (enter())
+    check(drv.cuStreamSynchronize(stream()), "cuStreamSynchronize");
+}
+
+DLC_CU_EXPORT void mgpuStreamWaitEvent(CUstream /*stream*/,
+                                       CUevent /*event*/) {}
+
+DLC_CU_EXPORT CUevent mgpuEventCreate() {
+  return enter() ? reinterpret_cast<CUevent>(&gEventMarker) : nullptr;
+}
+
+DLC_CU_EXPORT void mgpuEventDestroy(CUevent /*event*/) {}
+
+DLC_CU_EXPORT void mgpuEventSynchronize(CUevent /*event*/) {
+  if (enter())
+    check(drv.cuStreamSynchronize(stream()), "cuStreamSynchronize");
+}
+
+DLC_CU_EXPORT void mgpuEventRecord(CUevent /*event*/, CUstream /*stream*/) {}
+
+DLC_CU_EXPORT void *mgpuMemAlloc(uint64_t sizeBytes, CUstream /*stream*/,
+                                 bool /*isHostShared*/) {
+  return poolAlloc((size_t)sizeBytes, 256);
+}
+
+DLC_CU_EXPORT void mgpuMemFree(void *ptr, CUstream /*stream*/) {
+  poolFree(ptr);
+}
+
+DLC_CU_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
+                              CUstream /*stream*/) {
+  if (!enter() || sizeBytes == 0)
+    return;
+  check(drv.cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                          reinterpret_cast<CUdeviceptr>(src), sizeBytes,
+                          stream()),
+        "cuMemcpyAsync");
+}
+
+DLC_CU_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
+                                CUstream /*stream*/) {
+  if (!enter() || count == 0)
+    return;
+  check(drv.cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                             stream()),
+        "cuMemsetD32Async");
+}
+
+DLC_CU_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                                CUstream /*stream*/) {
+  if (!enter() || count == 0)
+    return;
+  check(drv.cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                             stream()),
+        "cuMemsetD16Async");
+}
+
+DLC_CU_EXPORT void mgpuSetDefaultDevice(int32_t device) {
+  setDeviceOrdinal(device);
+}

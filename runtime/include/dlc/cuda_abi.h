@@ -1,0 +1,72 @@
+/*===- dlc/cuda_abi.h - Device functions of a CUDA model library ----------===*
+ *
+ * A model library built with `dlc compile --target cuda` (its descriptor
+ * says device == DLC_DEVICE_CUDA, see model_abi.h) exports, besides the
+ * model ABI, the functions below. They come from dlc's CUDA launch runtime
+ * (runtime/cuda, the static archive libdlc_cuda_rt.a linked into the
+ * library); docs/cuda.md describes it.
+ *
+ * Every pointer passed to the model's functions (params, opt_state, x, y,
+ * y_pred, workspace, grads) must come from dlc_cuda_alloc. That memory is
+ * CUDA managed memory: the host may read and write it directly once the
+ * model function that used it has returned (each model function returns
+ * when its work on the device is complete).
+ *
+ * libcuda.so.1 (the driver) is opened with dlopen on first use: a CUDA model
+ * library loads on a machine without a GPU, and dlc_cuda_init then says why
+ * it cannot run.
+ *
+ * Errors are sticky: the first failing driver, cuDNN or cuBLAS call is
+ * recorded with its message and every later device operation does nothing.
+ * Check dlc_cuda_last_error() after each call into the library; a float a
+ * model function returned after an error is meaningless.
+ *
+ * All functions may be called from any thread; the library's device work is
+ * ordered on one stream.
+ *===----------------------------------------------------------------------===*/
+#ifndef DLC_CUDA_ABI_H
+#define DLC_CUDA_ABI_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opens the driver, the first device's primary context and the library's
+ * stream (cuDNN and cuBLAS start on their first use). Returns 0 when the device is ready; otherwise
+ * nonzero with a one-line reason in message[0..size) (always terminated when
+ * size > 0), such as "no CUDA driver: libcuda.so.1: cannot open shared object
+ * file: No such file or directory" or "no CUDA device (cuInit:
+ * CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected)". Calling it
+ * again returns the same result. message may be NULL when size is 0. */
+int dlc_cuda_init(char *message, size_t size);
+
+/* `bytes` of managed memory (at least 256-byte aligned), from the library's
+ * caching pool; NULL after an error or when out of memory (then
+ * dlc_cuda_last_error() says why). The contents are undefined. The stream is
+ * idle when it returns, so the host may write the memory at once. A request
+ * of 0 bytes returns a valid, distinct pointer. */
+void *dlc_cuda_alloc(size_t bytes);
+
+/* Returns memory from dlc_cuda_alloc to the pool (NULL is ignored). */
+void dlc_cuda_free(void *pointer);
+
+/* Copies `bytes` between any two of host memory and dlc_cuda_alloc memory,
+ * on the library's stream, and returns when the copy is complete: 0 on
+ * success, -1 after an error (see dlc_cuda_last_error()). */
+int dlc_cuda_memcpy(void *dst, const void *src, size_t bytes);
+
+/* Waits for all work on the library's stream: 0, or -1 after an error. */
+int dlc_cuda_synchronize(void);
+
+/* The first error ("cuLaunchKernel: CUDA_ERROR_LAUNCH_FAILED: unspecified
+ * launch failure", "cudnnConvolutionForward: CUDNN_STATUS_...", ...), or
+ * NULL while none has occurred. The string lives as long as the library. */
+const char *dlc_cuda_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLC_CUDA_ABI_H */
