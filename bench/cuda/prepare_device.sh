@@ -7,15 +7,15 @@
 #
 #   bench/cuda/prepare_device.sh [BUILD_DIR]
 #
-# BUILD_DIR (default build-cudart) is configured and its runtime-side
-# targets built: dlc-cuda-tests with its fixture libraries, dlc-cuda-compare,
-# dlc-train. Model libraries need the compiler: `dlc compile --target cuda`
-# from $DLC, or BUILD_DIR/bin/dlc, or build-cuda/bin/dlc, or build/bin/dlc;
-# without a dlc that supports --target cuda they are left out and
-# device_check.sh skips the model checks.
+# BUILD_DIR (default build, the README's) is configured if new and its
+# runtime-side targets built: dlc-cuda-tests with its fixture libraries,
+# dlc-cuda-compare, dlc-train. Model libraries need the compiler:
+# `dlc compile --target cuda` from $DLC, else BUILD_DIR's own dlc (so they
+# match its runtime's ABI version); without a dlc that supports
+# --target cuda they are left out and device_check.sh skips the model checks.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-build-cudart}
+BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OUT=$ROOT/.device
 rm -rf "$OUT"
@@ -25,7 +25,7 @@ note() { echo "prepare_device: $*"; echo "$*" >> "$OUT/PREPARE.txt"; }
 # 1. The runtime side.
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-    -DDLC_BUILD_COMPILER=OFF >/dev/null || { note "cmake failed"; exit 1; }
+    >/dev/null || { note "cmake failed"; exit 1; }
 fi
 ninja -C "$BUILD" dlc-cuda-tests dlc-cuda-compare dlc-train dlc_test_linear_model \
   dlc_test_cuda_model >/dev/null || { note "building the runtime side failed"; exit 1; }
@@ -48,9 +48,10 @@ done
 
 # 2. Model libraries, both targets, when the compiler can build them.
 DLC_BIN=${DLC:-}
-for c in "$BUILD/bin/dlc" "$ROOT/build-cuda/bin/dlc" "$ROOT/build/bin/dlc"; do
-  [ -z "$DLC_BIN" ] && [ -x "$c" ] && DLC_BIN=$c
-done
+# The compiler of the same build, so the libraries match its runtime's ABI.
+if [ -z "$DLC_BIN" ] && ninja -C "$BUILD" dlc >/dev/null 2>&1; then
+  DLC_BIN=$BUILD/bin/dlc
+fi
 NETS="$ROOT/examples/or.mlir $ROOT/examples/fashion_mnist/mlp.mlir
 $ROOT/examples/fashion_mnist/cnn.mlir $ROOT/examples/cifar10/cnn_dropout.mlir
 $ROOT/examples/cifar10/cnn_no_dropout.mlir $ROOT/bench/cuda/nets/*.mlir"
