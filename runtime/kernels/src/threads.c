@@ -1,7 +1,9 @@
 /* A lazily created, persistent pthread pool, and per-thread scratch. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -10,21 +12,87 @@
 
 static atomic_long g_nthreads = 1;
 
+/* Hand-off between the caller and the workers. A job is published by
+ * bumping g_gen; workers that finished a job spin on g_gen for a short
+ * while before sleeping on g_cv_work, and the caller spins on g_active
+ * before sleeping on g_cv_done, so back-to-back kernel calls (tens per
+ * training step) do not pay a futex wake-up each. Every sleep re-checks
+ * its condition under g_mu, and every change that a sleeper waits for is
+ * signalled under g_mu, so no wake-up is lost. */
 static pthread_mutex_t g_call_mu = PTHREAD_MUTEX_INITIALIZER; /* one job at a time */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv_work = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t g_cv_done = PTHREAD_COND_INITIALIZER;
 static int g_nworkers;
 static pthread_t g_workers[DLCK_MAX_THREADS];
-static int g_quit;
+static atomic_int g_quit;
 static long g_start_gen[DLCK_MAX_THREADS]; /* g_gen when worker i was made */
-static long g_gen;
-static int g_want;   /* workers with index < g_want take part */
-static int g_active; /* taking-part workers not finished yet */
+static atomic_long g_gen;
+static int g_sleepers; /* workers waiting on g_cv_work (under g_mu) */
+static int g_want;     /* workers with index < g_want take part */
+static atomic_int g_active; /* workers not done with the job yet */
 static dlck_task_fn g_fn;
 static void *g_ctx;
 static int64_t g_ntasks;
 static atomic_llong g_next;
+
+/* How long an idle thread spins before it sleeps: long enough to bridge
+ * the generated code between two kernel calls, short enough not to keep a
+ * core from other work (the batch-preparing thread) for long. */
+#define DLCK_SPIN_NS 100000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Idle threads spin only while the pool has no more threads than the
+ * machine has CPUs (a spinning thread would otherwise hold a CPU that a
+ * working one needs); after the first microseconds they yield between
+ * checks, so other processes' threads still get the CPU. */
+static long g_ncpus;
+static atomic_int g_spin; /* pool threads <= CPUs (set by the caller) */
+static int may_spin(void) { return atomic_load_explicit(&g_spin, memory_order_relaxed); }
+
+static int spin_until(int (*done)(void *), void *arg) {
+  if (!may_spin()) return 0;
+  int64_t t0 = 0;
+  for (unsigned i = 1;; ++i) {
+    if (done(arg)) return 1;
+    if ((i & 255) == 0) {
+      int64_t t = now_ns();
+      if (!t0)
+        t0 = t;
+      else if (t - t0 > DLCK_SPIN_NS)
+        return 0;
+      else if (t - t0 > DLCK_SPIN_NS / 8)
+        sched_yield();
+    } else {
+      cpu_relax();
+    }
+  }
+}
+
+typedef struct {
+  atomic_long *a;
+  long v;
+} gen_wait;
+static int gen_changed(void *p) {
+  const gen_wait *w = (const gen_wait *)p;
+  return atomic_load_explicit(w->a, memory_order_acquire) != w->v;
+}
+static int all_done(void *p) {
+  return atomic_load_explicit((atomic_int *)p, memory_order_acquire) == 0;
+}
 
 static void run_tasks(dlck_task_fn fn, void *ctx, int64_t ntasks) {
   for (;;) {
@@ -38,20 +106,29 @@ static void *worker_main(void *arg) {
   int idx = (int)(intptr_t)arg;
   pthread_mutex_lock(&g_mu);
   long seen = g_start_gen[idx];
-  for (;;) {
-    while (g_gen == seen && !g_quit) pthread_cond_wait(&g_cv_work, &g_mu);
-    if (g_quit) break;
-    seen = g_gen;
-    if (idx >= g_want) continue;
-    dlck_task_fn fn = g_fn;
-    void *ctx = g_ctx;
-    int64_t n = g_ntasks;
-    pthread_mutex_unlock(&g_mu);
-    run_tasks(fn, ctx, n);
-    pthread_mutex_lock(&g_mu);
-    if (--g_active == 0) pthread_cond_signal(&g_cv_done);
-  }
   pthread_mutex_unlock(&g_mu);
+  for (;;) {
+    gen_wait w = {&g_gen, seen};
+    if (!spin_until(gen_changed, &w)) {
+      pthread_mutex_lock(&g_mu);
+      ++g_sleepers;
+      while (atomic_load(&g_gen) == seen && !atomic_load(&g_quit))
+        pthread_cond_wait(&g_cv_work, &g_mu);
+      --g_sleepers;
+      pthread_mutex_unlock(&g_mu);
+    }
+    if (atomic_load(&g_quit)) break;
+    /* The job's fields were written before g_gen was bumped (release);
+     * the caller does not publish another one before every worker has
+     * seen this one (the ones not taking part only check in). */
+    seen = atomic_load_explicit(&g_gen, memory_order_acquire);
+    if (idx < g_want) run_tasks(g_fn, g_ctx, g_ntasks);
+    if (atomic_fetch_sub_explicit(&g_active, 1, memory_order_acq_rel) == 1) {
+      pthread_mutex_lock(&g_mu);
+      pthread_cond_signal(&g_cv_done);
+      pthread_mutex_unlock(&g_mu);
+    }
+  }
   return NULL;
 }
 
@@ -78,29 +155,36 @@ void dlck_parallel(int64_t ntasks, dlck_task_fn fn, void *ctx) {
     return;
   }
   pthread_mutex_lock(&g_mu);
+  if (!g_ncpus) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    g_ncpus = c > 0 ? c : 1;
+  }
   while (g_nworkers < T - 1) {
-    g_start_gen[g_nworkers] = g_gen;
+    g_start_gen[g_nworkers] = atomic_load(&g_gen);
     if (pthread_create(&g_workers[g_nworkers], NULL, worker_main,
                        (void *)(intptr_t)g_nworkers) != 0)
       break;
     ++g_nworkers;
   }
+  atomic_store(&g_spin, g_nworkers + 1 <= g_ncpus);
   int want = (int)DLCK_MIN(T - 1, (int64_t)g_nworkers);
   g_fn = fn;
   g_ctx = ctx;
   g_ntasks = ntasks;
   atomic_store(&g_next, 0);
   g_want = want;
-  g_active = want;
-  ++g_gen;
-  pthread_cond_broadcast(&g_cv_work);
+  atomic_store(&g_active, g_nworkers);
+  atomic_fetch_add_explicit(&g_gen, 1, memory_order_release);
+  if (g_sleepers) pthread_cond_broadcast(&g_cv_work);
   pthread_mutex_unlock(&g_mu);
 
   run_tasks(fn, ctx, ntasks);
 
-  pthread_mutex_lock(&g_mu);
-  while (g_active > 0) pthread_cond_wait(&g_cv_done, &g_mu);
-  pthread_mutex_unlock(&g_mu);
+  if (!spin_until(all_done, &g_active)) {
+    pthread_mutex_lock(&g_mu);
+    while (atomic_load(&g_active) > 0) pthread_cond_wait(&g_cv_done, &g_mu);
+    pthread_mutex_unlock(&g_mu);
+  }
   pthread_mutex_unlock(&g_call_mu);
 }
 
@@ -160,7 +244,7 @@ static void make_key(void) { g_key_made = pthread_key_create(&g_key, scratch_fre
  * code, and drop the key whose destructor lives here. */
 __attribute__((destructor)) static void dlck_shutdown(void) {
   pthread_mutex_lock(&g_mu);
-  g_quit = 1;
+  atomic_store(&g_quit, 1);
   pthread_cond_broadcast(&g_cv_work);
   int n = g_nworkers;
   pthread_mutex_unlock(&g_mu);
