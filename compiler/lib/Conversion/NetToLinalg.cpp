@@ -818,6 +818,61 @@ struct MovingAverageLowering : OpConversionPattern<MovingAverageOp> {
   }
 };
 
+/// acc += sum of squares of the 1-D buffer `g`. A buffer of at least
+/// kSquaresChunk elements is summed in two stages: 16 lanes of each chunk
+/// accumulate their strided elements in parallel ([chunks, 256, 16] ->
+/// partials [chunks, 16], the chunks split over threads or GPU threads),
+/// then the partials and the tail are added in order. The order depends
+/// only on the size, never on the number of threads; a smaller buffer is
+/// summed element by element, as before.
+constexpr int64_t kSquaresLanes = 16;
+constexpr int64_t kSquaresChunk = 256 * kSquaresLanes;
+
+void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
+  auto type = cast<MemRefType>(g.getType());
+  AffineMap scalar1 = AffineMap::get(1, 0, {}, b.getContext());
+  auto sumSquares = [&](Value buffer, int64_t rank, ArrayRef<utils::IteratorType> iters,
+                        AffineMap outMap, Value out) {
+    AffineMap id = b.getMultiDimIdentityMap(rank);
+    b.create<linalg::GenericOp>(
+        loc, TypeRange{}, buffer, out, ArrayRef<AffineMap>{id, outMap}, iters,
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          Value sq = nb.create<arith::MulFOp>(l, a[0], a[0]);
+          nb.create<linalg::YieldOp>(l, nb.create<arith::AddFOp>(l, a[1], sq).getResult());
+        });
+  };
+  auto red = utils::IteratorType::reduction, par = utils::IteratorType::parallel;
+  int64_t n = type.getRank() == 1 ? type.getDimSize(0) : ShapedType::kDynamic;
+  if (ShapedType::isDynamic(n) || n < kSquaresChunk || !type.getLayout().isIdentity()) {
+    sumSquares(g, 1, {red}, scalar1, acc);
+    return;
+  }
+  int64_t chunks = n / kSquaresChunk, main = chunks * kSquaresChunk;
+  auto slice = [&](int64_t offset, int64_t size) -> Value {
+    return b.create<memref::SubViewOp>(loc, g, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+                                       ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
+                                       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  };
+  Value head = b.create<memref::ExpandShapeOp>(
+      loc, ArrayRef<int64_t>{chunks, kSquaresChunk / kSquaresLanes, kSquaresLanes},
+      slice(0, main), ArrayRef<ReassociationIndices>{{0, 1, 2}});
+  Value partials = b.create<memref::AllocaOp>(
+      loc, MemRefType::get({chunks, kSquaresLanes}, b.getF32Type()));
+  b.create<linalg::FillOp>(loc, f32Const(b, loc, 0.0), partials);
+  AffineMap chunkLane = AffineMap::get(
+      3, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(2)}, b.getContext());
+  sumSquares(head, 3, {par, red, par}, chunkLane, partials);
+  AffineMap id2 = b.getMultiDimIdentityMap(2);
+  b.create<linalg::GenericOp>(
+      loc, TypeRange{}, partials, acc,
+      ArrayRef<AffineMap>{id2, AffineMap::get(2, 0, {}, b.getContext())},
+      ArrayRef<utils::IteratorType>{red, red}, [](OpBuilder &nb, Location l, ValueRange a) {
+        nb.create<linalg::YieldOp>(l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
+      });
+  if (main < n)
+    sumSquares(slice(main, n - main), 1, {red}, scalar1, acc);
+}
+
 struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -828,15 +883,7 @@ struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
     auto accType = MemRefType::get({}, rewriter.getF32Type());
     Value acc = rewriter.create<memref::AllocaOp>(loc, accType);
     rewriter.create<linalg::FillOp>(loc, f32Const(rewriter, loc, 0.0), acc);
-    AffineMap id = rewriter.getMultiDimIdentityMap(1);
-    AffineMap scalar = AffineMap::get(1, 0, {}, getContext());
-    rewriter.create<linalg::GenericOp>(
-        loc, TypeRange{}, g, acc, ArrayRef<AffineMap>{id, scalar},
-        iterators(1, utils::IteratorType::reduction),
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value sq = b.create<arith::MulFOp>(l, a[0], a[0]);
-          b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, a[1], sq).getResult());
-        });
+    sumSquaresInto(rewriter, loc, g, acc);
     // g *= clip / max(norm, clip)
     Value clip = f32Const(rewriter, loc, op.getClip().convertToDouble());
     Value norm = rewriter.create<math::SqrtOp>(

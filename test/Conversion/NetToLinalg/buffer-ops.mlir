@@ -2,6 +2,10 @@
 
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0) -> (d0)>
 // CHECK-DAG: #[[ALL:.+]] = affine_map<(d0) -> ()>
+// CHECK-DAG: #[[C3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[CL:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ALL2:.+]] = affine_map<(d0, d1) -> ()>
 
 // g *= clip / max(sqrt(sum g^2), clip), in place.
 // CHECK-LABEL: func.func @clip
@@ -18,6 +22,27 @@
 // CHECK: arith.mulf %{{.+}}, %[[SCALE]]
 func.func @clip(%g: memref<5xf32>) {
   net.clip_by_global_norm %g clip 5.0 : memref<5xf32>
+  return
+}
+
+// From 4096 elements on, the sum of squares runs in two stages: 16 lanes
+// of each 4096-element chunk in parallel, then the partials and the tail in
+// order (8200 = 2 chunks + 8).
+// CHECK-LABEL: func.func @clip_two_stage
+// CHECK-SAME: (%[[G:.+]]: memref<8200xf32>)
+// CHECK: %[[ACC:.+]] = memref.alloca() : memref<f32>
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[ACC]] : memref<f32>)
+// CHECK: %[[HEAD:.+]] = memref.subview %[[G]][0] [8192] [1]
+// CHECK: %[[CHUNKS:.+]] = memref.expand_shape %[[HEAD]] {{\[}}[0, 1, 2]] output_shape [2, 256, 16]
+// CHECK: %[[PART:.+]] = memref.alloca() : memref<2x16xf32>
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[PART]] : memref<2x16xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[C3]], #[[CL]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[CHUNKS]] : {{.+}}) outs(%[[PART]] : memref<2x16xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID2]], #[[ALL2]]], iterator_types = ["reduction", "reduction"]} ins(%[[PART]] : memref<2x16xf32>) outs(%[[ACC]] : memref<f32>)
+// CHECK: %[[TAIL:.+]] = memref.subview %[[G]][8192] [8] [1]
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ALL]]], iterator_types = ["reduction"]} ins(%[[TAIL]] : {{.+}}) outs(%[[ACC]] : memref<f32>)
+// CHECK: math.sqrt
+func.func @clip_two_stage(%g: memref<8200xf32>) {
+  net.clip_by_global_norm %g clip 5.0 : memref<8200xf32>
   return
 }
 
