@@ -191,12 +191,16 @@ std::vector<ConvCase> convCases() {
       padded(1, 10, 9, 3, 5, 5, 17, 1, 2, 2),
       same(1, 16, 16, 64, 3, 3, 64, 1, 1),
       valid(5, 4, 4, 3, 4, 4, 2, 1, 1),  // output 1x1
+      // K = KH*KW*C over 1024: fwd by im2col GEMM (bwd_data direct), and
+      // the other way round.
+      same(2, 6, 7, 48, 5, 5, 20, 1, 1),
+      same(1, 5, 5, 8, 5, 5, 48, 1, 1),
       // C >= NR/2: bwd_data by stride phases rather than col2im.
       same(2, 9, 11, 12, 3, 3, 10, 2, 2),
       same(1, 8, 8, 20, 3, 3, 7, 2, 2),
       valid(1, 7, 5, 10, 2, 1, 3, 3, 3),
       padded(2, 7, 8, 9, 3, 3, 6, 2, 2, 1),
-      // First-layer shapes (direct fwd for C <= 4; bwd_filter with the
+      // First-layer shapes (direct fwd; bwd_filter with the
       // pixel reduction split into several fixed chunks: N*OH*OW >= 2048).
       same(3, 32, 32, 3, 3, 3, 32, 1, 1),
       same(1, 28, 28, 1, 3, 3, 32, 1, 1),

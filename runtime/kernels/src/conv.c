@@ -1,9 +1,10 @@
 /* 2-D convolutions (NHWC activations, HWCF filters):
- *  fwd:         C <= 4 (first layers): direct, register-blocked over MR
- *               output pixels x NR filters from zero-padded input rows;
- *               else y[P x F] = im2col(x)[P x KKC] * w[KKC x F]
+ *  fwd:         KKC <= 1024: direct, register-blocked over MR output
+ *               pixels x NR filters from zero-padded input rows (no
+ *               im2col copy); else y[P x F] = im2col(x)[P x KKC] * w[KKC x F]
  *  bwd_data:    one stride-1 convolution of dy with a flipped, transposed
- *               sub-filter per stride phase (no col2im scatter);
+ *               sub-filter per stride phase (no col2im scatter), run like
+ *               fwd (direct when its output is contiguous);
  *  bwd_filter:  direct: dw[KKC x F] tiles in registers over pixel blocks;
  *               the pixel sum is split into shape-fixed chunks whose
  *               partials are added in chunk order (thread-count free). */
@@ -66,7 +67,7 @@ store_tile(vf acc[MR][NV], int mr, float *C, int64_t ldc, int64_t nr) {
   default: CALL(12 <= MR ? 12 : 1); break;                                                \
   }
 
-/* ---- direct forward convolution for few input channels (first layers) ----
+/* ---- direct forward convolution ----
  * Per task: a block of output rows of one image. Its input rows are copied
  * zero padded, then MR consecutive output pixels (flattened over the rows
  * of the block) x NR filters are accumulated in registers over the taps
@@ -272,12 +273,37 @@ static void fwd_task(void *vctx, int64_t t) {
   }
 }
 
+/* The direct kernel for a forward-style convolution with contiguous
+ * output and K = KA*KB*IC in (0, DLCK_DIRECT_MAX_K]: no im2col copy (the
+ * taps are read from zero-padded input rows); each output element is one
+ * sum over its K taps in order, whatever the tiling or thread count. */
+#define DLCK_DIRECT_MAX_K 1024
+static void run_direct(const geom *g, const float *Bp, int64_t K, int64_t OC, float *out) {
+  dfwd_ctx d;
+  d.x = g->in;
+  d.Bp = Bp;
+  d.y = out;
+  d.N = g->N, d.H = g->IH, d.W = g->IW, d.C = g->IC, d.KH = g->KA, d.KW = g->KB, d.F = OC;
+  d.OH = g->OH, d.OW = g->OW, d.SH = g->SA, d.SW = g->SB, d.PT = g->PA, d.PL = g->PB;
+  d.K = K;
+  d.WP = (g->OW - 1) * g->SB + g->KB;
+  /* About 128 output pixels per task (fixed by the shape). */
+  d.rb = DLCK_MAX(1, DLCK_MIN(g->OH, 128 / g->OW));
+  d.nrb = (g->OH + d.rb - 1) / d.rb;
+  d.off = tap_offsets(g->KA, g->KB, g->IC, d.WP * g->IC, 3);
+  dlck_parallel(g->N * d.nrb, dfwd_task, &d);
+}
+
 static void run_fwd(fwd_ctx *c) {
   c->M = c->g.N * c->g.OH * c->g.OW;
   if (c->M <= 0 || c->OC <= 0) return;
   c->direct = c->g.KA == 1 && c->g.KB == 1 && c->g.SA == 1 && c->g.SB == 1 && c->g.PA == 0 &&
               c->g.PB == 0 && c->g.OH == c->g.IH && c->g.OW == c->g.IW;
   c->contig = c->osw == c->OC && c->osh == c->g.OW * c->OC && c->osn == c->g.OH * c->osh;
+  if (c->contig && !c->direct && c->K > 0 && c->K <= DLCK_DIRECT_MAX_K) {
+    run_direct(&c->g, c->Bp, c->K, c->OC, c->out);
+    return;
+  }
   /* Chunk of output pixels whose im2col rows stay in L2 (~192 KiB). */
   int64_t mc = (48 * 1024) / DLCK_MAX(c->K, 1);
   mc = DLCK_MIN(mc, 64 * MR);
@@ -296,22 +322,6 @@ DLC_K_API void dlc_k_conv2d_fwd(const float *x, const float *w, float *y, int64_
   int64_t npan = (F + NR - 1) / NR;
   float *bp = (float *)dlck_scratch(0, (size_t)DLCK_MAX(K, 1) * (size_t)npan * NR * 4);
   if (K > 0) dlck_pack_b(w, F, 1, 0, K, 0, F, bp, K * NR);
-  if (K > 0 && C <= 4 && K <= 1024) {
-    dfwd_ctx d;
-    d.x = x;
-    d.Bp = bp;
-    d.y = y;
-    d.N = N, d.H = H, d.W = W, d.C = C, d.KH = KH, d.KW = KW, d.F = F;
-    d.OH = OH, d.OW = OW, d.SH = SH, d.SW = SW, d.PT = PT, d.PL = PL;
-    d.K = K;
-    d.WP = (OW - 1) * SW + KW;
-    /* About 128 output pixels per task (fixed by the shape). */
-    d.rb = DLCK_MAX(1, DLCK_MIN(OH, 128 / OW));
-    d.nrb = (OH + d.rb - 1) / d.rb;
-    d.off = tap_offsets(KH, KW, C, d.WP * C, 3);
-    dlck_parallel(N * d.nrb, dfwd_task, &d);
-    return;
-  }
   fwd_ctx c;
   c.g = (geom){x, N, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL};
   c.Bp = bp;
