@@ -296,6 +296,35 @@ TEST_F(Kernels, ConvFwdMatchesReference) {
   }
 }
 
+// The fused epilogue gives exactly dlc_k_conv2d_fwd followed by the bias
+// add and arith.maximumf(v, 0) (NaN kept, -0 -> +0), on every path
+// (direct, im2col, 1x1).
+TEST_F(Kernels, ConvFwdBiasActIsFwdThenBiasThenAct) {
+  int seed = 150;
+  for (const auto &c : convCases()) {
+    Vec x = randVec(c.xs(), seed++), w = randVec(c.ws(), seed++);
+    Vec bias = randVec((size_t)c.F, seed++);
+    if (c.F > 2) {
+      bias[0] = NAN;
+      bias[1] = -0.0f;
+    }
+    Vec y(c.ys());
+    dlc_k_conv2d_fwd(x.data(), w.data(), y.data(), CONV_ARGS(c));
+    for (int64_t act : {0, 1}) {
+      Vec want(c.ys()), got(c.ys(), 12345.0f);
+      for (size_t i = 0; i < y.size(); ++i) {
+        float v = y[i] + bias[i % (size_t)c.F];
+        if (act == 1) v = v > 0.0f || v != v ? v : 0.0f;
+        want[i] = v;
+      }
+      dlc_k_conv2d_fwd_bias_act(x.data(), w.data(), bias.data(), got.data(), CONV_ARGS(c),
+                                act);
+      EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4))
+          << "conv fwd + bias, act " << act << ", " << c.name();
+    }
+  }
+}
+
 TEST_F(Kernels, ConvBwdDataMatchesReference) {
   int seed = 200;
   for (const auto &c : convCases()) {

@@ -318,6 +318,31 @@ struct ConvModel : KernelOpModel<ConvModel<OpTy>, OpTy> {
   }
 };
 
+/// net.conv2d_bias_act (x, w, bias):
+/// dlc_k_conv2d_fwd_bias_act(x, w, bias, y, 13 dimensions, act).
+struct ConvBiasActModel : KernelOpModel<ConvBiasActModel, Conv2DBiasActOp> {
+  LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
+                          const BufferizationOptions &options) const {
+    auto op = cast<Conv2DBiasActOp>(o);
+    auto type = cast<RankedTensorType>(op.getType());
+    KernelCall call(rewriter, op, options);
+    DLC_TRY(x, call.input(op.getInput()));
+    DLC_TRY(w, call.input(op.getFilter()));
+    DLC_TRY(bias, call.input(op.getBias()));
+    SmallVector<std::pair<Value, int64_t>> dyn;
+    if (type.isDynamicDim(0))
+      dyn.push_back({*x, 0});
+    DLC_TRY(y, call.result(type, dyn));
+    for (Value v : {*x, *w, *bias, *y})
+      call.addPointer(v);
+    addConvDims(call, *x, shapeOf(*w), *y, op.getStrides(), op.getPad());
+    call.addInt(op.getRelu() ? 1 : 0);
+    call.emit("dlc_k_conv2d_fwd_bias_act");
+    replaceOpWithBufferizedValues(rewriter, op, *y);
+    return success();
+  }
+};
+
 /// N H W C KH KW OH OW SH SW PT PL.
 void addPoolDims(KernelCall &call, Value input, Value output,
                  ArrayRef<int64_t> size, ArrayRef<int64_t> strides,
@@ -411,6 +436,7 @@ void dlc::registerKernelCallInterfaces(DialectRegistry &registry) {
     ctx->loadDialect<LLVM::LLVMDialect, func::FuncDialect, memref::MemRefDialect,
                      arith::ArithDialect, linalg::LinalgDialect>();
     Conv2DOp::attachInterface<ConvModel<Conv2DOp>>(*ctx);
+    Conv2DBiasActOp::attachInterface<ConvBiasActModel>(*ctx);
     Conv2DGradInputOp::attachInterface<ConvModel<Conv2DGradInputOp>>(*ctx);
     Conv2DGradFilterOp::attachInterface<ConvModel<Conv2DGradFilterOp>>(*ctx);
     Pool2DOp::attachInterface<PoolModel<Pool2DOp>>(*ctx);

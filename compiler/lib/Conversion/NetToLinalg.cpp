@@ -1544,8 +1544,8 @@ struct ConvertNetToLinalgPass
     target.addIllegalDialect<NetDialect>();
     target.addLegalOp<DescriptorOp>();
     if (kernels) {
-      target.addLegalOp<Conv2DOp, Conv2DGradInputOp, Conv2DGradFilterOp,
-                        Pool2DOp, Pool2DGradOp>();
+      target.addLegalOp<Conv2DOp, Conv2DBiasActOp, Conv2DGradInputOp,
+                        Conv2DGradFilterOp, Pool2DOp, Pool2DGradOp>();
       // Small products (the logic gates' layers) stay inline, where they are
       // tiled and vectorized with their neighbours; a call would cost more.
       // On CUDA every product is a cuBLAS call.

@@ -8,11 +8,21 @@
 // backward pass reads again) are left alone: fusing them would compute
 // them twice.
 //
+// Then, for the CPU kernel library, a net.conv2d whose result only feeds
+// one such fused op computing act(y + b[c]) (act = identity or relu)
+// becomes net.conv2d_bias_act: the kernel applies the bias and the
+// activation to each output tile while it is still in registers, so the
+// convolution's raw output is never stored and read back.
+//
 //===----------------------------------------------------------------------===//
 
+#include "dlc/Dialect/Net/NetOps.h"
+#include "dlc/Pipeline.h"
 #include "dlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace dlc {
@@ -24,6 +34,104 @@ using namespace mlir;
 using namespace dlc;
 
 namespace {
+/// The bias operand and activation of `op` when it computes
+/// act(conv[n,h,w,c] + bias[c]) from a net.conv2d result whose other uses
+/// are only tensor.dim of the batch size.
+struct ConvEpilogue {
+  net::Conv2DOp conv;
+  Value bias;
+  bool relu = false;
+};
+
+std::optional<ConvEpilogue> matchConvEpilogue(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op->getNumResults() != 1 || op.getNumLoops() != 4 ||
+      op.getNumParallelLoops() != 4)
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap channel = AffineMap::get(4, 0, getAffineDimExpr(3, ctx), ctx);
+  if (op.getIndexingMapsArray()[2] != id)
+    return std::nullopt;
+  Block &body = op.getRegion().front();
+  if (!body.getArgument(2).use_empty())
+    return std::nullopt;
+  for (int64_t yi : {0, 1}) {
+    OpOperand *y = op.getDpsInputOperand(yi), *b = op.getDpsInputOperand(1 - yi);
+    auto conv = y->get().getDefiningOp<net::Conv2DOp>();
+    if (!conv || op.getMatchingIndexingMap(y) != id ||
+        op.getMatchingIndexingMap(b) != channel ||
+        conv.getType() != op->getResult(0).getType())
+      continue;
+    // The body: s = y + b (either order), optionally max(s, +0.0).
+    Value ya = body.getArgument(yi), ba = body.getArgument(1 - yi);
+    auto ops = body.without_terminator();
+    auto it = ops.begin();
+    if (it == ops.end())
+      continue;
+    auto add = dyn_cast<arith::AddFOp>(*it);
+    if (!add || !((add.getLhs() == ya && add.getRhs() == ba) ||
+                  (add.getLhs() == ba && add.getRhs() == ya)))
+      continue;
+    Value last = add;
+    bool relu = false;
+    if (++it != ops.end()) {
+      auto max = dyn_cast<arith::MaximumFOp>(*it);
+      if (!max)
+        continue;
+      Value other = max.getLhs() == last ? max.getRhs()
+                    : max.getRhs() == last ? max.getLhs()
+                                           : Value();
+      if (!other || !matchPattern(other, m_PosZeroFloat()))
+        continue;
+      last = max;
+      relu = true;
+      if (++it != ops.end())
+        continue;
+    }
+    if (cast<linalg::YieldOp>(body.getTerminator()).getOperand(0) != last)
+      continue;
+    // The raw convolution output must not be needed anywhere else.
+    bool alone = true;
+    for (OpOperand &use : conv->getUses()) {
+      if (use.getOwner() == op.getOperation())
+        continue;
+      auto dim = dyn_cast<tensor::DimOp>(use.getOwner());
+      std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+      alone &= index && *index == 0;
+    }
+    if (!alone || llvm::count_if(op->getOperands(),
+                                 [&](Value v) { return v == conv.getResult(); }) != 1)
+      continue;
+    return ConvEpilogue{conv, b->get(), relu};
+  }
+  return std::nullopt;
+}
+
+void fuseConvEpilogues(func::FuncOp fn) {
+  SmallVector<std::pair<linalg::GenericOp, ConvEpilogue>> found;
+  fn.walk([&](linalg::GenericOp op) {
+    if (std::optional<ConvEpilogue> e = matchConvEpilogue(op))
+      found.push_back({op, *e});
+  });
+  IRRewriter rewriter(fn.getContext());
+  for (auto &[op, e] : found) {
+    rewriter.setInsertionPoint(op);
+    auto fused = rewriter.create<net::Conv2DBiasActOp>(
+        op.getLoc(), op->getResult(0).getType(), e.conv.getInput(),
+        e.conv.getFilter(), e.bias, e.conv.getStridesAttr(), e.conv.getPadAttr(),
+        e.relu ? rewriter.getUnitAttr() : UnitAttr());
+    rewriter.replaceOp(op, fused.getResult());
+    // Batch-size queries read the input's batch size instead.
+    for (OpOperand &use : llvm::make_early_inc_range(e.conv->getUses())) {
+      auto dim = cast<tensor::DimOp>(use.getOwner());
+      rewriter.setInsertionPoint(dim);
+      rewriter.replaceOpWithNewOp<tensor::DimOp>(dim, e.conv.getInput(), 0);
+    }
+    rewriter.eraseOp(e.conv);
+  }
+}
+
 struct DlcFuseElementwisePass
     : public dlc::impl::DlcFuseElementwiseBase<DlcFuseElementwisePass> {
   void runOnOperation() override {
@@ -36,7 +144,10 @@ struct DlcFuseElementwisePass
                  isa<RankedTensorType>(fused->get().getType());
         });
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // The CUDA target calls cuDNN for convolutions, without this epilogue.
+    if (!dlc::targetsCuda(getOperation()))
+      fuseConvEpilogues(getOperation());
   }
 };
 } // namespace

@@ -645,19 +645,37 @@ static LogicalResult verifyWindowGeometry(Operation *op, RankedTensorType in,
   return success();
 }
 
+/// NHWC input and output, an HWCF filter mapping one to the other, and the
+/// window geometry of a convolution.
+static LogicalResult verifyConvShapes(Operation *op, Value input, Value filter,
+                                      Value output, ArrayRef<int64_t> strides,
+                                      ArrayRef<int64_t> pad) {
+  auto in = cast<RankedTensorType>(input.getType());
+  auto w = cast<RankedTensorType>(filter.getType());
+  auto out = cast<RankedTensorType>(output.getType());
+  if (in.getRank() != 4 || w.getRank() != 4 || out.getRank() != 4)
+    return op->emitOpError("expected NHWC input and result and an HWCF filter");
+  if (w.getDimSize(2) != in.getDimSize(3) || w.getDimSize(3) != out.getDimSize(3))
+    return op->emitOpError("filter ") << w << " does not map " << in << " to " << out;
+  return verifyWindowGeometry(op, in, out, {w.getDimSize(0), w.getDimSize(1)},
+                              strides, pad);
+}
+
 LogicalResult Conv2DOp::verify() {
-  auto in = cast<RankedTensorType>(getInput().getType());
+  return verifyConvShapes(*this, getInput(), getFilter(), getResult(),
+                          getStrides(), getPad());
+}
+
+LogicalResult Conv2DBiasActOp::verify() {
+  if (failed(verifyConvShapes(*this, getInput(), getFilter(), getResult(),
+                              getStrides(), getPad())))
+    return failure();
   auto filter = cast<RankedTensorType>(getFilter().getType());
-  auto out = cast<RankedTensorType>(getType());
-  if (in.getRank() != 4 || filter.getRank() != 4 || out.getRank() != 4)
-    return emitOpError("expected NHWC input and result and an HWCF filter");
-  if (filter.getDimSize(2) != in.getDimSize(3) ||
-      filter.getDimSize(3) != out.getDimSize(3))
-    return emitOpError("filter ") << filter << " does not map " << in
-                                  << " to " << out;
-  return verifyWindowGeometry(*this, in, out,
-                              {filter.getDimSize(0), filter.getDimSize(1)},
-                              getStrides(), getPad());
+  auto bias = cast<RankedTensorType>(getBias().getType());
+  if (bias.getRank() != 1 || bias.getDimSize(0) != filter.getDimSize(3))
+    return emitOpError("expected a bias of ")
+           << filter.getDimSize(3) << " elements, got " << bias;
+  return success();
 }
 
 LogicalResult Pool2DOp::verify() {

@@ -50,6 +50,38 @@ store_tile(vf acc[MR][NV], int mr, float *C, int64_t ldc, int64_t nr) {
   }
 }
 
+/* relu as the generated code's arith.maximumf(s, 0): s where s > 0 or s
+ * is NaN, else +0.0 (also for s = -0.0). */
+typedef int32_t vmask __attribute__((vector_size(DLCK_VW * 4)));
+static inline __attribute__((always_inline)) vf relu_v(vf s) {
+  vmask m = (vmask)(s > 0) | (vmask)(s != s);
+  return (vf)((vmask)s & m);
+}
+
+/* The fused epilogue of a forward convolution: y = act(acc + bias),
+ * act 1 = relu. bias == NULL: plain store. */
+static inline __attribute__((always_inline)) void
+store_tile_epi(vf acc[MR][NV], int mr, float *C, int64_t ldc, int64_t nr, const float *bias,
+               int relu) {
+  if (bias) {
+    vf bv[NV];
+    if (nr == NR) {
+      for (int v = 0; v < NV; ++v) bv[v] = vld(bias + v * VW);
+    } else {
+      float t[NR] = {0};
+      for (int64_t j = 0; j < nr; ++j) t[j] = bias[j];
+      for (int v = 0; v < NV; ++v) bv[v] = vld(t + v * VW);
+    }
+    for (int r = 0; r < mr; ++r)
+      for (int v = 0; v < NV; ++v) {
+        vf s = acc[r][v] + bv[v];
+        if (relu) s = relu_v(s);
+        acc[r][v] = s;
+      }
+  }
+  store_tile(acc, mr, C, ldc, nr);
+}
+
 /* Dispatch a body specialized for every constant tile height 1..MR. */
 #define DLCK_MR_SWITCH(mr, CALL)                                                          \
   switch (mr) {                                                                           \
@@ -79,11 +111,13 @@ typedef struct {
   int64_t N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL;
   int64_t K, WP, rb, nrb;
   const int64_t *off; /* tap k at off[k] from a pixel's window origin */
+  const float *bias;  /* fused epilogue (store_tile_epi), or NULL */
+  int relu;
 } dfwd_ctx;
 
 static inline __attribute__((always_inline)) void
 dfwd_tile(const int mr, int64_t K, const float *const *ap, const int64_t *off, const float *bp,
-          float *y, int64_t F, int64_t nr) {
+          float *y, int64_t F, int64_t nr, const float *bias, int relu) {
   vf acc[MR][NV];
   const float *a[MR];
   for (int r = 0; r < mr; ++r) {
@@ -100,7 +134,7 @@ dfwd_tile(const int mr, int64_t K, const float *const *ap, const int64_t *off, c
       for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
     }
   }
-  store_tile(acc, mr, y, F, nr);
+  store_tile_epi(acc, mr, y, F, nr, bias, relu);
 }
 
 static void dfwd_task(void *vctx, int64_t t) {
@@ -129,7 +163,8 @@ static void dfwd_task(void *vctx, int64_t t) {
       int64_t nr = DLCK_MIN(NR, c->F - f0);
       const float *bp = c->Bp + (f0 / NR) * c->K * NR;
       float *yo = y + p0 * c->F + f0;
-#define DFWD_CALL(m) dfwd_tile(m, c->K, ap, c->off, bp, yo, c->F, nr)
+      const float *bias = c->bias ? c->bias + f0 : NULL;
+#define DFWD_CALL(m) dfwd_tile(m, c->K, ap, c->off, bp, yo, c->F, nr, bias, c->relu)
       DLCK_MR_SWITCH(mr, DFWD_CALL)
 #undef DFWD_CALL
     }
@@ -224,6 +259,8 @@ typedef struct {
   int64_t osn, osh, osw; /* output pixel (n,i,j) at out + n*osn + i*osh + j*osw */
   int64_t mc, M;
   int direct, contig;
+  const float *bias; /* fused epilogue [OC] (contiguous output only), or NULL */
+  int relu;
 } fwd_ctx;
 
 static void fwd_task(void *vctx, int64_t t) {
@@ -256,6 +293,14 @@ static void fwd_task(void *vctx, int64_t t) {
       dlck_macro(m, c->OC, kc, A + pc, lda, 1, c->Bp + pc * NR, c->K * NR, C, c->OC, pc > 0);
     }
   }
+  if (c->bias)
+    for (int64_t r = 0; r < m; ++r) {
+      float *row = C + r * c->OC;
+      for (int64_t j = 0; j < c->OC; ++j) {
+        float v = row[j] + c->bias[j];
+        row[j] = c->relu && !(v > 0.0f) && v == v ? 0.0f : v;
+      }
+    }
   if (!c->contig) {
     int64_t ohw = c->g.OH * c->g.OW;
     int64_t n = p0 / ohw, rem = p0 % ohw, i = rem / c->g.OW, j = rem % c->g.OW;
@@ -278,7 +323,8 @@ static void fwd_task(void *vctx, int64_t t) {
  * taps are read from zero-padded input rows); each output element is one
  * sum over its K taps in order, whatever the tiling or thread count. */
 #define DLCK_DIRECT_MAX_K 1024
-static void run_direct(const geom *g, const float *Bp, int64_t K, int64_t OC, float *out) {
+static void run_direct(const geom *g, const float *Bp, int64_t K, int64_t OC, float *out,
+                       const float *bias, int relu) {
   dfwd_ctx d;
   d.x = g->in;
   d.Bp = Bp;
@@ -291,6 +337,8 @@ static void run_direct(const geom *g, const float *Bp, int64_t K, int64_t OC, fl
   d.rb = DLCK_MAX(1, DLCK_MIN(g->OH, 128 / g->OW));
   d.nrb = (g->OH + d.rb - 1) / d.rb;
   d.off = tap_offsets(g->KA, g->KB, g->IC, d.WP * g->IC, 3);
+  d.bias = bias;
+  d.relu = relu;
   dlck_parallel(g->N * d.nrb, dfwd_task, &d);
 }
 
@@ -301,7 +349,7 @@ static void run_fwd(fwd_ctx *c) {
               c->g.PB == 0 && c->g.OH == c->g.IH && c->g.OW == c->g.IW;
   c->contig = c->osw == c->OC && c->osh == c->g.OW * c->OC && c->osn == c->g.OH * c->osh;
   if (c->contig && !c->direct && c->K > 0 && c->K <= DLCK_DIRECT_MAX_K) {
-    run_direct(&c->g, c->Bp, c->K, c->OC, c->out);
+    run_direct(&c->g, c->Bp, c->K, c->OC, c->out, c->bias, c->relu);
     return;
   }
   /* Chunk of output pixels whose im2col rows stay in L2 (~192 KiB). */
@@ -313,10 +361,10 @@ static void run_fwd(fwd_ctx *c) {
   dlck_parallel(ntasks, fwd_task, c);
 }
 
-DLC_K_API void dlc_k_conv2d_fwd(const float *x, const float *w, float *y, int64_t N, int64_t H,
-                                int64_t W, int64_t C, int64_t KH, int64_t KW, int64_t F,
-                                int64_t OH, int64_t OW, int64_t SH, int64_t SW, int64_t PT,
-                                int64_t PL) {
+static void conv_fwd(const float *x, const float *w, const float *bias, int relu, float *y,
+                     int64_t N, int64_t H, int64_t W, int64_t C, int64_t KH, int64_t KW,
+                     int64_t F, int64_t OH, int64_t OW, int64_t SH, int64_t SW, int64_t PT,
+                     int64_t PL) {
   if (N <= 0 || OH <= 0 || OW <= 0 || F <= 0) return;
   int64_t K = KH * KW * C;
   int64_t npan = (F + NR - 1) / NR;
@@ -331,7 +379,24 @@ DLC_K_API void dlc_k_conv2d_fwd(const float *x, const float *w, float *y, int64_
   c.osw = F;
   c.osh = OW * F;
   c.osn = OH * OW * F;
+  c.bias = bias;
+  c.relu = bias && relu;
   run_fwd(&c);
+}
+
+DLC_K_API void dlc_k_conv2d_fwd(const float *x, const float *w, float *y, int64_t N, int64_t H,
+                                int64_t W, int64_t C, int64_t KH, int64_t KW, int64_t F,
+                                int64_t OH, int64_t OW, int64_t SH, int64_t SW, int64_t PT,
+                                int64_t PL) {
+  conv_fwd(x, w, NULL, 0, y, N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL);
+}
+
+DLC_K_API void dlc_k_conv2d_fwd_bias_act(const float *x, const float *w, const float *bias,
+                                         float *y, int64_t N, int64_t H, int64_t W, int64_t C,
+                                         int64_t KH, int64_t KW, int64_t F, int64_t OH,
+                                         int64_t OW, int64_t SH, int64_t SW, int64_t PT,
+                                         int64_t PL, int64_t act) {
+  conv_fwd(x, w, bias, act == 1, y, N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL);
 }
 
 /* ---- bwd_data ----
@@ -447,6 +512,8 @@ DLC_K_API void dlc_k_conv2d_bwd_data(const float *dy, const float *w, float *dx,
       c.osw = SW * C;
       c.osh = SH * W * C;
       c.osn = H * W * C;
+      c.bias = NULL;
+      c.relu = 0;
       run_fwd(&c);
     }
   }

@@ -4,6 +4,7 @@
 // aligned pointers of dense buffers, then the dimensions as i64.
 
 // CHECK-DAG: func.func private @dlc_k_conv2d_fwd(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @dlc_k_conv2d_fwd_bias_act(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @dlc_k_conv2d_bwd_data(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @dlc_k_conv2d_bwd_filter(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @dlc_k_pool2d_fwd(i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
@@ -29,6 +30,17 @@
 func.func @conv(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>) -> tensor<?x8x8x4xf32> {
   %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
   return %y : tensor<?x8x8x4xf32>
+}
+
+// The fused epilogue: bias pointer after the filter's, act (1 = relu) last.
+// CHECK-LABEL: func.func @conv_bias_act(
+// CHECK: %[[Y:.+]] = memref.alloc(%{{.+}}) {{.*}}: memref<?x8x8x4xf32>
+// CHECK: call @dlc_k_conv2d_fwd_bias_act(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c3_i64, %c3_i64, %c3_i64, %c4_i64, %c8_i64, %c8_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64)
+// CHECK: call @dlc_k_conv2d_fwd_bias_act(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c3_i64, %c3_i64, %c3_i64, %c4_i64, %c8_i64, %c8_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c0_i64)
+func.func @conv_bias_act(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: tensor<4xf32>) -> (tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>) {
+  %y = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [1, 1, 1, 1] relu : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x8x8x4xf32>
+  %z = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x8x8x4xf32>
+  return %y, %z : tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>
 }
 
 // The filter gradient has a static shape; strides and the top/left padding

@@ -450,6 +450,38 @@ net.model @pool_strides {
 
 // -----
 
+func.func @conv_bias_act_rank(%x: tensor<?x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'net.conv2d_bias_act' op expected NHWC input and result and an HWCF filter}}
+  %y = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [1, 1, 1, 1] relu : tensor<?x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias_act_filter(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x2x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'net.conv2d_bias_act' op filter 'tensor<3x3x2x4xf32>' does not map 'tensor<?x8x8x3xf32>' to 'tensor<?x8x8x4xf32>'}}
+  %y = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x2x4xf32>, tensor<4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias_act_bias(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'net.conv2d_bias_act' op expected a bias of 4 elements, got 'tensor<3xf32>'}}
+  %y = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [1, 1, 1, 1] relu : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<3xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias_act_height(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'net.conv2d_bias_act' op expected height 6, got 8}}
+  %y = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [0, 0, 0, 0] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
 func.func @conv_filter(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x2x4xf32>) {
   // expected-error @+1 {{'net.conv2d' op filter 'tensor<3x3x2x4xf32>' does not map 'tensor<?x8x8x3xf32>' to 'tensor<?x8x8x4xf32>'}}
   %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x2x4xf32> -> tensor<?x8x8x4xf32>

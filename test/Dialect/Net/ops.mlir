@@ -113,9 +113,13 @@ net.model @conv_layers {
 }
 
 // CHECK-LABEL: func.func @conv_primitives
-func.func @conv_primitives(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<?x8x8x4xf32>) -> tensor<?x4x4x4xf32> {
+func.func @conv_primitives(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<?x8x8x4xf32>, %b: tensor<4xf32>) -> tensor<?x4x4x4xf32> {
   // CHECK: net.conv2d %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
   %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x4xf32>
+  // CHECK: net.conv2d_bias_act %{{.+}}, %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] relu : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x8x8x4xf32>
+  %yr = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [1, 1, 1, 1] relu : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x8x8x4xf32>
+  // CHECK: net.conv2d_bias_act %{{.+}}, %{{.+}}, %{{.+}} strides [2, 2] pad [0, 1, 0, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x4x4x4xf32>
+  %yb = net.conv2d_bias_act %x, %w, %b strides [2, 2] pad [0, 1, 0, 1] : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32> -> tensor<?x4x4x4xf32>
   // CHECK: net.conv2d_grad_input %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x4xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x3xf32>
   %dx = net.conv2d_grad_input %dy, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x4xf32>, tensor<3x3x3x4xf32> -> tensor<?x8x8x3xf32>
   // CHECK: net.conv2d_grad_filter %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] : tensor<?x8x8x3xf32>, tensor<?x8x8x4xf32> -> tensor<3x3x3x4xf32>

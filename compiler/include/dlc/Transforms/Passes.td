@@ -151,9 +151,14 @@ def DlcFuseElementwise : Pass<"dlc-fuse-elementwise", "mlir::func::FuncOp"> {
     use is fused into the linalg.generic using it (linalg's elementwise
     fusion), so a layer's bias add and activation are one pass over its
     output. Producers with more uses stay, so nothing is computed twice.
+    Then (not for `dlc.target = "cuda"`) a net.conv2d whose result feeds
+    only such an op computing act(y + bias[c]), act identity or relu,
+    becomes net.conv2d_bias_act, which the kernel library computes with a
+    fused epilogue.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
-                           "mlir::tensor::TensorDialect"];
+                           "mlir::tensor::TensorDialect",
+                           "dlc::net::NetDialect"];
 }
 
 def DlcParallelizeLoops : Pass<"dlc-parallelize-loops", "mlir::ModuleOp"> {

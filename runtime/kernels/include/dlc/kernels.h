@@ -48,6 +48,18 @@ DLC_K_API void dlc_k_conv2d_fwd(const float *x, const float *w, float *y,
                                 int64_t OH, int64_t OW, int64_t SH, int64_t SW,
                                 int64_t PT, int64_t PL);
 
+/* The convolution above with its layer's epilogue fused in:
+ * y = act(conv(x, w) + bias[f]), act = identity (act 0) or relu (act 1),
+ * bit-identical to dlc_k_conv2d_fwd followed by the bias add and the
+ * activation, without the extra pass over y. bias [F]. */
+DLC_K_API void dlc_k_conv2d_fwd_bias_act(const float *x, const float *w,
+                                         const float *bias, float *y,
+                                         int64_t N, int64_t H, int64_t W,
+                                         int64_t C, int64_t KH, int64_t KW,
+                                         int64_t F, int64_t OH, int64_t OW,
+                                         int64_t SH, int64_t SW, int64_t PT,
+                                         int64_t PL, int64_t act);
+
 /* dx = d(sum y*dy)/dx for the convolution above; dx [N,H,W,C] overwritten. */
 DLC_K_API void dlc_k_conv2d_bwd_data(const float *dy, const float *w, float *dx,
                                      int64_t N, int64_t H, int64_t W, int64_t C,

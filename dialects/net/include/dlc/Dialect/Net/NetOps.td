@@ -421,6 +421,33 @@ def Net_Conv2DOp : Net_Op<"conv2d", [Pure,
   let hasVerifier = 1;
 }
 
+def Net_Conv2DBiasActOp : Net_Op<"conv2d_bias_act", [Pure]> {
+  let summary = "net.conv2d with its layer's bias add and activation fused";
+  let description = [{
+    `act(conv2d(input, filter) + bias)`, the bias indexed by the output
+    channel; `relu` selects max(x, 0), else the identity. Created from a
+    net.conv2d and the elementwise op that consumes it by
+    dlc-fuse-elementwise (after differentiation), for the CPU kernel
+    library's fused epilogue.
+
+    ```mlir
+    %y = net.conv2d_bias_act %x, %w, %b strides [1, 1] pad [1, 1, 1, 1] relu
+        : tensor<?x8x8x3xf32>, tensor<3x3x3x4xf32>, tensor<4xf32>
+          -> tensor<?x8x8x4xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$input, Net_F32Tensor:$filter,
+                       Net_F32Tensor:$bias, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pad, UnitAttr:$relu);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $filter `,` $bias `strides` $strides `pad` $pad (`relu` $relu^)?
+    attr-dict `:` type($input) `,` type($filter) `,` type($bias) `->`
+    type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 def Net_Conv2DGradInputOp : Net_Op<"conv2d_grad_input", [Pure]> {
   let summary = "gradient of net.conv2d with respect to its input";
   let description = [{
