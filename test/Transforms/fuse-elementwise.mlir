@@ -125,3 +125,31 @@ func.func @conv_not_fused(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: 
   } -> tensor<2x8x8x4xf32>
   return %y, %r, %r2, %r3 : tensor<2x8x8x4xf32>, tensor<2x8x8x4xf32>, tensor<2x8x8x4xf32>, tensor<2x8x8x4xf32>
 }
+
+// The ReLU gradient x > 0 ? g : 0 of a pooling gradient g of x becomes the
+// pooling gradient's relu mask; not when the select reads another tensor
+// than the pooled input.
+// CHECK-LABEL: func.func @pool_relu_grad
+// CHECK-SAME: (%[[X:.+]]: tensor<?x8x8x4xf32>, %[[Y:.+]]: tensor<?x4x4x4xf32>, %[[DY:.+]]: tensor<?x4x4x4xf32>, %[[Z:.+]]: tensor<?x8x8x4xf32>)
+// CHECK: %[[G:.+]] = net.pool2d_grad max %[[X]], %[[Y]], %[[DY]] size [2, 2] strides [2, 2] pad [0, 0, 0, 0] relu
+// CHECK: %[[G2:.+]] = net.pool2d_grad max %[[X]], %[[Y]], %[[DY]] size [2, 2] strides [2, 2] pad [0, 0, 0, 0] :
+// CHECK: %[[M:.+]] = linalg.generic {{.+}} ins(%[[Z]], %[[G2]]
+// CHECK: return %[[G]], %[[M]]
+func.func @pool_relu_grad(%x: tensor<?x8x8x4xf32>, %y: tensor<?x4x4x4xf32>, %dy: tensor<?x4x4x4xf32>, %z: tensor<?x8x8x4xf32>) -> (tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %g = net.pool2d_grad max %x, %y, %dy size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  %m = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x, %g : tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>) outs(%x : tensor<?x8x8x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %c = arith.cmpf ogt, %a, %zero : f32
+    %s = arith.select %c, %b, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8x8x4xf32>
+  %g2 = net.pool2d_grad max %x, %y, %dy size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  %m2 = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%z, %g2 : tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>) outs(%x : tensor<?x8x8x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %c = arith.cmpf ogt, %a, %zero : f32
+    %s = arith.select %c, %b, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8x8x4xf32>
+  return %m, %m2 : tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>
+}

@@ -476,6 +476,30 @@ TEST_F(Kernels, PoolMatchesReference) {
     }
 }
 
+// Kind | 2: the pooling gradient masked by x > 0 (the ReLU whose output x
+// is pooled) is exactly the unmasked gradient followed by that select.
+TEST_F(Kernels, PoolGradReluMaskIsGradThenSelect) {
+  int seed = 550;
+  for (int kind = 0; kind < 2; ++kind)
+    for (const auto &p : poolCases()) {
+      Vec x = randVec((size_t)(p.N * p.H * p.W * p.C), seed++);
+      for (auto &v : x) v = std::floor(v * 2.0f); // ties and zeros
+      if (x.size() > 2) {
+        x[0] = NAN;
+        x[1] = -0.0f;
+      }
+      Vec dy = randVec((size_t)(p.N * p.OH * p.OW * p.C), seed++);
+      Vec y(dy.size()), dx(x.size()), got(x.size(), 12345.0f);
+      dlc_k_pool2d_fwd(kind, x.data(), y.data(), POOL_ARGS(p));
+      dlc_k_pool2d_bwd(kind, x.data(), y.data(), dy.data(), dx.data(), POOL_ARGS(p));
+      dlc_k_pool2d_bwd(kind | 2, x.data(), y.data(), dy.data(), got.data(), POOL_ARGS(p));
+      for (size_t i = 0; i < dx.size(); ++i)
+        dx[i] = x[i] > 0.0f ? dx[i] : 0.0f;
+      EXPECT_EQ(0, std::memcmp(dx.data(), got.data(), dx.size() * 4))
+          << (kind ? "avg " : "max ") << p.name();
+    }
+}
+
 TEST_F(Kernels, MaxPoolTiesGoToFirstMax) {
   // One window, all equal: the whole gradient lands on (0, 0).
   PoolCase p{1, 3, 3, 2, 3, 3, 1, 1, 1, 1, 0, 0};

@@ -377,7 +377,10 @@ struct PoolModel : KernelOpModel<PoolModel<OpTy>, OpTy> {
     DLC_TRY(r, call.result(cast<RankedTensorType>(op.getType()),
                            {{inputs[0], 0}}));
     Value pooled = inputs.size() > 1 ? inputs[1] : *r; // y: fwd output
-    call.addInt(poolKind(op.getKind()));
+    int64_t kind = poolKind(op.getKind());
+    if constexpr (std::is_same_v<OpTy, Pool2DGradOp>)
+      kind |= op.getRelu() ? 2 : 0; // masked by input > 0
+    call.addInt(kind);
     for (Value v : inputs)
       call.addPointer(v);
     call.addPointer(*r);

@@ -1370,6 +1370,9 @@ struct Pool2DGradLowering : OpConversionPattern<Pool2DGradOp> {
   LogicalResult
   matchAndRewrite(Pool2DGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (op.getRelu())
+      return rewriter.notifyMatchFailure(op, "relu-masked pooling gradients "
+                                             "are kernel calls only");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     OpBuilder &b = rewriter;

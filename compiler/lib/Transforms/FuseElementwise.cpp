@@ -12,7 +12,10 @@
 // one such fused op computing act(y + b[c]) (act = identity or relu)
 // becomes net.conv2d_bias_act: the kernel applies the bias and the
 // activation to each output tile while it is still in registers, so the
-// convolution's raw output is never stored and read back.
+// convolution's raw output is never stored and read back. Likewise the
+// ReLU gradient x > 0 ? g : 0 of a max/average pooling gradient g whose
+// input is x (the ReLU's output) becomes the pooling gradient's `relu`
+// mask, applied per image while it is in cache.
 //
 //===----------------------------------------------------------------------===//
 
@@ -132,6 +135,71 @@ void fuseConvEpilogues(func::FuncOp fn) {
   }
 }
 
+/// `op` computes x > 0 ? g : 0 (the gradient through a ReLU with output x)
+/// from g = net.pool2d_grad(x, ...) whose other uses are only tensor.dim
+/// of the batch size: the pooling gradient that can apply the mask itself.
+net::Pool2DGradOp matchPoolReluGrad(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op->getNumResults() != 1 || op.getNumParallelLoops() != op.getNumLoops() ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return {};
+  Block &body = op.getRegion().front();
+  auto ops = body.without_terminator();
+  if (std::distance(ops.begin(), ops.end()) != 2)
+    return {};
+  auto cmp = dyn_cast<arith::CmpFOp>(*ops.begin());
+  auto sel = dyn_cast<arith::SelectOp>(*std::next(ops.begin()));
+  if (!cmp || !sel || cmp.getPredicate() != arith::CmpFPredicate::OGT ||
+      !matchPattern(cmp.getRhs(), m_AnyZeroFloat()) || sel.getCondition() != cmp ||
+      !matchPattern(sel.getFalseValue(), m_PosZeroFloat()) ||
+      cast<linalg::YieldOp>(body.getTerminator()).getOperand(0) != sel.getResult())
+    return {};
+  auto xArg = dyn_cast<BlockArgument>(cmp.getLhs());
+  auto gArg = dyn_cast<BlockArgument>(sel.getTrueValue());
+  if (!xArg || !gArg || xArg.getOwner() != &body || gArg.getOwner() != &body ||
+      xArg.getArgNumber() > 1 || gArg.getArgNumber() > 1 || xArg == gArg)
+    return {};
+  Value x = op.getDpsInputOperand(xArg.getArgNumber())->get();
+  Value g = op.getDpsInputOperand(gArg.getArgNumber())->get();
+  auto grad = g.getDefiningOp<net::Pool2DGradOp>();
+  if (!grad || grad.getRelu() || grad.getInput() != x ||
+      grad.getType() != op->getResult(0).getType())
+    return {};
+  for (OpOperand &use : grad->getUses()) {
+    if (use.getOwner() == op.getOperation())
+      continue;
+    auto dim = dyn_cast<tensor::DimOp>(use.getOwner());
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    if (!index || *index != 0)
+      return {};
+  }
+  return grad;
+}
+
+void fusePoolReluGrads(func::FuncOp fn) {
+  SmallVector<std::pair<linalg::GenericOp, net::Pool2DGradOp>> found;
+  fn.walk([&](linalg::GenericOp op) {
+    if (net::Pool2DGradOp grad = matchPoolReluGrad(op))
+      found.push_back({op, grad});
+  });
+  IRRewriter rewriter(fn.getContext());
+  for (auto [op, grad] : found) {
+    rewriter.setInsertionPoint(op);
+    auto fused = rewriter.create<net::Pool2DGradOp>(
+        grad.getLoc(), grad.getType(), grad.getKindAttr(), grad.getInput(),
+        grad.getOutput(), grad.getOutputGrad(), grad.getSizeAttr(),
+        grad.getStridesAttr(), grad.getPadAttr(), rewriter.getUnitAttr());
+    rewriter.replaceOp(op, fused.getResult());
+    for (OpOperand &use : llvm::make_early_inc_range(grad->getUses())) {
+      auto dim = cast<tensor::DimOp>(use.getOwner());
+      rewriter.setInsertionPoint(dim);
+      rewriter.replaceOpWithNewOp<tensor::DimOp>(dim, grad.getInput(), 0);
+    }
+    rewriter.eraseOp(grad);
+  }
+}
+
 struct DlcFuseElementwisePass
     : public dlc::impl::DlcFuseElementwiseBase<DlcFuseElementwisePass> {
   void runOnOperation() override {
@@ -146,8 +214,10 @@ struct DlcFuseElementwisePass
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // The CUDA target calls cuDNN for convolutions, without this epilogue.
-    if (!dlc::targetsCuda(getOperation()))
+    if (!dlc::targetsCuda(getOperation())) {
       fuseConvEpilogues(getOperation());
+      fusePoolReluGrads(getOperation());
+    }
   }
 };
 } // namespace

@@ -2,7 +2,8 @@
 #include "internal.h"
 
 typedef struct {
-  int64_t kind;
+  int64_t kind; /* 0 max, 1 average */
+  int relu;     /* backward: dx masked by x > 0 */
   const float *x, *dy;
   float *y, *dx;
   int64_t H, W, C, KH, KW, OH, OW, SH, SW, PT, PL;
@@ -14,6 +15,17 @@ typedef int32_t vi __attribute__((vector_size(DLCK_VW * 4)));
 /* m ? a : b per lane (m all ones or zero). */
 static inline __attribute__((always_inline)) vf vsel(vi m, vf a, vf b) {
   return (vf)(((vi)a & m) | ((vi)b & ~m));
+}
+
+/* dx = x > 0 ? dx : 0 over one image (the gradient through the ReLU whose
+ * output is the pooled x), while the image is still in cache. */
+static void relu_mask(const float *x, float *dx, int64_t n) {
+  int64_t i = 0;
+  for (; i + DLCK_VW <= n; i += DLCK_VW) {
+    vf xv = vld(x + i);
+    vst(dx + i, vsel((vi)(xv > 0), vld(dx + i), (vf){0}));
+  }
+  for (; i < n; ++i) dx[i] = x[i] > 0.0f ? dx[i] : 0.0f;
 }
 
 /* Max pooling with non-overlapping windows (SH >= KH, SW >= KW), backward:
@@ -90,6 +102,7 @@ static void maxpool_bwd_disjoint_task(void *vctx, int64_t n) {
       }
     }
   }
+  if (p->relu) relu_mask(x, dx, p->H * p->W * C);
 }
 
 /* Max pooling 2x2 stride 2 without padding, forward: full windows only
@@ -220,6 +233,7 @@ static void pool_bwd_task(void *vctx, int64_t n) {
       }
     }
   }
+  if (p->relu) relu_mask(x, dx, p->H * p->W * C);
 }
 
 static int64_t pool_setup(pool_ctx *p, int64_t kind, int64_t H, int64_t W, int64_t C, int64_t KH,
@@ -246,6 +260,7 @@ DLC_K_API void dlc_k_pool2d_fwd(int64_t kind, const float *x, float *y, int64_t 
   if (N <= 0 || OH <= 0 || OW <= 0 || C <= 0) return;
   pool_ctx p;
   pool_setup(&p, kind, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL);
+  p.relu = 0;
   p.x = x;
   p.y = y;
   p.dy = NULL;
@@ -260,7 +275,8 @@ DLC_K_API void dlc_k_pool2d_bwd(int64_t kind, const float *x, const float *y, co
   (void)y;
   if (N <= 0 || H <= 0 || W <= 0 || C <= 0) return;
   pool_ctx p;
-  pool_setup(&p, kind, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL);
+  pool_setup(&p, kind & 1, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL);
+  p.relu = (kind & 2) != 0;
   p.x = x;
   p.y = NULL;
   p.dy = dy;
@@ -269,7 +285,7 @@ DLC_K_API void dlc_k_pool2d_bwd(int64_t kind, const float *x, const float *y, co
     memset(dx, 0, (size_t)(N * H * W * C) * 4);
     return;
   }
-  if (kind == 0 && SH >= KH && SW >= KW)
+  if (p.kind == 0 && SH >= KH && SW >= KW)
     dlck_parallel(N, maxpool_bwd_disjoint_task, &p);
   else
     dlck_parallel(N, pool_bwd_task, &p);

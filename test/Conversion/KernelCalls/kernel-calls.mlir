@@ -56,15 +56,19 @@ func.func @conv_grads(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: ten
   return %dw, %dx : tensor<3x3x3x4xf32>, tensor<?x8x8x3xf32>
 }
 
-// Pooling: kind first (0 max, 1 average), then x [, y, dy], the result and
-// N H W C KH KW OH OW SH SW PT PL.
+// Pooling: kind first (0 max, 1 average, + 2 for the ReLU mask of the
+// gradient), then x [, y, dy], the result and N H W C KH KW OH OW SH SW PT PL.
 // CHECK-LABEL: func.func @pools(
 // CHECK: call @dlc_k_pool2d_fwd(%c0_i64, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c4_i64, %c2_i64, %c2_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64)
 // CHECK: call @dlc_k_pool2d_bwd(%c1_i64, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %c8_i64, %c8_i64, %c4_i64, %c3_i64, %c3_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c0_i64, %c1_i64)
-func.func @pools(%x: tensor<?x8x8x4xf32>, %y: tensor<?x4x4x4xf32>, %dy: tensor<?x4x4x4xf32>) -> (tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>) {
+// CHECK: call @dlc_k_pool2d_bwd(%c2_i64,
+// CHECK: call @dlc_k_pool2d_bwd(%c3_i64,
+func.func @pools(%x: tensor<?x8x8x4xf32>, %y: tensor<?x4x4x4xf32>, %dy: tensor<?x4x4x4xf32>) -> (tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>) {
   %p = net.pool2d max %x size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32> -> tensor<?x4x4x4xf32>
   %g = net.pool2d_grad avg %x, %y, %dy size [3, 3] strides [2, 2] pad [0, 1, 1, 1] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
-  return %p, %g : tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>
+  %gm = net.pool2d_grad max %x, %y, %dy size [2, 2] strides [2, 2] pad [0, 0, 0, 0] relu : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  %ga = net.pool2d_grad avg %x, %y, %dy size [2, 2] strides [2, 2] pad [0, 0, 0, 0] relu : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  return %p, %g, %gm, %ga : tensor<?x4x4x4xf32>, tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>
 }
 
 // Large products call sgemm: M N K, A lda transA, B ldb transB, C ldc and

@@ -128,6 +128,8 @@ func.func @conv_primitives(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %dy
   %p = net.pool2d max %y size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32> -> tensor<?x4x4x4xf32>
   // CHECK: net.pool2d_grad avg %{{.+}}, %{{.+}}, %{{.+}} size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
   %dp = net.pool2d_grad avg %y, %p, %p size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  // CHECK: net.pool2d_grad max %{{.+}}, %{{.+}}, %{{.+}} size [2, 2] strides [2, 2] pad [0, 0, 0, 0] relu : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  %dr = net.pool2d_grad max %y, %p, %p size [2, 2] strides [2, 2] pad [0, 0, 0, 0] relu : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
   return %p : tensor<?x4x4x4xf32>
 }
 

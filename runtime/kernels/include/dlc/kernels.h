@@ -86,7 +86,9 @@ DLC_K_API void dlc_k_pool2d_fwd(int64_t kind, const float *x, float *y,
 /* dx [N,H,W,C] overwritten. max: each dy goes to the FIRST maximal in-image
  * element of its window in (kh, kw) scan order (overlapping windows
  * accumulate). avg: dy/count to each in-image element. y (the forward
- * output) is accepted for API symmetry; the max routing is recomputed from x. */
+ * output) is accepted for API symmetry; the max routing is recomputed from x.
+ * kind | 2: dx is then masked, dx = x > 0 ? dx : 0 (the gradient through
+ * the ReLU whose output x is pooled), bit-identical to a separate pass. */
 DLC_K_API void dlc_k_pool2d_bwd(int64_t kind, const float *x, const float *y,
                                 const float *dy, float *dx,
                                 int64_t N, int64_t H, int64_t W, int64_t C,

@@ -510,7 +510,10 @@ def Net_Pool2DGradOp : Net_Op<"pool2d_grad", [Pure,
   let summary = "gradient of net.pool2d with respect to its input";
   let description = [{
     Max pooling routes each output's gradient to the input elements equal to
-    the window's maximum; average pooling spreads it evenly.
+    the window's maximum; average pooling spreads it evenly. With `relu`
+    the result is also masked by `input > 0` (the gradient through the
+    ReLU whose output is the pooled input), as dlc-fuse-elementwise
+    creates it for the CPU kernel library.
 
     ```mlir
     %dx = net.pool2d_grad max %x, %y, %dy size [2, 2] strides [2, 2]
@@ -520,18 +523,18 @@ def Net_Pool2DGradOp : Net_Op<"pool2d_grad", [Pure,
   let arguments = (ins Net_PoolKindAttr:$kind, Net_F32Tensor:$input,
                        Net_F32Tensor:$output, Net_F32Tensor:$output_grad,
                        DenseI64ArrayAttr:$size, DenseI64ArrayAttr:$strides,
-                       DenseI64ArrayAttr:$pad);
+                       DenseI64ArrayAttr:$pad, UnitAttr:$relu);
   let results = (outs Net_F32Tensor:$input_grad);
   let assemblyFormat = [{
     $kind $input `,` $output `,` $output_grad `size` $size `strides` $strides
-    `pad` $pad attr-dict `:` type($input) `,` type($output)
+    `pad` $pad (`relu` $relu^)? attr-dict `:` type($input) `,` type($output)
   }];
   let builders = [OpBuilder<(ins "PoolKind":$kind, "::mlir::Value":$input,
       "::mlir::Value":$output, "::mlir::Value":$output_grad,
       "::mlir::DenseI64ArrayAttr":$size, "::mlir::DenseI64ArrayAttr":$strides,
       "::mlir::DenseI64ArrayAttr":$pad), [{
     build($_builder, $_state, input.getType(), kind, input, output,
-          output_grad, size, strides, pad);
+          output_grad, size, strides, pad, /*relu=*/false);
   }]>];
 }
 
