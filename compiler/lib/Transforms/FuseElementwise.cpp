@@ -37,6 +37,33 @@ using namespace mlir;
 using namespace dlc;
 
 namespace {
+/// Whether every use of `value` other than by `user` is tensor.dim of
+/// dimension 0 (the batch size, which the fused op's input also has).
+bool onlyBatchSizeUsesBesides(Value value, Operation *user) {
+  for (OpOperand &use : value.getUses()) {
+    if (use.getOwner() == user)
+      continue;
+    auto dim = dyn_cast<tensor::DimOp>(use.getOwner());
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    if (!index || *index != 0)
+      return false;
+  }
+  return true;
+}
+
+/// Replaces `op` by `fused` and erases `replaced` (the op `fused` absorbs),
+/// whose batch-size queries then read `input`'s.
+void replaceFused(RewriterBase &rewriter, Operation *op, Operation *fused,
+                  Operation *replaced, Value input) {
+  rewriter.replaceOp(op, fused->getResults());
+  for (OpOperand &use : llvm::make_early_inc_range(replaced->getUses())) {
+    auto dim = cast<tensor::DimOp>(use.getOwner());
+    rewriter.setInsertionPoint(dim);
+    rewriter.replaceOpWithNewOp<tensor::DimOp>(dim, input, 0);
+  }
+  rewriter.eraseOp(replaced);
+}
+
 /// The bias operand and activation of `op` when it computes
 /// act(conv[n,h,w,c] + bias[c]) from a net.conv2d result whose other uses
 /// are only tensor.dim of the batch size.
@@ -95,16 +122,8 @@ std::optional<ConvEpilogue> matchConvEpilogue(linalg::GenericOp op) {
     if (cast<linalg::YieldOp>(body.getTerminator()).getOperand(0) != last)
       continue;
     // The raw convolution output must not be needed anywhere else.
-    bool alone = true;
-    for (OpOperand &use : conv->getUses()) {
-      if (use.getOwner() == op.getOperation())
-        continue;
-      auto dim = dyn_cast<tensor::DimOp>(use.getOwner());
-      std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-      alone &= index && *index == 0;
-    }
-    if (!alone || llvm::count_if(op->getOperands(),
-                                 [&](Value v) { return v == conv.getResult(); }) != 1)
+    if (!onlyBatchSizeUsesBesides(conv.getResult(), op) ||
+        llvm::count(op->getOperands(), conv.getResult()) != 1)
       continue;
     return ConvEpilogue{conv, b->get(), relu};
   }
@@ -124,14 +143,7 @@ void fuseConvEpilogues(func::FuncOp fn) {
         op.getLoc(), op->getResult(0).getType(), e.conv.getInput(),
         e.conv.getFilter(), e.bias, e.conv.getStridesAttr(), e.conv.getPadAttr(),
         e.relu ? rewriter.getUnitAttr() : UnitAttr());
-    rewriter.replaceOp(op, fused.getResult());
-    // Batch-size queries read the input's batch size instead.
-    for (OpOperand &use : llvm::make_early_inc_range(e.conv->getUses())) {
-      auto dim = cast<tensor::DimOp>(use.getOwner());
-      rewriter.setInsertionPoint(dim);
-      rewriter.replaceOpWithNewOp<tensor::DimOp>(dim, e.conv.getInput(), 0);
-    }
-    rewriter.eraseOp(e.conv);
+    replaceFused(rewriter, op, fused, e.conv, e.conv.getInput());
   }
 }
 
@@ -166,15 +178,7 @@ net::Pool2DGradOp matchPoolReluGrad(linalg::GenericOp op) {
   if (!grad || grad.getRelu() || grad.getInput() != x ||
       grad.getType() != op->getResult(0).getType())
     return {};
-  for (OpOperand &use : grad->getUses()) {
-    if (use.getOwner() == op.getOperation())
-      continue;
-    auto dim = dyn_cast<tensor::DimOp>(use.getOwner());
-    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-    if (!index || *index != 0)
-      return {};
-  }
-  return grad;
+  return onlyBatchSizeUsesBesides(grad.getResult(), op) ? grad : net::Pool2DGradOp();
 }
 
 void fusePoolReluGrads(func::FuncOp fn) {
@@ -190,13 +194,7 @@ void fusePoolReluGrads(func::FuncOp fn) {
         grad.getLoc(), grad.getType(), grad.getKindAttr(), grad.getInput(),
         grad.getOutput(), grad.getOutputGrad(), grad.getSizeAttr(),
         grad.getStridesAttr(), grad.getPadAttr(), rewriter.getUnitAttr());
-    rewriter.replaceOp(op, fused.getResult());
-    for (OpOperand &use : llvm::make_early_inc_range(grad->getUses())) {
-      auto dim = cast<tensor::DimOp>(use.getOwner());
-      rewriter.setInsertionPoint(dim);
-      rewriter.replaceOpWithNewOp<tensor::DimOp>(dim, grad.getInput(), 0);
-    }
-    rewriter.eraseOp(grad);
+    replaceFused(rewriter, op, fused, grad, grad.getInput());
   }
 }
 
