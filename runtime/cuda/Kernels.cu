@@ -15,6 +15,18 @@
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);   \
        i += (int64_t)gridDim.x * blockDim.x)
 
+// (n, i, j, c) of flat index idx into an NHWC array with H rows, W columns.
+struct Nhwc {
+  int64_t n, i, j, c;
+};
+__device__ inline Nhwc unravelNhwc(int64_t idx, int64_t H, int64_t W,
+                                   int64_t C) {
+  int64_t c = idx % C, r = idx / C;
+  int64_t j = r % W;
+  r /= W;
+  return {r / H, r % H, j, c};
+}
+
 // out[n, i, j, c] = in[n, i + di, j + dj, c], 0 outside in's [Hin, Win].
 extern "C" __global__ void dlc_shift_copy(float *out, const float *in,
                                           int64_t N, int64_t Hout,
@@ -23,10 +35,7 @@ extern "C" __global__ void dlc_shift_copy(float *out, const float *in,
                                           int64_t dj) {
   const int64_t total = N * Hout * Wout * C;
   GRID_STRIDE(idx, total) {
-    int64_t c = idx % C, r = idx / C;
-    int64_t j = r % Wout;
-    r /= Wout;
-    int64_t i = r % Hout, n = r / Hout;
+    auto [n, i, j, c] = unravelNhwc(idx, Hout, Wout, C);
     int64_t si = i + di, sj = j + dj;
     out[idx] = (si >= 0 && si < Hin && sj >= 0 && sj < Win)
                    ? in[((n * Hin + si) * Win + sj) * C + c]
@@ -43,10 +52,7 @@ extern "C" __global__ void dlc_pool2d_fwd(int64_t kind, const float *x,
                                           int64_t PL) {
   const int64_t total = N * OH * OW * C;
   GRID_STRIDE(idx, total) {
-    int64_t c = idx % C, r = idx / C;
-    int64_t ow = r % OW;
-    r /= OW;
-    int64_t oh = r % OH, n = r / OH;
+    auto [n, oh, ow, c] = unravelNhwc(idx, OH, OW, C);
     int64_t h0 = oh * SH - PT, w0 = ow * SW - PL;
     int64_t h1 = min(h0 + KH, H), w1 = min(w0 + KW, W);
     h0 = max(h0, (int64_t)0);
@@ -85,10 +91,7 @@ extern "C" __global__ void dlc_pool2d_bwd(int64_t kind, const float *x,
                                           int64_t SW, int64_t PT, int64_t PL) {
   const int64_t total = N * H * W * C;
   GRID_STRIDE(idx, total) {
-    int64_t c = idx % C, r = idx / C;
-    int64_t w = r % W;
-    r /= W;
-    int64_t h = r % H, n = r / H;
+    auto [n, h, w, c] = unravelNhwc(idx, H, W, C);
     // Windows oh with oh*SH - PT <= h <= oh*SH - PT + KH - 1.
     int64_t a = h + PT - KH + 1, b = h + PT;
     int64_t oh0 = a <= 0 ? 0 : (a + SH - 1) / SH;

@@ -155,22 +155,23 @@ DLC_CU_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
         "cuMemcpyAsync");
 }
 
-DLC_CU_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
-                                CUstream /*stream*/) {
+/// cuMemsetD32Async / cuMemsetD16Async of `count` elements on the stream.
+template <typename Value, typename Fn>
+static void memsetAsync(Fn fn, const char *what, void *dst, Value value,
+                        size_t count) {
   if (!enter() || count == 0)
     return;
-  check(drv.cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
-                             stream()),
-        "cuMemsetD32Async");
+  check(fn(reinterpret_cast<CUdeviceptr>(dst), value, count, stream()), what);
+}
+
+DLC_CU_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
+                                CUstream /*stream*/) {
+  memsetAsync(drv.cuMemsetD32Async, "cuMemsetD32Async", dst, value, count);
 }
 
 DLC_CU_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
                                 CUstream /*stream*/) {
-  if (!enter() || count == 0)
-    return;
-  check(drv.cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
-                             stream()),
-        "cuMemsetD16Async");
+  memsetAsync(drv.cuMemsetD16Async, "cuMemsetD16Async", dst, value, count);
 }
 
 DLC_CU_EXPORT void mgpuSetDefaultDevice(int32_t device) {
