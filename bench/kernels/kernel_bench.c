@@ -114,7 +114,9 @@ int main(int argc, char **argv) {
   if (maxt > MAXT) maxt = MAXT;
   double peak = peak_gflops();
   printf("dlc kernel bench (%s): single-core FMA peak %.1f GFLOP/s; %% is of peak x threads\n"
-         "(1 thread: best process-CPU time; more threads: best wall time)\n",
+         "(1 thread: best process-CPU time; more threads: best wall time; a convolution's\n"
+         "GF/s counts the direct sum's 2*P*KH*KW*C*F flops, so the Winograd ones (3x3,\n"
+         "stride 1, >= 16 channels: conv2, conv3) can pass 100%%)\n",
          ISA, peak);
   printf("%-22s %-11s", "shape", "op");
   for (int i = 1; i <= maxt; ++i) printf(" | %d thread%s %27s", i, i > 1 ? "s" : " ", "");

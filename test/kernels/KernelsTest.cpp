@@ -210,6 +210,14 @@ std::vector<ConvCase> convCases() {
       same(1, 13, 11, 4, 5, 5, 19, 2, 1),
       // bwd_filter: several k ranges, F % NR != 0, several chunks.
       same(3, 27, 29, 16, 3, 3, 40, 1, 1),
+      // Winograd F(2x2, 3x3) (3x3, stride 1, >= 16 channels in and out):
+      // VALID with odd output sizes (edge tiles clipped), padding 2 (tiles
+      // reading only zeros), C over DLCK_KC (tile GEMMs split over C),
+      // channel counts that are not a multiple of the vector width.
+      valid(2, 9, 11, 16, 3, 3, 24, 1, 1),
+      padded(1, 10, 9, 20, 3, 3, 17, 1, 1, 2),
+      same(1, 6, 5, 300, 3, 3, 16, 1, 1),
+      same(2, 7, 7, 19, 3, 3, 21, 1, 1),
   };
 }
 
