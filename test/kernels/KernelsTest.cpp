@@ -218,6 +218,10 @@ std::vector<ConvCase> convCases() {
       padded(1, 10, 9, 20, 3, 3, 17, 1, 1, 2),
       same(1, 6, 5, 300, 3, 3, 16, 1, 1),
       same(2, 7, 7, 19, 3, 3, 21, 1, 1),
+      // bwd_data for few channels read from dy in place (C <= 8, stride 1,
+      // F a multiple of the vector width): padding 2, a 5x5 filter.
+      padded(2, 9, 10, 5, 3, 3, 16, 1, 1, 2),
+      same(1, 12, 13, 2, 5, 5, 32, 1, 1),
   };
 }
 

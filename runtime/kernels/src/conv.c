@@ -7,6 +7,8 @@
  *  bwd_data:    one stride-1 convolution of dy with a flipped, transposed
  *               sub-filter per stride phase (no col2im scatter), run like
  *               fwd (Winograd or direct when its output is contiguous);
+ *               for C <= 8 at stride 1 (first layers) a direct correlation
+ *               vectorized over the filters, reading dy in place;
  *  bwd_filter:  Winograd where fwd is; else direct: dw[KKC x F] tiles in
  *               registers over pixel blocks. Either way the pixel (tile)
  *               sum is split into shape-fixed chunks whose partials are
@@ -823,11 +825,132 @@ static void c2i_task(void *vctx, int64_t n) {
   }
 }
 
+/* bwd_data for few input channels and stride 1 (the first layers: C = 1
+ * or 3), as a direct correlation of dy with the flipped filters,
+ * vectorized over the filters f (F % VW == 0):
+ *   dx[h][w][c] = sum over (a, b, f) of dy[h + a - QH][w + b - QW][f] *
+ *                 w[KH-1-a][KW-1-b][c][f],  QH = KH-1-PT, QW = KW-1-PL,
+ * taps outside dy skipped. Inside the columns every tap reads, PB pixels x
+ * C channels of vector partial sums stay in registers over the taps (a
+ * row's last block overlaps the previous one, recomputing equal values);
+ * the pixels at the left and right edges go one at a time, skipping their
+ * outside taps. Each sum is then added over its lanes in a fixed order, so
+ * every dx element is the same sequence of operations whatever the tiling
+ * or thread count. dy is read in place (no padded copy). */
+/* Vector registers for PB*C sums, C filter vectors and a dy vector. */
+#define FEWC_REGS (DLCK_VW == 16 ? 30 : 15)
+#define FEWC_PB(C) ((FEWC_REGS - 1 - (C)) / (C) > 0 ? (FEWC_REGS - 1 - (C)) / (C) : 1)
+
+typedef struct {
+  const float *dy, *w;
+  float *dx;
+  int64_t H, W, C, KH, KW, F, OH, OW, PT, PL, rb, nrb;
+} fewc_ctx;
+
+static inline __attribute__((always_inline)) float hsum_v(vf v) {
+  float s = v[0];
+  for (int l = 1; l < VW; ++l) s += v[l];
+  return s;
+}
+
+/* PB pixels from dx column x: rows[a] is dy's row for tap row a (NULL:
+ * outside), read from column x - QW + b for the taps b in [b0, b1). */
+static inline __attribute__((always_inline)) void
+fewc_block(const int C, const int PB, const float *const *rows, int64_t x, int64_t QW,
+           int64_t b0, int64_t b1, const float *w, int64_t KH, int64_t KW, int64_t F,
+           float *dx) {
+  vf acc[FEWC_REGS];
+  for (int i = 0; i < PB * C; ++i) acc[i] = (vf){0};
+  for (int64_t a = 0; a < KH; ++a) {
+    if (!rows[a]) continue;
+    for (int64_t b = b0; b < b1; ++b) {
+      const float *d = rows[a] + (x + b - QW) * F;
+      const float *wt = w + ((KH - 1 - a) * KW + (KW - 1 - b)) * C * F;
+      for (int64_t f = 0; f < F; f += VW) {
+        vf wv[8];
+        for (int ch = 0; ch < C; ++ch) wv[ch] = vld(wt + ch * F + f);
+        for (int p = 0; p < PB; ++p) {
+          vf dv = vld(d + p * F + f);
+          for (int ch = 0; ch < C; ++ch) acc[p * C + ch] += dv * wv[ch];
+        }
+      }
+    }
+  }
+  for (int p = 0; p < PB; ++p)
+    for (int ch = 0; ch < C; ++ch) dx[p * C + ch] = hsum_v(acc[p * C + ch]);
+}
+
+static inline __attribute__((always_inline)) void fewc_rows(const int C, const fewc_ctx *c,
+                                                           int64_t n, int64_t h0, int64_t nb) {
+  const int PB = FEWC_PB(C);
+  const int64_t QH = c->KH - 1 - c->PT, QW = c->KW - 1 - c->PL, F = c->F, W = c->W;
+  /* Columns whose taps all fall inside dy: [xlo, xhi). */
+  const int64_t xlo = DLCK_MIN(DLCK_MAX(QW, 0), W);
+  const int64_t xhi = DLCK_MAX(DLCK_MIN(W, c->OW - c->PL), xlo);
+  const float *rows[16];
+  for (int64_t r = 0; r < nb; ++r) {
+    for (int64_t a = 0; a < c->KH; ++a) {
+      int64_t oh = h0 + r + a - QH;
+      rows[a] = oh >= 0 && oh < c->OH ? c->dy + (n * c->OH + oh) * c->OW * F : NULL;
+    }
+    float *drow = c->dx + ((n * c->H + h0 + r) * W) * C;
+    for (int64_t x = 0; x < W; ++x) {
+      if (x == xlo && xhi - xlo >= PB) { /* the inside columns, PB at a time */
+        for (int64_t x0 = xlo;; x0 += PB) {
+          if (x0 + PB > xhi) x0 = xhi - PB;
+          fewc_block(C, PB, rows, x0, QW, 0, c->KW, c->w, c->KH, c->KW, F, drow + x0 * C);
+          if (x0 + PB == xhi) break;
+        }
+        x = xhi - 1;
+        continue;
+      }
+      int64_t b0 = DLCK_MAX(0, QW - x), b1 = DLCK_MIN(c->KW, c->OW + QW - x);
+      fewc_block(C, 1, rows, x, QW, b0, DLCK_MAX(b0, b1), c->w, c->KH, c->KW, F, drow + x * C);
+    }
+  }
+}
+
+static void fewc_task(void *vctx, int64_t t) {
+  const fewc_ctx *c = (const fewc_ctx *)vctx;
+  int64_t n = t / c->nrb, h0 = (t % c->nrb) * c->rb;
+  int64_t nb = DLCK_MIN(c->rb, c->H - h0);
+  switch (c->C) {
+  case 1: fewc_rows(1, c, n, h0, nb); break;
+  case 2: fewc_rows(2, c, n, h0, nb); break;
+  case 3: fewc_rows(3, c, n, h0, nb); break;
+  case 4: fewc_rows(4, c, n, h0, nb); break;
+  case 5: fewc_rows(5, c, n, h0, nb); break;
+  case 6: fewc_rows(6, c, n, h0, nb); break;
+  case 7: fewc_rows(7, c, n, h0, nb); break;
+  default: fewc_rows(8, c, n, h0, nb); break;
+  }
+}
+
+/* Whether bwd_data runs as fewc_task: stride 1, C <= 8, KH <= 16, F a
+ * multiple of the vector width. */
+static int fewc_applies(int64_t C, int64_t KH, int64_t F, int64_t SH, int64_t SW) {
+  return C >= 1 && C <= 8 && KH <= 16 && F > 0 && F % VW == 0 && SH == 1 && SW == 1;
+}
+
+static void run_fewc(const float *dy, const float *w, float *dx, int64_t N, int64_t H, int64_t W,
+                     int64_t C, int64_t KH, int64_t KW, int64_t F, int64_t OH, int64_t OW,
+                     int64_t PT, int64_t PL) {
+  fewc_ctx c = {dy, w, dx, H, W, C, KH, KW, F, OH, OW, PT, PL, 0, 0};
+  /* About 256 pixels per task (fixed by the shape). */
+  c.rb = DLCK_MAX(1, DLCK_MIN(H, 256 / W));
+  c.nrb = (H + c.rb - 1) / c.rb;
+  dlck_parallel(N * c.nrb, fewc_task, &c);
+}
+
 DLC_K_API void dlc_k_conv2d_bwd_data(const float *dy, const float *w, float *dx, int64_t N,
                                      int64_t H, int64_t W, int64_t C, int64_t KH, int64_t KW,
                                      int64_t F, int64_t OH, int64_t OW, int64_t SH, int64_t SW,
                                      int64_t PT, int64_t PL) {
   if (N <= 0 || H <= 0 || W <= 0 || C <= 0) return;
+  if (2 * C <= NR && KH * KW > 1 && OH > 0 && OW > 0 && fewc_applies(C, KH, F, SH, SW)) {
+    run_fewc(dy, w, dx, N, H, W, C, KH, KW, F, OH, OW, PT, PL);
+    return;
+  }
   if (2 * C <= NR && F > 0 && OH > 0 && OW > 0 && KH * KW > 1) {
     int64_t K = KH * KW * C;
     int64_t npan = (K + NR - 1) / NR;
