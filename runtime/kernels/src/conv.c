@@ -675,8 +675,9 @@ static void wbwf_out_task(void *vctx, int64_t task) {
 
 static int wino_bwf_applies(int64_t C, int64_t KH, int64_t KW, int64_t F, int64_t SH,
                             int64_t SW) {
+  /* A chunk's partial S is 16*C*F floats: at most 32 MiB. */
   return KH == 3 && KW == 3 && SH == 1 && SW == 1 && C >= DLCK_WINO_MIN_CH &&
-         F >= DLCK_WINO_MIN_CH;
+         F >= DLCK_WINO_MIN_CH && C * F <= (1 << 19);
 }
 
 #ifndef WBWF_TB
