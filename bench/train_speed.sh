@@ -3,6 +3,7 @@
 # run, each figure printed as a ratio next to its bar. See bench/README.md.
 #
 #   bench/train_speed.sh [--quick] [--accuracy] [--threads 1,2] [--processes N]
+#                        [--kernel-runs N]
 #                        [--keep] [--build-dir DIR]
 #
 # DLC_BUILD (default <repo>/build) must hold bin/dlc and bin/dlc-kernel-bench.
