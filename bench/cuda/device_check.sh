@@ -16,6 +16,8 @@
 #    slice (MLP and CNN, 1 epoch; test accuracy printed).
 # 4. The CIFAR CNN (cnn_dropout.mlir) at batch 96: train_step images/s of
 #    dlc's CUDA library, its CPU library, and PyTorch eager on the same GPU.
+# 5. The CPU kernels' AVX-512 build (dlc-kernel-tests-avx512), when this
+#    machine's CPU has AVX-512 (the build machines may not).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 D=$ROOT/.device
@@ -123,6 +125,24 @@ else
 fi
 
 echo
+echo "== 5. CPU kernels, AVX-512 build"
+if [ -x "$D/bin/dlc-kernel-tests-avx512" ]; then
+  "$D/bin/dlc-kernel-tests-avx512" --gtest_brief=1 >"$LOG/avx512.txt" 2>&1
+  rc=$?
+  tail -n 8 "$LOG/avx512.txt"
+  passed=$(grep -o 'PASSED  \] [0-9]*' "$LOG/avx512.txt" | grep -o '[0-9]*$')
+  skipped=$(grep -o 'SKIPPED \] [0-9]* test' "$LOG/avx512.txt" | grep -o '[0-9]*' | head -1)
+  if [ $rc -ne 0 ]; then
+    record FAIL "kernel tests, AVX-512 build" "exit $rc (see above)"
+  elif [ "${skipped:-0}" != 0 ]; then
+    record SKIP "kernel tests, AVX-512 build" "this CPU has no AVX-512"
+  else
+    record PASS "kernel tests, AVX-512 build" "${passed:-?} passed"
+  fi
+else
+  record SKIP "kernel tests, AVX-512 build" "not in .device/bin"
+fi
+
 echo "== summary"
 [ -f "$D/PREPARE.txt" ] && sed 's/^/prepare: /' "$D/PREPARE.txt"
 printf '%s\n' "${SUMMARY[@]}"

@@ -9,7 +9,8 @@
 #
 # BUILD_DIR (default build, the README's) is configured if new and its
 # runtime-side targets built: dlc-cuda-tests with its fixture libraries,
-# dlc-cuda-compare, dlc-train. Model libraries need the compiler:
+# dlc-cuda-compare, dlc-train, and dlc-kernel-tests-avx512 (the CPU kernels'
+# AVX-512 build, checked on the GPU machine's CPU when it has AVX-512). Model libraries need the compiler:
 # `dlc compile --target cuda` from $DLC, else BUILD_DIR's own dlc (so they
 # match its runtime's ABI version); without a dlc that supports
 # --target cuda they are left out and device_check.sh skips the model checks.
@@ -28,8 +29,9 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     >/dev/null || { note "cmake failed"; exit 1; }
 fi
 ninja -C "$BUILD" dlc-cuda-tests dlc-cuda-compare dlc-train dlc_test_linear_model \
-  dlc_test_cuda_model >/dev/null || { note "building the runtime side failed"; exit 1; }
-cp "$BUILD"/bin/{dlc-cuda-tests,dlc-cuda-compare,dlc-train} "$OUT/bin/"
+  dlc_test_cuda_model dlc-kernel-tests-avx512 >/dev/null ||
+  { note "building the runtime side failed"; exit 1; }
+cp "$BUILD"/bin/{dlc-cuda-tests,dlc-cuda-compare,dlc-train,dlc-kernel-tests-avx512} "$OUT/bin/"
 cp "$BUILD"/lib/{dlc_test_linear_model.so,dlc_test_cuda_model.so} "$OUT/lib/"
 cp -P "$BUILD"/lib/libdlcrt.so* "$OUT/lib/"
 strip "$OUT"/bin/* 2>/dev/null
