@@ -34,16 +34,22 @@ record() { # status what detail
   [ "$1" = FAIL ] && FAILED=1
 }
 
+# run_gtest NAME LINES BINARY: runs a gtest binary into $LOG/NAME.txt, prints
+# its last LINES lines; sets rc, passed and skipped.
+run_gtest() {
+  "$3" --gtest_brief=1 >"$LOG/$1.txt" 2>&1
+  rc=$?
+  tail -n "$2" "$LOG/$1.txt"
+  passed=$(grep -o 'PASSED  \] [0-9]*' "$LOG/$1.txt" | grep -o '[0-9]*$')
+  skipped=$(grep -o 'SKIPPED \] [0-9]* test' "$LOG/$1.txt" | grep -o '[0-9]*' | head -1)
+}
+
 echo "== device"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2
 ls /usr/local/cuda/lib64/libcudnn.so.9 /usr/local/cuda/lib64/libcublas.so.* 2>&1 | head -3
 
 echo "== 1. dlc-cuda-tests"
-"$D/bin/dlc-cuda-tests" --gtest_brief=1 >"$LOG/tests.txt" 2>&1
-rc=$?
-tail -n 25 "$LOG/tests.txt"
-passed=$(grep -o 'PASSED  \] [0-9]*' "$LOG/tests.txt" | grep -o '[0-9]*$')
-skipped=$(grep -o 'SKIPPED \] [0-9]* test' "$LOG/tests.txt" | grep -o '[0-9]*' | head -1)
+run_gtest tests 25 "$D/bin/dlc-cuda-tests"
 if [ $rc -eq 0 ]; then
   record PASS "dlc-cuda-tests" "${passed:-?} passed, ${skipped:-0} skipped"
   [ "${skipped:-0}" != 0 ] && record WARN "dlc-cuda-tests skipped tests" "no device seen by the tests?"
@@ -127,11 +133,7 @@ fi
 echo
 echo "== 5. CPU kernels, AVX-512 build"
 if [ -x "$D/bin/dlc-kernel-tests-avx512" ]; then
-  "$D/bin/dlc-kernel-tests-avx512" --gtest_brief=1 >"$LOG/avx512.txt" 2>&1
-  rc=$?
-  tail -n 8 "$LOG/avx512.txt"
-  passed=$(grep -o 'PASSED  \] [0-9]*' "$LOG/avx512.txt" | grep -o '[0-9]*$')
-  skipped=$(grep -o 'SKIPPED \] [0-9]* test' "$LOG/avx512.txt" | grep -o '[0-9]*' | head -1)
+  run_gtest avx512 8 "$D/bin/dlc-kernel-tests-avx512"
   if [ $rc -ne 0 ]; then
     record FAIL "kernel tests, AVX-512 build" "exit $rc (see above)"
   elif [ "${skipped:-0}" != 0 ]; then
