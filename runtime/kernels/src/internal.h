@@ -47,6 +47,14 @@ static inline __attribute__((always_inline)) vf vbc(float s) {
   return v;
 }
 
+/* relu as the generated code's arith.maximumf(s, 0): s where s > 0 or s
+ * is NaN, else +0.0 (also for s = -0.0). */
+typedef int32_t vmask __attribute__((vector_size(DLCK_VW * 4)));
+static inline __attribute__((always_inline)) vf relu_v(vf s) {
+  vmask m = (vmask)(s > 0) | (vmask)(s != s);
+  return (vf)((vmask)s & m);
+}
+
 /* Split K into equal blocks of at most DLCK_KC (depends on K only, so the
  * summation order never depends on the thread count). */
 static inline int64_t dlck_kc(int64_t K, int64_t kcmax) {
@@ -81,6 +89,20 @@ void dlck_grid(int64_t mp, int64_t np, int64_t T, int64_t *tm, int64_t *tn);
 typedef void (*dlck_task_fn)(void *ctx, int64_t task);
 void dlck_parallel(int64_t ntasks, dlck_task_fn fn, void *ctx);
 int64_t dlck_threads(void);
+
+/* Winograd F(2x2, 3x3) convolutions (winograd.c). Whether a forward-style
+ * convolution (KA x KB filter, strides SA, SB, IC -> OC channels) runs as
+ * one, and the convolution: x [N][H][W][IC], Bp the filters packed as
+ * dlck_pack_b packs [9*IC x OC] (k = (a*3 + b)*IC + c), y [N][OH][OW][OC]
+ * contiguous, padding PT, PL; bias != NULL: y = act(y + bias), relu. */
+int dlck_wino_applies(int64_t KA, int64_t KB, int64_t SA, int64_t SB, int64_t IC, int64_t OC);
+void dlck_wino_fwd(const float *x, const float *Bp, float *y, int64_t N, int64_t H, int64_t W,
+                   int64_t IC, int64_t OC, int64_t OH, int64_t OW, int64_t PT, int64_t PL,
+                   const float *bias, int relu);
+/* The filter gradient dw [3][3][C][F] of x [N][H][W][C], dy [N][OH][OW][F]. */
+int dlck_wino_bwf_applies(int64_t KH, int64_t KW, int64_t SH, int64_t SW, int64_t C, int64_t F);
+void dlck_wino_bwf(const float *x, const float *dy, float *dw, int64_t N, int64_t H, int64_t W,
+                   int64_t C, int64_t F, int64_t OH, int64_t OW, int64_t PT, int64_t PL);
 
 /* Per-thread scratch buffer `slot` (0..3) of at least `bytes`, 64-byte
  * aligned, reused across calls (grown on demand). */
