@@ -36,6 +36,23 @@ static wino_geo wino_geometry(const float *x, int64_t H, int64_t W, int64_t C, i
   return q;
 }
 
+/* A vector of p[0 .. n) (n <= VW), zero padded. */
+static inline __attribute__((always_inline)) vf vld_part(const float *p, int64_t n) {
+  if (n == VW) return vld(p);
+  float tmp[VW] = {0};
+  for (int64_t l = 0; l < n; ++l) tmp[l] = p[l];
+  return vld(tmp);
+}
+static inline __attribute__((always_inline)) void vst_part(float *p, vf v, int64_t n) {
+  if (n == VW) {
+    vst(p, v);
+    return;
+  }
+  float tmp[VW];
+  vst(tmp, v);
+  for (int64_t l = 0; l < n; ++l) p[l] = tmp[l];
+}
+
 /* B^T d B on one vector of channels, d[r*4 + s]. */
 static inline __attribute__((always_inline)) void wino_in(const vf d[16], vf v[16]) {
   vf t[16];
@@ -77,17 +94,9 @@ static void wino_in_tiles(const wino_geo *q, int64_t g0, int64_t tb, float *V, i
     }
     if (cv < C) { /* the channel tail through zero-padded vectors */
       vf d[16], v[16];
-      for (int i = 0; i < 16; ++i) {
-        float tmp[VW] = {0};
-        for (int64_t l = cv; l < C; ++l) tmp[l - cv] = src[i][l];
-        d[i] = vld(tmp);
-      }
+      for (int i = 0; i < 16; ++i) d[i] = vld_part(src[i] + cv, C - cv);
       wino_in(d, v);
-      for (int e = 0; e < 16; ++e) {
-        float tmp[VW];
-        vst(tmp, v[e]);
-        for (int64_t l = cv; l < C; ++l) dst[e * ldv + l] = tmp[l - cv];
-      }
+      for (int e = 0; e < 16; ++e) vst_part(dst + e * ldv + cv, v[e], C - cv);
     }
   }
 }
@@ -96,23 +105,6 @@ static void wino_in_tiles(const wino_geo *q, int64_t g0, int64_t tb, float *V, i
  * floats each: skewed by two cache lines, so that the 16 rows a tile's
  * transform writes do not all fall into the same L1 set. */
 static inline int64_t wino_ld(int64_t n) { return n + 32; }
-
-/* A vector of p[0 .. n) (n <= VW), zero padded. */
-static inline __attribute__((always_inline)) vf vld_part(const float *p, int64_t n) {
-  if (n == VW) return vld(p);
-  float tmp[VW] = {0};
-  for (int64_t l = 0; l < n; ++l) tmp[l] = p[l];
-  return vld(tmp);
-}
-static inline __attribute__((always_inline)) void vst_part(float *p, vf v, int64_t n) {
-  if (n == VW) {
-    vst(p, v);
-    return;
-  }
-  float tmp[VW];
-  vst(tmp, v);
-  for (int64_t l = 0; l < n; ++l) p[l] = tmp[l];
-}
 
 typedef struct {
   wino_geo q;
@@ -248,7 +240,8 @@ static void wbwf_task(void *vctx, int64_t g) {
   float *Z = (float *)dlck_scratch(2, (size_t)(16 * ldz) * 4);
   if (CP > C)
     for (int e = 0; e < 16; ++e)
-      for (int64_t t = 0; t < c->tb; ++t) memset(V + e * ldv + t * CP + C, 0, (size_t)(CP - C) * 4);
+      for (int64_t t = 0; t < c->tb; ++t)
+        memset(V + e * ldv + t * CP + C, 0, (size_t)(CP - C) * 4);
   float *S = c->part + g * 16 * CP * F;
   const int64_t lo = g * c->nt / c->G, hi = (g + 1) * c->nt / c->G;
   for (int64_t g0 = lo; g0 < hi; g0 += c->tb) {
