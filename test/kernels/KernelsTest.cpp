@@ -1,7 +1,8 @@
 // Tests of the dlc CPU kernel library against naive double-precision
 // references. The same sources are linked against each archive
-// (dlc_kernels_avx2, _generic, _avx512); DLCK_TEST_ISA_AVX512 makes every
-// test skip on a CPU without AVX-512.
+// (dlc_kernels_avx2, _generic, _avx512, and _avx512_blocking: the AVX-512
+// blocking on AVX2 instructions); DLCK_TEST_ISA_AVX512 makes every test
+// skip on a CPU without AVX-512, DLCK_TEST_ISA_AVX2 on one without AVX2.
 #include "dlc/kernels.h"
 
 #include <gtest/gtest.h>

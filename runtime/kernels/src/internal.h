@@ -9,8 +9,11 @@
 #include "dlc/kernels.h"
 
 /* Register blocking, chosen from the ISA the archive is compiled for.
- * The microkernel keeps an MR x NR tile of C in MR*NV vector registers. */
-#if defined(__AVX512F__)
+ * The microkernel keeps an MR x NR tile of C in MR*NV vector registers.
+ * DLCK_AVX512_BLOCKING selects the AVX-512 blocking and vector width on a
+ * narrower ISA (the compiler splits each 16-float vector): a test archive
+ * that checks the AVX-512 archive's tiling on machines without AVX-512. */
+#if defined(__AVX512F__) || defined(DLCK_AVX512_BLOCKING)
 #define DLCK_VW 16
 #define DLCK_MR 12
 #elif defined(__AVX2__) && defined(__FMA__)
