@@ -129,8 +129,10 @@ const char *const kHelp =
     "all\n"
     "                              CPUs; results do not depend on it)\n"
     "  --verbose                   after training, print the peak memory (max "
-    "RSS)\n"
-    "                              and the kernel threads\n"
+    "RSS),\n"
+    "                              the workspace planned at compile time and "
+    "the\n"
+    "                              kernel threads\n"
     "  --help                      show this help\n";
 
 volatile sig_atomic_t gSignal = 0; // set by the handler, read by the trainer
@@ -619,6 +621,15 @@ int dlcTrainMain(int argc, char **argv) {
                 "threads: %lld\n",
                 usage.ru_maxrss / 1024.0,
                 (long long)dlc_model_get_threads(model.get()));
+    // Every buffer of a step lives in the workspace, planned at compile
+    // time: nothing is allocated while training.
+    const dlc_model_desc *desc = dlc_model_get_desc(model.get());
+    std::printf("Workspace: %.1f MiB at batch %lld (%lld bytes + %lld per "
+                "example, planned at compile time)\n",
+                dlc_workspace_bytes(desc, opts.batch_size) / 1048576.0,
+                (long long)opts.batch_size,
+                (long long)desc->workspace_fixed_bytes,
+                (long long)desc->workspace_per_example_bytes);
   }
   if (finalInDir) {
     char saved[4096] = "";

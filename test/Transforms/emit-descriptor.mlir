@@ -1,4 +1,5 @@
 // RUN: dlc-opt %s --dlc-to-llvm | FileCheck %s
+// RUN: dlc-opt %s --dlc-to-llvm | FileCheck %s --check-prefix=HEAP
 
 // The descriptor becomes constant data laid out as dlc_model_desc, pointing
 // at the exported functions; helpers get internal linkage.
@@ -7,6 +8,11 @@ net.model @or_gate {
   %y = net.fully_connected %x units 1 activation sigmoid
   net.regression %y optimizer sgd learning_rate 2.0 loss mean_square
 }
+
+// Every buffer is in the caller's workspace (dlc-plan-workspace).
+// HEAP-NOT: @malloc
+// HEAP-NOT: @free
+// HEAP: llvm.func @dlc_models()
 
 // No libm: math is approximated by polynomials.
 // CHECK-NOT: @expf

@@ -86,8 +86,15 @@ TEST_F(CliRunTest, VerbosePrintsPeakMemory) {
   EXPECT_GT(mib, 0.5) << *it;    // at least the process itself
   EXPECT_LT(mib, 4096.0) << *it; // and nothing absurd for a 2x1 model
   EXPECT_NE(it->find("kernel threads: 1"), std::string::npos) << *it;
+  // linear_model's descriptor: 16 bytes + 4 per example.
+  EXPECT_NE(std::find(out.begin(), out.end(),
+                      "Workspace: 0.0 MiB at batch 4 (16 bytes + 4 per "
+                      "example, planned at compile time)"),
+            out.end())
+      << r.out;
   ChildResult plain = train({"--data", csv, "--epochs", "1", "--batch-size", "4"});
   EXPECT_EQ(plain.out.find("Peak memory"), std::string::npos);
+  EXPECT_EQ(plain.out.find("Workspace"), std::string::npos);
 }
 
 TEST_F(CliRunTest, TensorboardOptionErrors) {

@@ -81,6 +81,9 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());
+  // The buffers left become views of the caller's workspace: a step
+  // allocates nothing.
+  pm.addPass(createDlcPlanWorkspace());
 
   // Vector lowering on buffers: hoist accumulators, FMAs, no libm.
   pm.addNestedPass<func::FuncOp>(createDlcLowerVectors());

@@ -402,7 +402,8 @@ private:
         b.getI64IntegerAttr(stateFloats),
         b.getI64IntegerAttr(paramFloats * int64_t(sizeof(float))), hparams,
         b.getI64IntegerAttr(static_cast<int64_t>(fnv1a(os.str()))),
-        activations ? b.getArrayAttr(activationAttrs) : ArrayAttr());
+        activations ? b.getArrayAttr(activationAttrs) : ArrayAttr(),
+        /*workspace_per_example_bytes=*/b.getI64IntegerAttr(0));
   }
 
   ModuleOp module;

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemRefOverPointer.h"
 #include "dlc/Dialect/Net/NetOps.h"
 #include "dlc/Transforms/Passes.h"
 
@@ -24,6 +25,38 @@ using namespace mlir;
 using namespace dlc;
 using namespace dlc::net;
 
+Value dlc::memrefOverPointer(OpBuilder &b, Location loc, Value ptr,
+                             MemRefType type,
+                             function_ref<Value(int64_t)> dynamicSize) {
+  MLIRContext *ctx = b.getContext();
+  auto i64 = b.getI64Type();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  int64_t rank = type.getRank();
+  SmallVector<Type> fields{ptrType, ptrType, i64};
+  if (rank > 0) {
+    auto arr = LLVM::LLVMArrayType::get(i64, rank);
+    fields.append({arr, arr});
+  }
+  auto structType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  auto cst = [&](int64_t v) -> Value {
+    return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
+  };
+  Value d = b.create<LLVM::UndefOp>(loc, structType);
+  d = b.create<LLVM::InsertValueOp>(loc, d, ptr, ArrayRef<int64_t>{0});
+  d = b.create<LLVM::InsertValueOp>(loc, d, ptr, ArrayRef<int64_t>{1});
+  d = b.create<LLVM::InsertValueOp>(loc, d, cst(0), ArrayRef<int64_t>{2});
+  // Row-major strides; the batch dimension is the outermost.
+  Value stride = cst(1);
+  for (int64_t i = rank - 1; i >= 0; --i) {
+    Value size =
+        type.isDynamicDim(i) ? dynamicSize(i) : cst(type.getDimSize(i));
+    d = b.create<LLVM::InsertValueOp>(loc, d, size, ArrayRef<int64_t>{3, i});
+    d = b.create<LLVM::InsertValueOp>(loc, d, stride, ArrayRef<int64_t>{4, i});
+    stride = b.create<LLVM::MulOp>(loc, stride, size);
+  }
+  return b.create<UnrealizedConversionCastOp>(loc, type, d).getResult(0);
+}
+
 namespace {
 constexpr int64_t kMaxRank = 6; // DLC_MAX_RANK
 
@@ -34,38 +67,32 @@ constexpr int64_t kMaxRank = 6; // DLC_MAX_RANK
 /// Builds a memref of `type` over `ptr`; its dynamic (batch) size is `batch`.
 Value memrefFromPointer(OpBuilder &b, Location loc, Value ptr, MemRefType type,
                         Value batch) {
-  MLIRContext *ctx = b.getContext();
-  auto i64 = b.getI64Type();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  int64_t rank = type.getRank();
-  auto arr = LLVM::LLVMArrayType::get(i64, rank);
-  auto structType =
-      LLVM::LLVMStructType::getLiteral(ctx, {ptrType, ptrType, i64, arr, arr});
-  auto cst = [&](int64_t v) {
-    return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
-  };
-  Value d = b.create<LLVM::UndefOp>(loc, structType);
-  d = b.create<LLVM::InsertValueOp>(loc, d, ptr, ArrayRef<int64_t>{0});
-  d = b.create<LLVM::InsertValueOp>(loc, d, ptr, ArrayRef<int64_t>{1});
-  d = b.create<LLVM::InsertValueOp>(loc, d, cst(0), ArrayRef<int64_t>{2});
-  // Row-major strides; the batch dimension is the outermost.
-  Value stride = cst(1);
-  for (int64_t i = rank - 1; i >= 0; --i) {
-    Value size = type.isDynamicDim(i) ? batch : cst(type.getDimSize(i)).getResult();
-    d = b.create<LLVM::InsertValueOp>(loc, d, size, ArrayRef<int64_t>{3, i});
-    d = b.create<LLVM::InsertValueOp>(loc, d, stride, ArrayRef<int64_t>{4, i});
-    stride = b.create<LLVM::MulOp>(loc, stride, size);
-  }
-  return b.create<UnrealizedConversionCastOp>(loc, type, d).getResult(0);
+  return memrefOverPointer(b, loc, ptr, type, [&](int64_t) { return batch; });
 }
 
-/// What each C argument of a wrapper becomes.
-enum class Arg { Ptr, Batch, Scalar, Ignored };
+/// What each C argument of a wrapper becomes. `Workspace` is the workspace
+/// pointer where no impl argument is bound to it: dlc-plan-workspace gives
+/// the impl functions their part of it once their buffers are known.
+enum class Arg { Ptr, Batch, Scalar, Workspace };
+
+/// Records on wrapper `fn` that C argument `arg` is the workspace and that
+/// the impl functions' buffers may use it from byte `offset` on.
+void markWorkspace(func::FuncOp fn, DescriptorOp desc, int64_t arg,
+                   int64_t offset) {
+  Builder b(fn.getContext());
+  fn->setAttr(kWorkspaceAttr,
+              b.getDictionaryAttr(
+                  {b.getNamedAttr("model", desc.getSymNameAttr()),
+                   b.getNamedAttr("arg", b.getI64IntegerAttr(arg)),
+                   b.getNamedAttr("offset", b.getI64IntegerAttr(offset))}));
+}
 
 /// Adds `M_<suffix>` with the C signature `cArgs` calling `M.<suffix>_impl`.
-/// `bind` maps each impl argument to the C argument it is built from.
+/// `bind` maps each impl argument to the C argument it is built from. The
+/// impl functions' own buffers may use the workspace from byte `wsOffset` on.
 LogicalResult exportFunction(ModuleOp module, DescriptorOp desc, StringRef suffix,
-                             ArrayRef<Arg> cArgs, ArrayRef<int> bind) {
+                             ArrayRef<Arg> cArgs, ArrayRef<int> bind,
+                             int64_t wsOffset = 0) {
   auto impl = module.lookupSymbol<func::FuncOp>(
       (desc.getSymName() + "." + suffix + "_impl").str());
   if (!impl)
@@ -76,8 +103,8 @@ LogicalResult exportFunction(ModuleOp module, DescriptorOp desc, StringRef suffi
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
   SmallVector<Type> argTypes;
   for (Arg a : cArgs)
-    argTypes.push_back(a == Arg::Ptr || a == Arg::Ignored ? Type(ptrType)
-                                                          : b.getI64Type());
+    argTypes.push_back(a == Arg::Ptr || a == Arg::Workspace ? Type(ptrType)
+                                                            : b.getI64Type());
   Location loc = desc.getLoc();
   auto fn = b.create<func::FuncOp>(
       loc, (desc.getSymName() + "_" + suffix).str(),
@@ -99,6 +126,10 @@ LogicalResult exportFunction(ModuleOp module, DescriptorOp desc, StringRef suffi
   }
   auto call = b.create<func::CallOp>(loc, impl, args);
   b.create<func::ReturnOp>(loc, call.getResults());
+  // The workspace is the last C argument of every entry point that takes
+  // a batch.
+  if (batch)
+    markWorkspace(fn, desc, cArgs.size() - 1, wsOffset);
   return success();
 }
 
@@ -152,6 +183,7 @@ LogicalResult exportActivations(ModuleOp module, DescriptorOp desc) {
   }
   b.create<func::CallOp>(loc, impl, args);
   b.create<func::ReturnOp>(loc);
+  markWorkspace(fn, desc, /*arg=*/4, /*offset=*/0);
   return success();
 }
 
@@ -169,23 +201,26 @@ struct NetExportCABIPass
                                    {A::Ptr, A::Scalar}, {0, 1})) &&
           // forward(params, x, y, batch, ws)
           succeeded(exportFunction(module, desc, "forward",
-                                   {A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Ignored},
+                                   {A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Workspace},
                                    {0, 1, 2})) &&
           // gradient(params, x, y, batch, grads, ws)
           succeeded(exportFunction(
               module, desc, "gradient",
-              {A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Ptr, A::Ignored},
+              {A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Ptr, A::Workspace},
               {0, 1, 2, 4})) &&
           // train_step(params, state, x, y, batch, step, y_pred, ws);
-          // the workspace starts with the gradient buffer.
-          succeeded(exportFunction(module, desc, "train_step",
-                                   {A::Ptr, A::Ptr, A::Ptr, A::Ptr, A::Batch,
-                                    A::Scalar, A::Ptr, A::Ptr},
-                                   {0, 1, 2, 3, 5, 6, 7})) &&
+          // the workspace starts with the gradient buffer, and the
+          // buffers of the step follow it on a cache line.
+          succeeded(exportFunction(
+              module, desc, "train_step",
+              {A::Ptr, A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Scalar, A::Ptr,
+               A::Ptr},
+              {0, 1, 2, 3, 5, 6, 7},
+              llvm::alignTo(desc.getWorkspaceFixedBytes(), kWorkspaceAlign))) &&
           // eval_step(params, x, y, batch, y_pred, ws)
           succeeded(exportFunction(
               module, desc, "eval_step",
-              {A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Ptr, A::Ignored},
+              {A::Ptr, A::Ptr, A::Ptr, A::Batch, A::Ptr, A::Workspace},
               {0, 1, 2, 4}));
       // activations(params, x, batch, acts, ws), when the model has layer
       // outputs to report.
@@ -250,10 +285,13 @@ public:
           ArrayRef<int64_t>{int64_t(descNames.size())});
     });
     returnAddressOf("dlc_models", table.getSymName());
-    // Internal helpers are not part of the ABI.
-    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+    // Internal helpers are not part of the ABI. The workspace marks are
+    // spent (dlc-plan-workspace; the CUDA target does not plan).
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
       if (!fn.isExternal() && fn.getSymName().contains('.'))
         fn.setLinkage(LLVM::Linkage::Internal);
+      fn->removeAttr(kWorkspaceAttr);
+    }
     return success();
   }
 
@@ -429,7 +467,7 @@ private:
       put(cstI(desc.getParamFloats()));
       put(cstI(desc.getOptStateFloats()));
       put(cstI(desc.getWorkspaceFixedBytes()));
-      put(cstI(0)); // workspace bytes per example
+      put(cstI(desc.getWorkspacePerExampleBytes()));
       put(cstI(hnum("optimizer")));
       put(cstI(hnum("loss")));
       for (StringRef k : {"learning_rate", "momentum", "beta1", "beta2",

@@ -35,6 +35,13 @@ inline constexpr llvm::StringLiteral kActivationNamesAttr =
 /// dlc-parallelize-loops runs such loops on the kernel library's threads.
 inline constexpr llvm::StringLiteral kParallelLoopAttr = "dlc.parallel";
 
+/// On the C entry points (net-export-c-abi): `{model, arg, offset}`, the
+/// index of the workspace argument and the byte from which the functions'
+/// buffers may use it. dlc-plan-workspace places the buffers there.
+inline constexpr llvm::StringLiteral kWorkspaceAttr = "dlc.workspace";
+/// Every buffer dlc-plan-workspace places starts on this byte boundary.
+inline constexpr int64_t kWorkspaceAlign = 64;
+
 #define GEN_PASS_DECL
 #include "dlc/Transforms/Passes.h.inc"
 

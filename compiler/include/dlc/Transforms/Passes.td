@@ -178,6 +178,28 @@ def DlcParallelizeLoops : Pass<"dlc-parallelize-loops", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def DlcPlanWorkspace : Pass<"dlc-plan-workspace", "mlir::ModuleOp"> {
+  let summary = "Place the buffers of every entry point in the workspace";
+  let description = [{
+    Runs on buffers, after the deallocations are placed. Each top-level
+    `memref.alloc` of a private single-block function whose size is a
+    constant or a constant times the batch becomes a memref built over a
+    pointer into the function's workspace, and its deallocations go. The
+    function gets two `!llvm.ptr` arguments: a fixed space and a space that
+    grows with the batch (every dynamic dimension of a memref argument is
+    the batch). Buffers share bytes only when their live ranges, counted in
+    top-level ops and following views and pointers derived from them, are
+    disjoint; a call gives its callee a block of both spaces, live at the
+    call. Entry points marked `dlc.workspace` by net-export-c-abi pass
+    their workspace pointer from the marked offset on, and the model's
+    `net.descriptor` gets the workspace size (fixed + per example * batch).
+    Buffers that escape or have other sizes stay on the heap.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def NetExportCABI : Pass<"net-export-c-abi", "mlir::ModuleOp"> {
   let summary = "Export each model's entry points under the C ABI";
   let description = [{

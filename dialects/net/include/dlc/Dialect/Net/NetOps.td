@@ -895,12 +895,17 @@ def Net_DescriptorOp : Net_Op<"descriptor", [Symbol]> {
     `activations`, when the model has an `M_activations` entry point, is an
     array of dictionaries (name, shape with -1 for the batch, offset and
     size per example) describing the layer outputs it writes.
+    `workspace_fixed_bytes` and `workspace_per_example_bytes` size the
+    workspace the entry points take (fixed + per example * batch):
+    net-build-entry-points sets the first to the training step's gradient
+    buffer; dlc-plan-workspace adds the buffers of every entry point.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
       DenseI64ArrayAttr:$input_shape, DenseI64ArrayAttr:$output_shape,
       ArrayAttr:$params, I64Attr:$param_floats, I64Attr:$opt_state_floats,
       I64Attr:$workspace_fixed_bytes, DictionaryAttr:$hparams,
-      I64Attr:$fingerprint, OptionalAttr<ArrayAttr>:$activations);
+      I64Attr:$fingerprint, OptionalAttr<ArrayAttr>:$activations,
+      DefaultValuedAttr<I64Attr, "0">:$workspace_per_example_bytes);
   let assemblyFormat = "$sym_name attr-dict";
 }
 
