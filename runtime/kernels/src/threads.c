@@ -94,6 +94,8 @@ static int all_done(void *p) {
   return atomic_load_explicit((atomic_int *)p, memory_order_acquire) == 0;
 }
 
+static void scratch_catch_up(void);
+
 static void run_tasks(dlck_task_fn fn, void *ctx, int64_t ntasks) {
   for (;;) {
     int64_t t = atomic_fetch_add(&g_next, 1);
@@ -122,6 +124,7 @@ static void *worker_main(void *arg) {
      * the caller does not publish another one before every worker has
      * seen this one (the ones not taking part only check in). */
     seen = atomic_load_explicit(&g_gen, memory_order_acquire);
+    scratch_catch_up();
     if (idx < g_want) run_tasks(g_fn, g_ctx, g_ntasks);
     if (atomic_fetch_sub_explicit(&g_active, 1, memory_order_acq_rel) == 1) {
       pthread_mutex_lock(&g_mu);
@@ -178,6 +181,7 @@ void dlck_parallel(int64_t ntasks, dlck_task_fn fn, void *ctx) {
   if (g_sleepers) pthread_cond_broadcast(&g_cv_work);
   pthread_mutex_unlock(&g_mu);
 
+  scratch_catch_up();
   run_tasks(fn, ctx, ntasks);
 
   if (!spin_until(all_done, &g_active)) {
@@ -218,15 +222,25 @@ DLC_K_API void dlc_k_parallel_for(dlc_k_range_fn fn, void *ctx, int64_t n, int64
 }
 
 /* Per-thread scratch. Worker threads live as long as the process; a
- * caller thread's buffers are freed by the key destructor when it exits. */
+ * caller thread's buffers are freed by the key destructor when it exits.
+ *
+ * Each slot has a high-water mark over all threads. A thread that needs
+ * more than its buffer grows it to at least the mark, and every thread
+ * catches up with the marks before it takes part in a job (workers see
+ * every job, taking part or not), so once the largest kernel call of a
+ * step has run, no thread allocates again: a steady training step makes
+ * no allocation, whichever thread runs which task. */
 typedef struct {
   void *p[4];
   size_t n[4];
+  long gen; /* g_scratch_gen when this thread last caught up */
 } scratch_t;
 
 static _Thread_local scratch_t tls_scratch;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static atomic_size_t g_scratch_max[4];
+static atomic_long g_scratch_gen; /* bumped when a mark rises */
 
 static void scratch_free(void *v) {
   scratch_t *s = (scratch_t *)v;
@@ -238,6 +252,28 @@ static void scratch_free(void *v) {
 }
 static int g_key_made;
 static void make_key(void) { g_key_made = pthread_key_create(&g_key, scratch_free) == 0; }
+
+static void *scratch_grow(scratch_t *s, int slot, size_t n) {
+  pthread_once(&g_key_once, make_key);
+  pthread_setspecific(g_key, s);
+  free(s->p[slot]);
+  void *p = aligned_alloc(64, n);
+  if (!p) abort();
+  s->p[slot] = p;
+  s->n[slot] = n;
+  return p;
+}
+
+static void scratch_catch_up(void) {
+  scratch_t *s = &tls_scratch;
+  long gen = atomic_load_explicit(&g_scratch_gen, memory_order_acquire);
+  if (s->gen == gen) return;
+  s->gen = gen;
+  for (int slot = 0; slot < 4; ++slot) {
+    size_t m = atomic_load_explicit(&g_scratch_max[slot], memory_order_relaxed);
+    if (s->n[slot] < m) scratch_grow(s, slot, m);
+  }
+}
 
 /* When the library containing the kernels is unloaded (dlclose) or the
  * process exits, stop the workers so no thread is left running unmapped
@@ -260,13 +296,11 @@ __attribute__((destructor)) static void dlck_shutdown(void) {
 void *dlck_scratch(int slot, size_t bytes) {
   scratch_t *s = &tls_scratch;
   if (s->n[slot] >= bytes && s->p[slot]) return s->p[slot];
-  pthread_once(&g_key_once, make_key);
-  pthread_setspecific(g_key, s);
-  free(s->p[slot]);
   size_t n = (bytes + bytes / 4 + 4095) & ~(size_t)4095;
-  void *p = aligned_alloc(64, n);
-  if (!p) abort();
-  s->p[slot] = p;
-  s->n[slot] = n;
-  return p;
+  size_t m = atomic_load(&g_scratch_max[slot]);
+  while (m < n && !atomic_compare_exchange_weak(&g_scratch_max[slot], &m, n)) {
+  }
+  if (m < n)
+    atomic_fetch_add_explicit(&g_scratch_gen, 1, memory_order_release);
+  return scratch_grow(s, slot, m > n ? m : n);
 }
