@@ -663,12 +663,26 @@ typedef struct {
   const int64_t *off;
 } dbwf_ctx;
 
+/* Vector registers of the ISA the archive is built for. */
+#if DLCK_VW == 16 && defined(__AVX512F__)
+#define DLCK_NREGS 32
+#else
+#define DLCK_NREGS 16
+#endif
+
+/* A tile whose accumulators use at most half the registers sums even and
+ * odd pixels of each row block separately (two independent FMA chains per
+ * element; the first layers' tiles are short: 3 taps per filter row when
+ * C = 1), then adds the two. The split depends on the shape only. */
+#define DBWF_SPLITS(mr) (2 * (mr) * NV + NV + 1 <= DLCK_NREGS)
+
 static inline __attribute__((always_inline)) void
 dbwf_tile(const int mr, const float *a, int64_t nb, int64_t OW, int64_t rstep,
           int64_t cstep, const float *dyb, int64_t ldd, float *out, int64_t F, int64_t nr,
           int first) {
-  vf acc[MR][NV];
+  vf acc[MR][NV], acc2[MR][NV];
   for (int r = 0; r < mr; ++r) {
+    for (int v = 0; v < NV; ++v) acc2[r][v] = (vf){0};
     if (first) {
       for (int v = 0; v < NV; ++v) acc[r][v] = (vf){0};
     } else if (nr == NR) {
@@ -683,9 +697,25 @@ dbwf_tile(const int mr, const float *a, int64_t nb, int64_t OW, int64_t rstep,
   }
   for (int64_t i = 0; i < nb; ++i) {
     const float *d = dyb + i * OW * ldd;
-    int64_t o = i * rstep;
+    int64_t o = i * rstep, j = 0;
+    if (DBWF_SPLITS(mr)) {
+      for (; j + 1 < OW; j += 2, o += 2 * cstep) {
+        vf b0[NV], b1[NV];
+        for (int v = 0; v < NV; ++v) {
+          b0[v] = vld(d + j * ldd + v * VW);
+          b1[v] = vld(d + (j + 1) * ldd + v * VW);
+        }
+        for (int r = 0; r < mr; ++r) {
+          vf a0 = vbc(a[o + r]), a1 = vbc(a[o + cstep + r]);
+          for (int v = 0; v < NV; ++v) {
+            acc[r][v] += a0 * b0[v];
+            acc2[r][v] += a1 * b1[v];
+          }
+        }
+      }
+    }
 #pragma clang loop unroll_count(2)
-    for (int64_t j = 0; j < OW; ++j, o += cstep) {
+    for (; j < OW; ++j, o += cstep) {
       vf bv[NV];
       for (int v = 0; v < NV; ++v) bv[v] = vld(d + j * ldd + v * VW);
       for (int r = 0; r < mr; ++r) {
@@ -694,6 +724,9 @@ dbwf_tile(const int mr, const float *a, int64_t nb, int64_t OW, int64_t rstep,
       }
     }
   }
+  if (DBWF_SPLITS(mr))
+    for (int r = 0; r < mr; ++r)
+      for (int v = 0; v < NV; ++v) acc[r][v] += acc2[r][v];
   store_tile(acc, mr, out, F, nr);
 }
 
