@@ -414,17 +414,21 @@ def bench(args, dlc, kbench, work):
             best = [min(v) for v in r["ms"]]
             pcts = [100 * r["flops"] / (best[i] * 1e-3) / 1e9 / (kpeak * (i + 1))
                     for i in range(kt)]
-            in_step = not (key[0].startswith("fmnist") or  # conv1's dx:
-                           (key[0].startswith("conv1") and  # not needed
-                            key[1].startswith("bwd_data")))
+            cifar = not key[0].startswith("fmnist")
+            in_step = cifar and not (key[0].startswith("conv1") and  # conv1's
+                                     key[1].startswith("bwd_data"))  # dx: unused
             if in_step:
                 for i in range(kt):
                     weighted_f[i] += r["flops"]
                     weighted_t[i] += best[i] * 1e-3
+            # The bar: the CIFAR CNN's shapes against the single-core peak
+            # (the 1-thread column). Fashion-MNIST's first layer and the
+            # columns of more threads (% of threads x the peak) are shown
+            # for information.
             table.add(f"5. {key[0]} {key[1]}", " / ".join(f"{x:.0f}%" for x in pcts),
                       "-", "-",
-                      f">= {KERNEL_BAR_PCT:.0f}% ({'/'.join(str(i + 1) for i in range(kt))}T)",
-                      min(pcts) >= KERNEL_BAR_PCT)
+                      f">= {KERNEL_BAR_PCT:.0f}% (1T)" if cifar else "info",
+                      pcts[0] >= KERNEL_BAR_PCT if cifar else None)
             details.append(f"kernel {key[0]} {key[1]}: best "
                            + " / ".join(f"{r['flops'] / (b * 1e-3) * 1e-9:.1f} GF/s"
                                         for b in best)
@@ -435,7 +439,7 @@ def bench(args, dlc, kbench, work):
                    for i, (f, t) in enumerate(zip(weighted_f, weighted_t))]
             table.add("5. CIFAR CNN convs + fc, FLOP-weighted",
                       " / ".join(f"{x:.0f}%" for x in pct), "-", "-",
-                      f">= {KERNEL_BAR_PCT:.0f}%", min(pct) >= KERNEL_BAR_PCT)
+                      f">= {KERNEL_BAR_PCT:.0f}% (1T)", pct[0] >= KERNEL_BAR_PCT)
         if kpeaks:
             details.append("dlc-kernel-bench's own FMA peak: "
                            + ", ".join(f"{x:.1f}" for x in kpeaks) + " GFLOP/s")
