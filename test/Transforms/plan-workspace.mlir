@@ -99,13 +99,17 @@ func.func @m_train_step(%ws: !llvm.ptr, %x: memref<?x4xf32>) attributes {dlc.wor
   return
 }
 
-// A returned buffer and one whose size is not a multiple of the batch stay
-// on the heap; the function needs no workspace.
+// A returned buffer, one whose size is not a multiple of the batch and one
+// freed through its base buffer stay on the heap; the function needs no
+// workspace.
 // CHECK-LABEL: func.func private @m.other_impl(
 // CHECK-SAME: %{{[^:]+}}: memref<?x4xf32>, %[[K:[^:]+]]: index) -> memref<?x16xf32>
 // CHECK: %[[E:.+]] = memref.alloc(%{{.+}}) : memref<?x16xf32>
 // CHECK: %[[U:.+]] = memref.alloc(%[[K]]) : memref<?x16xf32>
 // CHECK: memref.dealloc %[[U]]
+// CHECK: %[[G:.+]] = memref.alloc(%{{.+}}) : memref<?x16xf32>
+// CHECK: %[[BASE:[^,]+]], {{.+}} = memref.extract_strided_metadata %[[G]]
+// CHECK: memref.dealloc %[[BASE]]
 // CHECK: return %[[E]]
 func.func private @m.other_impl(%x: memref<?x4xf32>, %k: index) -> memref<?x16xf32> {
   %c0 = arith.constant 0 : index
@@ -114,5 +118,8 @@ func.func private @m.other_impl(%x: memref<?x4xf32>, %k: index) -> memref<?x16xf
   %u = memref.alloc(%k) : memref<?x16xf32>
   call @use1(%u) : (memref<?x16xf32>) -> ()
   memref.dealloc %u : memref<?x16xf32>
+  %g = memref.alloc(%n) : memref<?x16xf32>
+  %base, %off, %sz:2, %st:2 = memref.extract_strided_metadata %g : memref<?x16xf32> -> memref<f32>, index, index, index, index, index
+  memref.dealloc %base : memref<f32>
   return %e : memref<?x16xf32>
 }

@@ -172,7 +172,8 @@ std::optional<Size> allocSize(memref::AllocOp alloc) {
 
 /// The index of the last top-level op that uses `root` or a value derived
 /// from it (views, pointers, addresses); nullopt when the buffer escapes
-/// (is returned or stored). Deallocations are not uses.
+/// (is returned or stored) or is freed through a derived value.
+/// Deallocations of `root` are not uses.
 std::optional<int64_t> lastUse(Value root, Block &block,
                                const DenseMap<Operation *, int64_t> &index) {
   int64_t last = -1;
@@ -184,8 +185,13 @@ std::optional<int64_t> lastUse(Value root, Block &block,
       continue;
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
-      if (isa<memref::DeallocOp>(user))
+      // The buffer's own deallocations go with it; one of a value derived
+      // from it (its base buffer) would free workspace memory.
+      if (isa<memref::DeallocOp>(user)) {
+        if (v != root)
+          return std::nullopt;
         continue;
+      }
       if (isa<func::ReturnOp, memref::StoreOp>(user) ||
           (isa<LLVM::StoreOp>(user) && use.getOperandNumber() == 0))
         return std::nullopt;
