@@ -3,8 +3,9 @@
 // What follows one-shot bufferization when `dlc.target = "cuda"`
 // (docs/cuda.md): the remaining linalg ops become GPU kernels, compiled for
 // sm_90 and sm_80 into one fatbin; the host code calls MLIR's `mgpu*`
-// launch functions and its generic allocation functions, which dlc's CUDA
-// runtime (runtime/cuda) implements.
+// launch functions (and its generic allocation functions for any buffer
+// left outside the workspace), which dlc's CUDA runtime (runtime/cuda)
+// implements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +54,9 @@ void dlc::buildCudaLowering(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());
+  // Every buffer in the caller's workspace (device memory): reuse between
+  // kernels is ordered by the one stream.
+  pm.addPass(createDlcPlanWorkspace());
 
   // linalg -> scf.parallel -> one-dimensional, coalesced blocks of threads
   // -> gpu.launch. No canonicalization in between: it would merge the

@@ -286,7 +286,8 @@ public:
     });
     returnAddressOf("dlc_models", table.getSymName());
     // Internal helpers are not part of the ABI. The workspace marks are
-    // spent (dlc-plan-workspace; the CUDA target does not plan).
+    // spent (dlc-plan-workspace removes them; a pipeline without it
+    // leaves them).
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
       if (!fn.isExternal() && fn.getSymName().contains('.'))
         fn.setLinkage(LLVM::Linkage::Internal);
