@@ -54,6 +54,8 @@ void dlc::buildCudaLowering(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());
+  // M_train_step_graph: the step the runtime captures in a CUDA graph.
+  pm.addPass(createDlcGpuGraphStep());
   // Every buffer in the caller's workspace (device memory): reuse between
   // kernels is ordered by the one stream.
   pm.addPass(createDlcPlanWorkspace());
@@ -65,6 +67,9 @@ void dlc::buildCudaLowering(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createDlcGpuMapLoops());
   pm.addPass(createParallelLoopToGpuPass());
   pm.addPass(createLowerAffinePass());
+  // Scalars the kernels use are computed on the device: no host access
+  // (and no wait) in the middle of a step.
+  pm.addPass(createDlcGpuDeviceScalars());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createDlcGpuKernelNames()); // one gpu.module, PTX names
   // The host touches device memory only when the device is idle.

@@ -42,6 +42,14 @@ inline constexpr llvm::StringLiteral kWorkspaceAttr = "dlc.workspace";
 /// Every buffer dlc-plan-workspace places starts on this byte boundary.
 inline constexpr int64_t kWorkspaceAlign = 64;
 
+/// On `M.train_step_graph_impl` (dlc-gpu-graph-step): the entry point that
+/// calls it, `M_train_step_graph`. dlc-gpu-device-scalars checks that the
+/// function can be captured in a CUDA graph.
+inline constexpr llvm::StringLiteral kGraphStepAttr = "dlc.graph_step";
+/// On a memref argument: nothing writes its memory while the function
+/// runs, so a kernel may load it at any point (dlc-gpu-device-scalars).
+inline constexpr llvm::StringLiteral kReadOnlyAttr = "dlc.read_only";
+
 #define GEN_PASS_DECL
 #include "dlc/Transforms/Passes.h.inc"
 

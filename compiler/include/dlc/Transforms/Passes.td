@@ -280,6 +280,53 @@ def DlcGpuMapLoops : Pass<"dlc-gpu-map-loops", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def DlcGpuGraphStep : Pass<"dlc-gpu-graph-step", "mlir::ModuleOp"> {
+  let summary = "Add a training step the runtime can capture in a CUDA graph";
+  let description = [{
+    Runs on buffers, after the deallocation pipeline and before
+    dlc-plan-workspace. For each `net.descriptor @M` whose `M_train_step`
+    calls `M.train_step_impl`, adds `M_train_step_graph(params, opt_state,
+    x, y, batch, step, y_pred, workspace, loss)`: the same step, but `step`
+    (an `int64_t`) and `loss` (a `float`) are device memory, so nothing the
+    step computes passes through the host and a replay of the captured
+    kernels reads the step the runtime wrote. Its impl,
+    `M.train_step_graph_impl`, is a copy of `M.train_step_impl` with the
+    functions it calls inlined (the loss a callee returns stays on the
+    device), the step loaded from its buffer (marked `dlc.read_only`) and
+    the loss stored to its buffer where it is computed. The impl carries
+    `dlc.graph_step`, naming the entry point; dlc-gpu-device-scalars
+    checks it.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
+def DlcGpuDeviceScalars : Pass<"dlc-gpu-device-scalars", "mlir::ModuleOp"> {
+  let summary = "Compute the scalars kernels use on the device";
+  let description = [{
+    Runs on `gpu.launch` ops, before gpu-kernel-outlining. Host code that
+    stores to memory (the start value of a reduction, the scaled loss) runs
+    in a `gpu.launch` of one thread instead. Each scalar a kernel uses that
+    the host computed from memory (the clipping norm) or from the step
+    (Adam's bias correction, the dropout seed) is computed in the kernel:
+    the chain of pure scalar ops is copied into the kernel, together with
+    the `memref.load` it starts from when nothing between the load and the
+    launch may write memory, or when the loaded buffer is a function
+    argument marked `dlc.read_only` that is only ever loaded from (the
+    graph step's step number). The host then neither waits for the device
+    nor touches device memory in the middle of a step.
+
+    A function marked `dlc.graph_step` must end with no host op that
+    touches memory and no call other than the `dlc_cu_*` kernels; if one is
+    left, the pass warns and removes that function and the entry point it
+    names (the runtime then runs the step without a graph).
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def DlcGpuSyncHostAccess : Pass<"dlc-gpu-sync-host-access", "mlir::ModuleOp"> {
   let summary = "Wait for the device before host code touches memory";
   let description = [{
