@@ -8,6 +8,12 @@
 //   dlc-cuda-compare bench NET.so [--batch B] [--steps N]
 //       train_step throughput on a random batch (CPU or CUDA library):
 //       images (examples) per second after 10 warm-up steps.
+//   dlc-cuda-compare graph CUDA.so [--batch B] [--steps N]
+//       M_train_step_graph replayed as a CUDA graph against M_train_step:
+//       from the same parameters, N steps each (step 1 of the graph step
+//       runs directly, step 2 is captured, the rest replay it) must give
+//       the same losses, parameters and optimizer state (to 1e-4; the
+//       largest difference is printed); then the throughput of both.
 //
 // Exit status: 0 ok, 1 mismatch or error, 77 no CUDA device (skipped).
 // Uses only the model ABI (dlc/model_abi.h, dlc/cuda_abi.h) and libdl.
@@ -17,6 +23,7 @@
 #include "dlc/cuda_abi.h"
 #include "dlc/model_abi.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,6 +44,12 @@ struct Lib {
   void (*release)(void *) = nullptr;
   int (*sync)(void) = nullptr;
   const char *(*lastError)(void) = nullptr;
+  int (*capture)(void (*)(void *), void *, dlc_cuda_graph **, char *,
+                 size_t) = nullptr;
+  int (*launch)(dlc_cuda_graph *) = nullptr;
+  void (*destroy)(dlc_cuda_graph *) = nullptr;
+  void (*graphStep)(float *, float *, const float *, const float *, int64_t,
+                    const int64_t *, float *, void *, float *) = nullptr;
 
   bool open(const char *path) {
     std::string p = std::strchr(path, '/') ? path : std::string("./") + path;
@@ -57,6 +70,11 @@ struct Lib {
       release = (void (*)(void *))dlsym(handle, "dlc_cuda_free");
       sync = (int (*)(void))dlsym(handle, "dlc_cuda_synchronize");
       lastError = (const char *(*)(void))dlsym(handle, "dlc_cuda_last_error");
+      capture = (decltype(capture))dlsym(handle, "dlc_cuda_graph_capture");
+      launch = (decltype(launch))dlsym(handle, "dlc_cuda_graph_launch");
+      destroy = (decltype(destroy))dlsym(handle, "dlc_cuda_graph_destroy");
+      graphStep = (decltype(graphStep))dlsym(
+          handle, (std::string(d->name) + "_train_step_graph").c_str());
       if (!init || !alloc || !release || !sync || !lastError) {
         std::fprintf(stderr, "%s: CUDA library without dlc_cuda_*\n", path);
         return false;
@@ -259,11 +277,131 @@ int bench(const char *path, int64_t batch, int64_t steps) {
   return 0;
 }
 
+/// The arguments of one M_train_step_graph call, for the capture.
+struct GraphCall {
+  Lib *l;
+  float *p, *o;
+  const float *x, *y;
+  int64_t batch;
+  const int64_t *step;
+  float *yp;
+  void *w;
+  float *loss;
+  void operator()() const { l->graphStep(p, o, x, y, batch, step, yp, w, loss); }
+  static void invoke(void *self) { (*static_cast<GraphCall *>(self))(); }
+};
+
+int graph(const char *path, int64_t batch, int64_t steps) {
+  Lib l;
+  if (!l.open(path))
+    return 1;
+  char why[512];
+  if (!l.cuda()) {
+    std::fprintf(stderr, "%s: not a CUDA library\n", path);
+    return 1;
+  }
+  if (l.init(why, sizeof why) != 0) {
+    std::printf("SKIP %s: no CUDA device: %s\n", path, why);
+    return 77;
+  }
+  if (!l.capture || !l.launch || !l.destroy || !l.graphStep) {
+    std::printf("FAIL %s: no %s_train_step_graph or dlc_cuda_graph_*\n", path,
+                l.d->name);
+    return 1;
+  }
+  const dlc_model_desc *d = l.d;
+  const int64_t outW = width(d->output_rank, d->output_shape);
+  std::vector<float> x, y;
+  makeBatch(d, batch, 1, x, y);
+  // Two trainers' state: plain steps (a) and graph steps (g).
+  float *pa = l.buffer(d->param_floats * 4), *oa = l.buffer(d->opt_state_floats * 4);
+  float *pg = l.buffer(d->param_floats * 4), *og = l.buffer(d->opt_state_floats * 4);
+  float *bx = l.buffer(x.size() * 4), *by = l.buffer(y.size() * 4);
+  float *w = l.buffer(dlc_workspace_bytes(d, batch));
+  float *ya = l.buffer(batch * outW * 4), *yg = l.buffer(batch * outW * 4);
+  auto *slots = reinterpret_cast<int64_t *>(l.buffer(64));
+  if (!pa || !oa || !pg || !og || !bx || !by || !w || !ya || !yg || !slots) {
+    std::fprintf(stderr, "graph: out of memory\n");
+    return 1;
+  }
+  int64_t *stepSlot = slots;
+  float *lossSlot = reinterpret_cast<float *>(slots + 1);
+  d->init_params(pa, 1);
+  d->init_params(pg, 1);
+  std::memcpy(bx, x.data(), x.size() * 4);
+  std::memcpy(by, y.data(), y.size() * 4);
+  GraphCall call{&l, pg, og, bx, by, batch, stepSlot, yg, w, lossSlot};
+  dlc_cuda_graph *g = nullptr;
+  const int64_t n = std::min<int64_t>(steps, 20);
+  double worstLoss = 0;
+  for (int64_t s = 1; s <= n; ++s) {
+    float la = d->train_step(pa, oa, bx, by, batch, s, ya, w);
+    *stepSlot = s; // the device is idle: each call ends synchronized
+    if (s == 1) {
+      call();
+    } else {
+      if (!g && l.capture(&GraphCall::invoke, &call, &g, why, sizeof why) != 0) {
+        std::printf("FAIL %s: capture: %s\n", path, why);
+        return 1;
+      }
+      if (l.launch(g) != 0 || l.sync() != 0) {
+        std::printf("FAIL %s: launch: %s\n", path,
+                    l.lastError() ? l.lastError() : "stale graph");
+        return 1;
+      }
+    }
+    if (!l.ok("graph step"))
+      return 1;
+    const double diff = std::fabs((double)la - *lossSlot);
+    worstLoss = std::max(worstLoss, diff / std::max(1e-6, std::fabs((double)la)));
+    if (diff > 1e-4 * std::max(1.0, std::fabs((double)la))) {
+      std::printf("MISMATCH step %lld loss: train_step %.7g, graph %.7g\n",
+                  (long long)s, la, *lossSlot);
+      ++failures;
+    }
+  }
+  double worstParam = 0;
+  for (int64_t i = 0; i < d->param_floats; ++i)
+    worstParam = std::max(worstParam, (double)std::fabs(pa[i] - pg[i]));
+  compare("parameters after the steps", pa, pg, d->param_floats);
+  compare("optimizer state after the steps", oa, og, d->opt_state_floats);
+  compare("y_pred of the last step", ya, yg, batch * outW);
+  std::printf("GRAPH %s: %lld steps, largest relative loss difference %.3g, "
+              "largest parameter difference %.3g\n",
+              d->name, (long long)n, worstLoss, worstParam);
+  // Throughput: plain steps, then graph replays, same state sizes.
+  auto time = [&](bool replay) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < steps; ++i) {
+      if (replay) {
+        *stepSlot = n + 1 + i;
+        l.launch(g);
+        l.sync();
+      } else {
+        d->train_step(pa, oa, bx, by, batch, n + 1 + i, ya, w);
+      }
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+        .count();
+  };
+  const double plain = time(false), replayed = time(true);
+  if (!l.ok("graph bench"))
+    return 1;
+  std::printf("BENCH %s cuda batch %lld: %.1f images/s with a CUDA graph "
+              "(%.3f ms/step), %.1f images/s without (%.3f ms/step)\n",
+              d->name, (long long)batch, steps * batch / replayed,
+              1e3 * replayed / steps, steps * batch / plain,
+              1e3 * plain / steps);
+  l.destroy(g);
+  return failures ? 1 : 0;
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: dlc-cuda-compare check CPU.so CUDA.so [--batch B] "
                "[--seed S]\n"
-               "       dlc-cuda-compare bench NET.so [--batch B] [--steps N]\n");
+               "       dlc-cuda-compare bench NET.so [--batch B] [--steps N]\n"
+               "       dlc-cuda-compare graph CUDA.so [--batch B] [--steps N]\n");
   return 2;
 }
 
@@ -274,7 +412,7 @@ int main(int argc, char **argv) {
     return usage();
   std::string mode = argv[1];
   std::vector<std::string> pos;
-  int64_t batch = mode == "bench" ? 96 : 8, steps = 100;
+  int64_t batch = mode == "check" ? 8 : 96, steps = 100;
   uint32_t seed = 1;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -296,5 +434,7 @@ int main(int argc, char **argv) {
     return check(pos[0].c_str(), pos[1].c_str(), batch, seed);
   if (mode == "bench" && pos.size() == 1)
     return bench(pos[0].c_str(), batch, steps);
+  if (mode == "graph" && pos.size() == 1)
+    return graph(pos[0].c_str(), batch, steps);
   return usage();
 }

@@ -14,8 +14,13 @@
 # 3. Training with dlc-train (`dlc train` without the compiler): the OR gate
 #    (2000 epochs; predictions must separate 0 from 1) and a Fashion-MNIST
 #    slice (MLP and CNN, 1 epoch; test accuracy printed).
-# 4. The CIFAR CNN (cnn_dropout.mlir) at batch 96: train_step images/s of
-#    dlc's CUDA library, its CPU library, and PyTorch eager on the same GPU.
+#    Fashion-MLP is trained twice, with CUDA graphs (the default) and with
+#    DLC_CUDA_GRAPHS=0: the console lines must be the same.
+# 4. The CIFAR CNN (cnn_dropout.mlir) at batch 96: M_train_step_graph
+#    replayed as a CUDA graph against M_train_step (same losses and
+#    parameters), then images/s of dlc's CUDA library with and without the
+#    graph, its CPU library, and PyTorch eager on the same GPU; the bar is
+#    dlc (graph) >= 1.5x PyTorch.
 # 5. The CPU kernels' AVX-512 build (dlc-kernel-tests-avx512), when this
 #    machine's CPU has AVX-512 (the build machines may not).
 set -u
@@ -102,6 +107,22 @@ if [ -d "$D/data/fashion-mnist" ]; then
     acc=$(grep -o 'val_acc: [0-9.]*' "$LOG/$net.txt" | tail -1)
     [ $rc -eq 0 ] && record PASS "train $net slice (CUDA, 1 epoch)" "$acc, ${secs}s" \
                   || record FAIL "train $net slice (CUDA)" "exit $rc: $(tail -1 "$LOG/$net.txt")"
+    grep -q 'cannot be captured in a CUDA graph' "$LOG/$net.txt" &&
+      record FAIL "$net: CUDA graph capture" "$(grep -m1 'cannot be captured' "$LOG/$net.txt")"
+    if [ $net = fashion_mlp ] && [ $rc -eq 0 ]; then
+      start=$(date +%s.%N)
+      (cd "$LOG" && DLC_CUDA_GRAPHS=0 "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
+         --data "fashion-mnist:$D/data/fashion-mnist" --validation test --epochs 1 \
+         --batch-size 96 --quiet) >"$LOG/$net.nograph.txt" 2>&1
+      secs0=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null)
+      strip_time() { grep -E 'loss|acc' "$1" | sed -E 's/time: [0-9.]+s//g'; }
+      if cmp -s <(strip_time "$LOG/$net.txt") <(strip_time "$LOG/$net.nograph.txt"); then
+        record PASS "$net: graphs on = graphs off" "same console lines; ${secs}s vs ${secs0}s"
+      else
+        diff <(strip_time "$LOG/$net.txt") <(strip_time "$LOG/$net.nograph.txt") | head -6
+        record FAIL "$net: graphs on != graphs off" "console lines differ (see above)"
+      fi
+    fi
   done
 else
   record SKIP "train Fashion-MNIST slice" "no data slice in .device/data"
@@ -110,19 +131,36 @@ fi
 echo "== 4. CIFAR CNN, batch 96, train_step images/s"
 STEPS=200; [ $QUICK = 1 ] && STEPS=50
 if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
+  "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" --batch 96 --steps $STEPS 2>&1 | tee "$LOG/graph.txt"
+  rc=${PIPESTATUS[0]}
+  if [ $rc -eq 0 ]; then
+    record PASS "CIFAR CNN: graph replay = train_step" "$(grep -m1 '^GRAPH' "$LOG/graph.txt" | cut -d: -f2-)"
+  elif [ $rc -eq 77 ]; then
+    record SKIP "CIFAR CNN: graph replay vs train_step" "$(head -c 120 "$LOG/graph.txt")"
+  else
+    record FAIL "CIFAR CNN: graph replay vs train_step" "$(grep -m1 -E 'FAIL|MISMATCH|error' "$LOG/graph.txt")"
+  fi
   "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cuda.so" --batch 96 --steps $STEPS 2>&1 | tee "$LOG/bench.txt"
-  dlc=$(grep -o '[0-9.]* images/s' "$LOG/bench.txt" | head -1)
+  dlc=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/graph.txt" | grep -o '^[0-9.]* images/s')
+  plain=$(grep -o '[0-9.]* images/s' "$LOG/bench.txt" | head -1)
+  [ -z "$dlc" ] && dlc=$plain
   "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cpu.so" --batch 96 --steps 5 2>&1 | tee "$LOG/bench_cpu.txt"
   cpu=$(grep -o '[0-9.]* images/s' "$LOG/bench_cpu.txt" | head -1)
   python3 "$ROOT/bench/cuda/torch_cifar_cuda.py" --batch 96 --steps $STEPS 2>&1 | tail -2 | tee "$LOG/torch.txt"
   torch=$(grep -o '[0-9.]* images/s' "$LOG/torch.txt" | head -1)
   if [ -n "$dlc" ]; then
-    detail="dlc cuda ${dlc}; dlc cpu ${cpu:-?}; torch cuda ${torch:-n/a ($(head -c 80 "$LOG/torch.txt"))}"
+    detail="dlc cuda ${dlc} (graph), ${plain:-?} (without); dlc cpu ${cpu:-?}; torch cuda ${torch:-n/a ($(head -c 80 "$LOG/torch.txt"))}"
     if [ -n "$torch" ]; then
       ratio=$(python3 -c "print(f'{${dlc% images/s}/${torch% images/s}:.2f}')")
       detail="$detail; dlc/torch ${ratio}x"
+      if python3 -c "import sys; sys.exit(0 if ${ratio} >= 1.5 else 1)"; then
+        record PASS "CIFAR CNN batch 96 >= 1.5x PyTorch" "$detail"
+      else
+        record FAIL "CIFAR CNN batch 96 >= 1.5x PyTorch" "$detail"
+      fi
+    else
+      record INFO "CIFAR CNN batch 96 throughput" "$detail"
     fi
-    record INFO "CIFAR CNN batch 96 throughput" "$detail"
   else
     record FAIL "CIFAR CNN batch 96 throughput" "$(tail -1 "$LOG/bench.txt")"
   fi

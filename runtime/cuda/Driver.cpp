@@ -18,6 +18,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 
@@ -57,14 +58,28 @@ struct State {
   CUdevice device = 0;
   CUcontext context = nullptr;
   CUstream stream = nullptr;
+  CUstream copyStream = nullptr; // dlc_cuda_upload
+  CUevent uploaded = nullptr;    // recorded on copyStream
   int capability = 0;
 };
 State gState;
 
 thread_local bool tlsCurrent = false;
 
+/// Graph capture (dlc_cuda_graph_capture): the capturing thread, the first
+/// error of the capture, and the generation of the scratch memory graphs
+/// may use.
+thread_local bool tlsCapturing = false;
+std::string gCaptureError;
+std::atomic<uint64_t> gGraphGeneration{0};
+
 void failMessage(const std::string &message) {
   std::lock_guard<std::mutex> lock(gErrorMutex);
+  if (tlsCapturing) { // the capture fails, the library goes on
+    if (gCaptureError.empty())
+      gCaptureError = message;
+    return;
+  }
   if (gFailed.load(std::memory_order_relaxed))
     return;
   std::snprintf(gError, sizeof gError, "%s", message.c_str());
@@ -196,9 +211,14 @@ bool start() {
     return false;
   tlsCurrent = true;
   // Non-blocking: no implicit ordering with the legacy default stream that
-  // other code in the process may use.
+  // other code in the process may use. The copy stream carries uploads
+  // from pinned memory that overlap the work on the main one.
   return check(drv.cuStreamCreate(&gState.stream, CU_STREAM_NON_BLOCKING),
-               "cuStreamCreate");
+               "cuStreamCreate") &&
+         check(drv.cuStreamCreate(&gState.copyStream, CU_STREAM_NON_BLOCKING),
+               "cuStreamCreate") &&
+         check(drv.cuEventCreate(&gState.uploaded, CU_EVENT_DISABLE_TIMING),
+               "cuEventCreate");
 }
 
 std::mutex gModuleMutex;
@@ -318,9 +338,15 @@ DLC_CU_EXPORT int dlc_cuda_init(char *message, size_t size) {
   return ok ? 0 : -1;
 }
 
+bool dlc::cuda::capturing() { return tlsCapturing; }
+
+void dlc::cuda::invalidateGraphs() { ++gGraphGeneration; }
+
 DLC_CU_EXPORT int dlc_cuda_synchronize(void) {
   if (!enter())
     return -1;
+  if (tlsCapturing) // nothing runs while the stream is captured
+    return 0;
   return check(drv.cuStreamSynchronize(gState.stream), "cuStreamSynchronize")
              ? 0
              : -1;
@@ -360,4 +386,152 @@ void dlc::cuda::setDeviceOrdinal(int32_t device) {
     return;
   }
   gDeviceOrdinal.store(device);
+}
+
+//===----------------------------------------------------------------------===//
+// CUDA graphs and uploads (cuda_abi.h)
+//===----------------------------------------------------------------------===//
+
+struct dlc_cuda_graph {
+  CUgraphExec exec = nullptr;
+  uint64_t generation = 0; // of the scratch memory its nodes use
+};
+
+DLC_CU_EXPORT int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
+                                         dlc_cuda_graph **graph,
+                                         char *message, size_t size) {
+  auto refuse = [&](const std::string &why) {
+    if (message && size > 0)
+      std::snprintf(message, size, "%s", why.c_str());
+    return -1;
+  };
+  if (graph)
+    *graph = nullptr;
+  if (!enter()) {
+    const char *e = dlc_cuda_last_error();
+    return refuse(e ? e : "the CUDA device is not ready");
+  }
+  if (!fn || !graph)
+    return refuse("dlc_cuda_graph_capture: null function or result pointer");
+  if (tlsCapturing)
+    return refuse("dlc_cuda_graph_capture: a capture is already running on "
+                  "this thread");
+  // Relaxed: cuDNN and cuBLAS may call functions the global mode forbids
+  // while a stream is captured (none of them runs anything).
+  if (CUresult r = drv.cuStreamBeginCapture(gState.stream,
+                                            CU_STREAM_CAPTURE_MODE_RELAXED))
+    return refuse("cuStreamBeginCapture: " + describe(r));
+  {
+    std::lock_guard<std::mutex> lock(gErrorMutex);
+    gCaptureError.clear();
+  }
+  const uint64_t generation = gGraphGeneration.load();
+  tlsCapturing = true;
+  fn(arg);
+  tlsCapturing = false;
+  CUgraph captured = nullptr;
+  CUresult r = drv.cuStreamEndCapture(gState.stream, &captured);
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(gErrorMutex);
+    why.swap(gCaptureError);
+  }
+  if (why.empty() && r != CUDA_SUCCESS)
+    why = "cuStreamEndCapture: " + describe(r);
+  if (why.empty() && !captured)
+    why = "cuStreamEndCapture returned no graph";
+  if (why.empty() && generation != gGraphGeneration.load())
+    why = "the runtime's scratch memory grew while the step was captured";
+  CUgraphExec exec = nullptr;
+  if (why.empty())
+    if (CUresult ri = drv.cuGraphInstantiate(&exec, captured, 0))
+      why = "cuGraphInstantiate: " + describe(ri);
+  if (captured)
+    drv.cuGraphDestroy(captured);
+  dlc_cuda_graph *g = nullptr;
+  if (why.empty()) {
+    g = new (std::nothrow) dlc_cuda_graph{exec, generation};
+    if (!g) {
+      drv.cuGraphExecDestroy(exec);
+      why = "out of memory";
+    }
+  }
+  if (!why.empty())
+    return refuse(why);
+  *graph = g;
+  return 0;
+}
+
+DLC_CU_EXPORT int dlc_cuda_graph_launch(dlc_cuda_graph *graph) {
+  if (!enter())
+    return -1;
+  if (!graph) {
+    fail("dlc_cuda_graph_launch", "null graph");
+    return -1;
+  }
+  if (graph->generation != gGraphGeneration.load())
+    return 1; // stale: capture the step again
+  return check(drv.cuGraphLaunch(graph->exec, gState.stream), "cuGraphLaunch")
+             ? 0
+             : -1;
+}
+
+DLC_CU_EXPORT void dlc_cuda_graph_destroy(dlc_cuda_graph *graph) {
+  if (!graph)
+    return;
+  if (graph->exec && drv.cuGraphExecDestroy)
+    drv.cuGraphExecDestroy(graph->exec);
+  delete graph;
+}
+
+DLC_CU_EXPORT void *dlc_cuda_host_alloc(size_t bytes) {
+  if (!enter())
+    return nullptr;
+  void *p = nullptr;
+  if (!check(drv.cuMemAllocHost(&p, bytes ? bytes : 1),
+             ("cuMemAllocHost(" + std::to_string(bytes) + " bytes)").c_str()))
+    return nullptr;
+  return p;
+}
+
+DLC_CU_EXPORT void dlc_cuda_host_free(void *pointer) {
+  if (pointer && drv.cuMemFreeHost)
+    drv.cuMemFreeHost(pointer);
+}
+
+DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
+  if (!enter())
+    return -1;
+  if (tlsCapturing) {
+    fail("dlc_cuda_upload", "called while the step is captured");
+    return -1;
+  }
+  if (bytes == 0)
+    return 0;
+  if (!dst || !src) {
+    fail("dlc_cuda_upload", "null pointer");
+    return -1;
+  }
+  return check(drv.cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                                 reinterpret_cast<CUdeviceptr>(src), bytes,
+                                 gState.copyStream),
+               "cuMemcpyAsync")
+             ? 0
+             : -1;
+}
+
+DLC_CU_EXPORT int dlc_cuda_upload_wait(void) {
+  if (!enter())
+    return -1;
+  if (tlsCapturing) {
+    fail("dlc_cuda_upload_wait", "called while the step is captured");
+    return -1;
+  }
+  return check(drv.cuEventRecord(gState.uploaded, gState.copyStream),
+               "cuEventRecord") &&
+                 check(drv.cuStreamWaitEvent(gState.stream, gState.uploaded,
+                                             0),
+                       "cuStreamWaitEvent")
+             ? 0
+             : -1;
 }

@@ -61,6 +61,14 @@ CUfunction ownKernel(const char *name);
 /// Launches a one-dimensional grid of `threads` threads on the stream.
 bool launch1d(CUfunction f, int64_t threads, void **params, const char *what);
 
+/// True on the thread that is capturing the stream into a CUDA graph
+/// (dlc_cuda_graph_capture): nothing runs, so waits do nothing, and errors
+/// fail the capture instead of the library.
+bool capturing();
+/// Makes every captured graph stale (it would use memory that was
+/// released): the runtime's scratch buffers grew.
+void invalidateGraphs();
+
 /// mgpuSetDefaultDevice: the device ordinal used when the runtime starts.
 void setDeviceOrdinal(int32_t device);
 

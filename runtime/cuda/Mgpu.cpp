@@ -11,10 +11,12 @@
 //  - modules are loaded once, cached by their image's address, and
 //    mgpuModuleUnload does nothing (the process's exit releases them);
 //  - there is one stream: mgpuStreamCreate returns it, mgpuStreamDestroy
-//    does nothing, mgpuStreamSynchronize waits for it, and whatever stream a
-//    call names, its work goes to that stream. Events are therefore only
-//    markers: recording and waiting order nothing that the stream does not
-//    already order, and mgpuEventSynchronize waits for the stream;
+//    does nothing, and whatever stream a call names, its work goes to that
+//    stream. mgpuStreamSynchronize therefore waits for nothing (the host
+//    waits through dlc_cuda_synchronize where it touches memory), and
+//    events are only markers: recording and waiting order nothing that the
+//    stream does not already order, and mgpuEventSynchronize waits for the
+//    stream (except while a graph is captured);
 //  - mgpuMemAlloc serves managed memory from the pool (Pool.cpp), so
 //    host_shared allocations are host-accessible too;
 //  - errors do not print: the first one is kept (dlc_cuda_last_error) and
@@ -115,10 +117,14 @@ DLC_CU_EXPORT CUstream mgpuStreamCreate() {
 
 DLC_CU_EXPORT void mgpuStreamDestroy(CUstream /*stream*/) {}
 
-DLC_CU_EXPORT void mgpuStreamSynchronize(CUstream /*stream*/) {
-  if (enter())
-    check(drv.cuStreamSynchronize(stream()), "cuStreamSynchronize");
-}
+// Waits for nothing: the generated code's waits (gpu-async-region puts one
+// before every host call and return) order nothing the one stream does not
+// already order. The host waits where it touches memory: before host
+// loads and stores (dlc-gpu-sync-host-access) and before an exported
+// function returns (dlc-gpu-prepare), both through dlc_cuda_synchronize.
+// A wait before every cuDNN or cuBLAS call would stall the stream for the
+// host's launch latency each time, and it cannot be captured in a graph.
+DLC_CU_EXPORT void mgpuStreamSynchronize(CUstream /*stream*/) { enter(); }
 
 DLC_CU_EXPORT void mgpuStreamWaitEvent(CUstream /*stream*/,
                                        CUevent /*event*/) {}
@@ -130,7 +136,7 @@ DLC_CU_EXPORT CUevent mgpuEventCreate() {
 DLC_CU_EXPORT void mgpuEventDestroy(CUevent /*event*/) {}
 
 DLC_CU_EXPORT void mgpuEventSynchronize(CUevent /*event*/) {
-  if (enter())
+  if (enter() && !capturing())
     check(drv.cuStreamSynchronize(stream()), "cuStreamSynchronize");
 }
 

@@ -107,6 +107,11 @@ void *dlc::cuda::poolAlloc(size_t bytes, size_t alignment) {
              .c_str());
     return nullptr;
   }
+  if (capturing()) { // a graph would keep the block after a release
+    fail("dlc_cuda_graph_capture",
+         "the step allocates device memory while it is captured");
+    return nullptr;
+  }
   const size_t cls = sizeClass(bytes + extra);
   std::lock_guard<std::mutex> lock(gMutex);
   void *base = takeBlock(cls);
@@ -124,6 +129,11 @@ void *dlc::cuda::poolAlloc(size_t bytes, size_t alignment) {
 void dlc::cuda::poolFree(void *pointer) {
   if (!pointer)
     return;
+  if (capturing()) {
+    fail("dlc_cuda_graph_capture",
+         "the step releases device memory while it is captured");
+    return;
+  }
   std::lock_guard<std::mutex> lock(gMutex);
   auto it = gInUse.find(pointer);
   if (it == gInUse.end()) {

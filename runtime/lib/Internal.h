@@ -8,11 +8,13 @@
 #ifndef DLC_RUNTIME_LIB_INTERNAL_H
 #define DLC_RUNTIME_LIB_INTERNAL_H
 
+#include "dlc/cuda_abi.h"
 #include "dlc/runtime.h"
 
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -56,7 +58,25 @@ struct DeviceApi {
   int (*memcpy)(void *dst, const void *src, size_t bytes) = nullptr;
   int (*synchronize)(void) = nullptr;
   const char *(*lastError)(void) = nullptr;
+  // CUDA graphs and overlapped uploads (optional: null in libraries built
+  // before them; DeviceSteps.cpp).
+  int (*graphCapture)(void (*fn)(void *), void *arg, dlc_cuda_graph **graph,
+                      char *message, size_t size) = nullptr;
+  int (*graphLaunch)(dlc_cuda_graph *graph) = nullptr;
+  void (*graphDestroy)(dlc_cuda_graph *graph) = nullptr;
+  void *(*hostAlloc)(size_t bytes) = nullptr;
+  void (*hostFree)(void *pointer) = nullptr;
+  int (*upload)(void *dst, const void *src, size_t bytes) = nullptr;
+  int (*uploadWait)(void) = nullptr;
 };
+
+/// M_train_step_graph of a CUDA model library (dlc/cuda_abi.h).
+using TrainStepGraphFn = void (*)(float *params, float *opt_state,
+                                  const float *x, const float *y,
+                                  int64_t batch, const int64_t *step,
+                                  float *y_pred, void *workspace, float *loss);
+
+class DeviceSteps;
 
 /// A 64-byte aligned, zero-initialised float/byte buffer that only grows.
 /// With a device (setDevice, before the first reserve) the memory comes
@@ -117,6 +137,8 @@ struct dlc_model {
   // null for a CPU model.
   const dlc::rt::DeviceApi *device = nullptr;
   dlc::rt::DeviceApi deviceApi;
+  // A CUDA model's M_train_step_graph, when its library has one.
+  dlc::rt::TrainStepGraphFn trainStepGraph = nullptr;
 };
 
 struct dlc_dataset {
@@ -137,6 +159,10 @@ struct dlc_trainer {
   // memory for each call (the data sets and the pipeline stay in host memory).
   dlc::rt::AlignedBuffer deviceX, deviceY;
   int64_t batchCapacity = 0; // rows the workspace, yPred and deviceX/Y hold
+  // Device models with M_train_step_graph: the training steps as CUDA
+  // graphs, the next batch uploaded while one trains (DeviceSteps.cpp).
+  std::unique_ptr<dlc::rt::DeviceSteps> deviceSteps;
+  ~dlc_trainer();
 
   // Training position, all saved in checkpoints.
   int64_t step = 0;         // steps done; the next one is step + 1

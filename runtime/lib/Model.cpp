@@ -105,6 +105,17 @@ dlc_status attachDevice(dlc_model &m, void *handle, const char *where) {
   find(api.memcpy, "dlc_cuda_memcpy");
   find(api.synchronize, "dlc_cuda_synchronize");
   find(api.lastError, "dlc_cuda_last_error");
+  // Optional (libraries built before CUDA graphs lack them).
+  const char *required = missing;
+  find(api.graphCapture, "dlc_cuda_graph_capture");
+  find(api.graphLaunch, "dlc_cuda_graph_launch");
+  find(api.graphDestroy, "dlc_cuda_graph_destroy");
+  find(api.hostAlloc, "dlc_cuda_host_alloc");
+  find(api.hostFree, "dlc_cuda_host_free");
+  find(api.upload, "dlc_cuda_upload");
+  find(api.uploadWait, "dlc_cuda_upload_wait");
+  find(m.trainStepGraph, (std::string(m.desc->name) + "_train_step_graph").c_str());
+  missing = required;
   if (missing)
     return setError(DLC_ERR_MODEL,
                     "%s: model '%s' is compiled for CUDA, but its library "

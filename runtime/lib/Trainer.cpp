@@ -9,10 +9,12 @@
 
 #include "BatchPipeline.h"
 #include "ConsoleLog.h"
+#include "DeviceSteps.h"
 #include "RunLog.h"
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <numeric>
 
@@ -86,17 +88,25 @@ dlc_status evaluate(dlc_trainer &t, const dlc_dataset &data, int64_t batch,
 /// order, preprocessed, augmented) and folds the step into TFLearn's
 /// moving averages; the step info shows the averages from before the step,
 /// as TFLearn does.
+/// With `steps` (a CUDA model training with graphs), `whileRunning` is
+/// called while the device runs the step; its status is in `st`.
 dlc_step_info trainStep(dlc_trainer &t, const dlc_dataset &data,
-                        const BatchPipeline::Slot &batch) {
+                        const BatchPipeline::Slot &batch, DeviceSteps *steps,
+                        const std::function<dlc_status()> &whileRunning,
+                        dlc_status &st) {
   const int64_t b = batch.plan.rows;
   dlc_step_info s{};
   s.step = ++t.step;
   s.epoch = t.epoch + 1;
   s.samples = data.n;
   s.batch = b;
-  s.loss = t.desc->train_step(t.params.floats(), t.optState.floats(),
-                              batch.x, batch.y, b, s.step,
-                              t.yPred.floats(), t.workspace.bytes());
+  st = DLC_OK;
+  if (steps)
+    s.loss = steps->run(batch.x, batch.y, b, s.step, whileRunning, st);
+  else
+    s.loss = t.desc->train_step(t.params.floats(), t.optState.floats(),
+                                batch.x, batch.y, b, s.step,
+                                t.yPred.floats(), t.workspace.bytes());
   s.loss_avg = t.lossAvg;
   t.lossAvg = dlc_ema_update(t.lossAvg, s.loss, s.step);
   if (dlc_model_has_accuracy(t.model)) {
@@ -144,6 +154,12 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
   log.header();
   log.startAt(t.epoch, t.iter);
   t.trainSamples = n;
+  // A CUDA model with graphs: the next batch is uploaded while a step runs.
+  DeviceSteps *steps = DeviceSteps::of(t);
+  if (steps)
+    if (dlc_status s = steps->reserve(bs))
+      return s;
+  BatchPipeline::Slot ahead; // the next batch, uploaded during a step
   const auto start = Clock::now();
   bool stop = false;
   while (t.epoch < o.epochs && !stop) {
@@ -153,20 +169,45 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
     bool epochDone = false;
     while (!epochDone && !stop) { // from t.iter: resumes mid-epoch too
       const auto stepStart = Clock::now();
-      const BatchPipeline::Slot &batch = pipeline.next();
+      // By value: asking for the next batch during the step lets the
+      // pipeline reuse this one's slot.
+      const bool prefetched = ahead.valid;
+      const BatchPipeline::Slot batch = prefetched ? ahead : pipeline.next();
+      ahead.valid = false;
       if (!batch.valid || batch.plan.step != t.step + 1)
         return setError(DLC_ERR_INTERNAL, "internal error: the batch pipeline "
                                           "is out of step with the trainer");
       // A device model gets the batch copied to device memory.
       BatchPipeline::Slot staged = batch;
-      if (dlc_status st = stageSlot(t, staged))
+      if (steps) {
+        if (dlc_status st = steps->stage(staged.x, staged.y, staged.plan.rows,
+                                         prefetched))
+          return st;
+      } else if (dlc_status st = stageSlot(t, staged)) {
         return st;
+      }
       if (dlc_status st = runLog.beforeStep(t.step + 1, staged.x,
                                             staged.plan.rows))
         return st;
       if (dlc_status st = checkDevice(*t.model, "activations"))
         return st;
-      dlc_step_info s = trainStep(t, data, staged);
+      // While the device trains: the next batch from the pipeline, on its
+      // way to the device.
+      auto fetchNext = [&]() -> dlc_status {
+        if (t.step == INT64_MAX || (o.stop && *o.stop))
+          return DLC_OK;
+        ahead = pipeline.next();
+        if (!ahead.valid)
+          return DLC_OK;
+        return steps->prefetch(ahead.x, ahead.y, ahead.plan.rows);
+      };
+      dlc_status stepStatus = DLC_OK;
+      dlc_step_info s = trainStep(t, data, staged, steps,
+                                  steps ? std::function<dlc_status()>(fetchNext)
+                                        : std::function<dlc_status()>(),
+                                  stepStatus);
+      if (stepStatus != DLC_OK)
+        return stepStatus;
       if (dlc_status st = checkDevice(*t.model, "train_step"))
         return st;
       if ((epochDone = s.epoch_end)) {

@@ -269,18 +269,8 @@ void trainBoth(const char *name, const DatasetPtr &data, int64_t epochs,
   ASSERT_EQ(dlc_trainer_train(gpu.get(), data.get(), data.get(), &o, &rg),
             DLC_OK)
       << dlc_last_error();
-  EXPECT_EQ(rc.steps, rg.steps);
-  EXPECT_EQ(rc.last_loss, rg.last_loss);
-  EXPECT_EQ(rc.loss_avg, rg.loss_avg);
-  EXPECT_EQ(rc.acc_avg, rg.acc_avg);
-  EXPECT_EQ(rc.val_loss, rg.val_loss);
   const dlc_model_desc *d = dlc_model_get_desc(cm);
-  EXPECT_EQ(0, std::memcmp(dlc_trainer_params(cpu.get()),
-                           dlc_trainer_params(gpu.get()),
-                           d->param_floats * sizeof(float)));
-  EXPECT_EQ(0, std::memcmp(dlc_trainer_opt_state(cpu.get()),
-                           dlc_trainer_opt_state(gpu.get()),
-                           d->opt_state_floats * sizeof(float)));
+  expectSameTraining(rc, rg, cpu.get(), gpu.get(), d);
   // Prediction and evaluation.
   const int64_t n = dlc_dataset_size(data.get());
   const int64_t outW = dlc_model_output_width(cm);

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -107,6 +108,26 @@ inline DatasetPtr makeData(const std::vector<float> &x,
             DLC_OK)
       << dlc_last_error();
   return DatasetPtr(d);
+}
+
+/// Two trainers of one model, built for two targets (or run two ways),
+/// reported the same results and hold the same parameters and optimizer
+/// state, bit for bit.
+inline void expectSameTraining(const dlc_train_result &a,
+                               const dlc_train_result &b,
+                               dlc_trainer *ta, dlc_trainer *tb,
+                               const dlc_model_desc *d) {
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.global_step, b.global_step);
+  EXPECT_EQ(a.last_loss, b.last_loss);
+  EXPECT_EQ(a.loss_avg, b.loss_avg);
+  EXPECT_EQ(a.acc_avg, b.acc_avg);
+  EXPECT_EQ(a.val_loss, b.val_loss);
+  EXPECT_EQ(0, std::memcmp(dlc_trainer_params(ta), dlc_trainer_params(tb),
+                           d->param_floats * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(dlc_trainer_opt_state(ta),
+                           dlc_trainer_opt_state(tb),
+                           d->opt_state_floats * sizeof(float)));
 }
 
 /// The OR gate's truth table as (x1, x2) -> y.

@@ -60,6 +60,54 @@ int dlc_cuda_memcpy(void *dst, const void *src, size_t bytes);
 /* Waits for all work on the library's stream: 0, or -1 after an error. */
 int dlc_cuda_synchronize(void);
 
+/* CUDA graphs. A model library may export, for model M, the training step
+ * the runtime captures in a graph (docs/cuda.md):
+ *
+ *   void M_train_step_graph(float *params, float *opt_state, const float *x,
+ *                           const float *y, int64_t batch,
+ *                           const int64_t *step, float *y_pred,
+ *                           void *workspace, float *loss);
+ *
+ * It is M_train_step with the step read from, and the loss written to,
+ * dlc_cuda_alloc memory, so a replay of its kernels trains on whatever step
+ * the caller wrote before the launch. It reads and writes nothing from the
+ * host and allocates nothing, so it can be captured. */
+typedef struct dlc_cuda_graph dlc_cuda_graph;
+
+/* Calls fn(arg) with the library's stream captured: the device work fn
+ * enqueues is recorded, not run (dlc_cuda_synchronize returns at once) and
+ * becomes *graph. Returns 0, or -1 with a one-line reason in
+ * message[0..size) when the work cannot be captured (an error of a driver,
+ * cuDNN or cuBLAS call during the capture, an allocation): such errors are
+ * not sticky, the library goes on, and fn's work has not run. Run fn once
+ * without capture first, so that cuDNN's algorithm search and the
+ * runtime's scratch buffers are done. */
+int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
+                           dlc_cuda_graph **graph, char *message, size_t size);
+
+/* Launches the captured work on the library's stream and returns without
+ * waiting (dlc_cuda_synchronize waits): 0; 1 when the graph is stale (the
+ * runtime's scratch buffers were reallocated since the capture: capture
+ * again); -1 after an error. */
+int dlc_cuda_graph_launch(dlc_cuda_graph *graph);
+
+/* Releases a graph (NULL is ignored). */
+void dlc_cuda_graph_destroy(dlc_cuda_graph *graph);
+
+/* `bytes` of page-locked host memory, which dlc_cuda_upload copies from
+ * while the device computes; NULL after an error. */
+void *dlc_cuda_host_alloc(size_t bytes);
+void dlc_cuda_host_free(void *pointer);
+
+/* Starts copying `bytes` from host memory `src` (page-locked for the copy
+ * to overlap) to dlc_cuda_alloc memory `dst` on the library's copy stream
+ * and returns at once; `src` must stay unchanged until the copy is done.
+ * dlc_cuda_upload_wait makes the work enqueued after it on the library's
+ * stream wait for every upload started so far (the host does not wait).
+ * 0, or -1 after an error. */
+int dlc_cuda_upload(void *dst, const void *src, size_t bytes);
+int dlc_cuda_upload_wait(void);
+
 /* The first error ("cuLaunchKernel: CUDA_ERROR_LAUNCH_FAILED: unspecified
  * launch failure", "cudnnConvolutionForward: CUDNN_STATUS_...", ...), or
  * NULL while none has occurred. The string lives as long as the library. */

@@ -1,0 +1,247 @@
+//===- DeviceSteps.cpp - Training steps of a CUDA model as graphs ---------===//
+
+#include "DeviceSteps.h"
+
+#include <algorithm>
+#include <cstdio>
+
+using namespace dlc::rt;
+
+namespace {
+constexpr size_t kMaxGraphs = 4; // two buffer sets x a last, smaller batch
+
+/// The arguments of one M_train_step_graph call.
+struct StepCall {
+  TrainStepGraphFn fn;
+  float *params, *optState;
+  const float *x, *y;
+  int64_t rows;
+  const int64_t *step;
+  float *yPred;
+  void *workspace;
+  float *loss;
+  void operator()() const {
+    fn(params, optState, x, y, rows, step, yPred, workspace, loss);
+  }
+  static void invoke(void *self) { (*static_cast<StepCall *>(self))(); }
+};
+
+bool graphsDisabled() {
+  const char *v = std::getenv("DLC_CUDA_GRAPHS");
+  return v && std::strcmp(v, "0") == 0;
+}
+} // namespace
+
+dlc_trainer::~dlc_trainer() = default;
+
+DeviceSteps *DeviceSteps::of(dlc_trainer &t) {
+  if (t.deviceSteps)
+    return t.deviceSteps.get();
+  const dlc_model &m = *t.model;
+  if (!m.device || !m.trainStepGraph || !m.device->graphCapture ||
+      !m.device->graphLaunch || !m.device->graphDestroy ||
+      !m.device->hostAlloc || !m.device->hostFree || !m.device->upload ||
+      !m.device->uploadWait || graphsDisabled())
+    return nullptr;
+  t.deviceSteps.reset(new DeviceSteps(t));
+  return t.deviceSteps.get();
+}
+
+DeviceSteps::DeviceSteps(dlc_trainer &t) : t(t), d(*t.model->device) {
+  scalars.setDevice(&d);
+  for (AlignedBuffer *b : {&x[0], &x[1], &y[0], &y[1]})
+    b->setDevice(&d);
+}
+
+DeviceSteps::~DeviceSteps() {
+  for (Graph &g : graphs)
+    d.graphDestroy(g.graph);
+  for (void *p : pinned)
+    d.hostFree(p);
+}
+
+dlc_status DeviceSteps::reserve(int64_t rows) {
+  if (rows <= rowsCapacity && scalars.bytes())
+    return DLC_OK;
+  if (uploading) { // the buffers an upload uses are about to move
+    uploading = false;
+    if (d.uploadWait() != 0 || d.synchronize() != 0)
+      return checkDevice(*t.model, "upload");
+  }
+  const size_t inBytes = size_t(rows) * t.model->inputWidth * 4;
+  const size_t outBytes = size_t(rows) * t.model->outputWidth * 4;
+  if (!scalars.reserve(64) || !x[0].reserve(inBytes) ||
+      !x[1].reserve(inBytes) || !y[0].reserve(outBytes) ||
+      !y[1].reserve(outBytes))
+    return setError(DLC_ERR_OUT_OF_MEMORY,
+                    "out of device memory for a %lld-row batch",
+                    (long long)rows);
+  if (inBytes + outBytes > pinnedBytes) {
+    for (void *&p : pinned) {
+      d.hostFree(p);
+      p = d.hostAlloc(inBytes + outBytes);
+      if (!p)
+        return setError(DLC_ERR_OUT_OF_MEMORY,
+                        "out of page-locked memory for a %lld-row batch",
+                        (long long)rows);
+    }
+    pinnedBytes = inBytes + outBytes;
+  }
+  rowsCapacity = rows;
+  return DLC_OK;
+}
+
+dlc_status DeviceSteps::stage(float *&xs, float *&ys, int64_t rows,
+                              bool prefetched) {
+  if (!prefetched && uploading) {
+    // An upload nobody trained on (training stopped after prefetching):
+    // let it finish before its staging buffer is written again.
+    uploading = false;
+    if (d.uploadWait() != 0 || d.synchronize() != 0)
+      return checkDevice(*t.model, "upload");
+  }
+  if (dlc_status s = reserve(rows))
+    return s;
+  if (prefetched) {
+    // The upload prefetch() started went to the other buffers.
+    current ^= 1;
+    uploading = false;
+    if (d.uploadWait() != 0)
+      return checkDevice(*t.model, "upload");
+  } else if (d.memcpy(x[current].bytes(), xs,
+                      size_t(rows) * t.model->inputWidth * 4) != 0 ||
+             (ys && d.memcpy(y[current].bytes(), ys,
+                             size_t(rows) * t.model->outputWidth * 4) != 0)) {
+    return checkDevice(*t.model, "memcpy");
+  }
+  xs = x[current].floats();
+  if (ys)
+    ys = y[current].floats();
+  return DLC_OK;
+}
+
+dlc_status DeviceSteps::prefetch(const float *xs, const float *ys,
+                                 int64_t rows) {
+  if (dlc_status s = reserve(rows))
+    return s;
+  const int next = current ^ 1;
+  const size_t inBytes = size_t(rows) * t.model->inputWidth * 4;
+  const size_t outBytes = size_t(rows) * t.model->outputWidth * 4;
+  // The staging buffer and the device buffers of `next` were last used by
+  // the previous step, which is complete.
+  char *staging = static_cast<char *>(pinned[next]);
+  std::memcpy(staging, xs, inBytes);
+  std::memcpy(staging + inBytes, ys, outBytes);
+  uploading = true;
+  if (d.upload(x[next].bytes(), staging, inBytes) != 0 ||
+      d.upload(y[next].bytes(), staging + inBytes, outBytes) != 0)
+    return checkDevice(*t.model, "upload");
+  return DLC_OK;
+}
+
+DeviceSteps::Graph *DeviceSteps::find(const void *const (&args)[8],
+                                      int64_t rows) {
+  for (Graph &g : graphs)
+    if (g.rows == rows && std::equal(args, args + 8, g.args))
+      return &g;
+  return nullptr;
+}
+
+void DeviceSteps::drop(Graph &g) {
+  d.graphDestroy(g.graph);
+  g = graphs.back();
+  graphs.pop_back();
+}
+
+float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
+                       int64_t step,
+                       const std::function<dlc_status()> &whileRunning,
+                       dlc_status &st) {
+  st = DLC_OK;
+  auto *slots = static_cast<char *>(scalars.bytes());
+  auto *stepSlot = reinterpret_cast<int64_t *>(slots);
+  auto *lossSlot = reinterpret_cast<float *>(slots + 8);
+  StepCall call{t.model->trainStepGraph, t.params.floats(),
+                t.optState.floats(),     xs,
+                ys,                      rows,
+                stepSlot,                t.yPred.floats(),
+                t.workspace.bytes(),     lossSlot};
+  if (failed) { // a capture failed: the plain step, as without graphs
+    float loss = t.desc->train_step(call.params, call.optState, xs, ys, rows,
+                                    step, call.yPred, call.workspace);
+    if (whileRunning)
+      st = whileRunning();
+    return loss;
+  }
+  // The device is idle: the previous step ended synchronized.
+  *stepSlot = step;
+  *lossSlot = 0;
+  const void *args[8] = {call.params, call.optState, xs,          ys,
+                         stepSlot,    call.yPred,    call.workspace, lossSlot};
+  bool launched = false;
+  if (std::find(warmed.begin(), warmed.end(), rows) != warmed.end()) {
+    Graph *g = find(args, rows);
+    if (g) {
+      int r = d.graphLaunch(g->graph);
+      if (r < 0) {
+        st = checkDevice(*t.model, "train_step");
+        return 0;
+      }
+      if (r == 0) {
+        g->used = ++clock;
+        launched = true;
+      } else { // stale: the runtime's scratch memory moved
+        drop(*g);
+      }
+    }
+    if (!launched) {
+      dlc_cuda_graph *graph = nullptr;
+      char why[512] = "";
+      if (d.graphCapture(&StepCall::invoke, &call, &graph, why, sizeof why) !=
+          0) {
+        // Nothing ran. Train on without graphs.
+        std::fprintf(stderr,
+                     "dlc: warning: model '%s': the training step cannot be "
+                     "captured in a CUDA graph (%s); training goes on "
+                     "without graphs\n",
+                     t.desc->name, why[0] ? why : "unknown reason");
+        failed = true;
+        return run(xs, ys, rows, step, whileRunning, st);
+      }
+      if (graphs.size() == kMaxGraphs) {
+        auto oldest = std::min_element(
+            graphs.begin(), graphs.end(),
+            [](const Graph &a, const Graph &b) { return a.used < b.used; });
+        drop(*oldest);
+      }
+      Graph fresh;
+      fresh.graph = graph;
+      std::copy(args, args + 8, fresh.args);
+      fresh.rows = rows;
+      fresh.used = ++clock;
+      graphs.push_back(fresh);
+      if (d.graphLaunch(graph) != 0) {
+        st = checkDevice(*t.model, "train_step");
+        if (st == DLC_OK)
+          st = setError(DLC_ERR_DEVICE, "model '%s': a fresh CUDA graph of "
+                                        "the training step is stale",
+                        t.desc->name);
+        return 0;
+      }
+      launched = true;
+    }
+  }
+  if (!launched) { // the first step of this batch size: no capture yet
+    call();
+    warmed.push_back(rows);
+  }
+  if (whileRunning)
+    st = whileRunning(); // overlaps the device's work
+  if (d.synchronize() != 0) {
+    dlc_status s = checkDevice(*t.model, "train_step");
+    if (st == DLC_OK)
+      st = s;
+    return 0;
+  }
+  return *lossSlot;
+}

@@ -1,0 +1,83 @@
+//===- DeviceSteps.h - Training steps of a CUDA model as graphs -*- C++ -*-===//
+//
+// A CUDA model whose library exports M_train_step_graph trains with its
+// steps replayed as CUDA graphs (docs/cuda.md): the first step of a batch
+// size runs the step function directly (cuDNN's algorithm search and the
+// runtime's scratch buffers happen then), the next captures it, and later
+// steps with the same buffers launch the graph. The step number goes to the
+// device before the launch and the loss comes back after it. While a step
+// runs, the next batch is copied to page-locked memory and uploaded on the
+// library's copy stream into the other of two device buffers.
+//
+// DLC_CUDA_GRAPHS=0 in the environment turns this off: every step is one
+// M_train_step call, as for libraries without M_train_step_graph.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_RUNTIME_LIB_DEVICESTEPS_H
+#define DLC_RUNTIME_LIB_DEVICESTEPS_H
+
+#include "Internal.h"
+
+#include <functional>
+
+namespace dlc::rt {
+
+class DeviceSteps {
+public:
+  /// The trainer's DeviceSteps, created on first use; null when its model
+  /// trains without graphs (a CPU model, DLC_CUDA_GRAPHS=0, a library
+  /// without M_train_step_graph or the runtime's graph functions).
+  static DeviceSteps *of(dlc_trainer &t);
+  ~DeviceSteps();
+  DeviceSteps(const DeviceSteps &) = delete;
+  DeviceSteps &operator=(const DeviceSteps &) = delete;
+
+  /// Grows the device and page-locked batch buffers to `rows` rows.
+  dlc_status reserve(int64_t rows);
+
+  /// Points the batch of `slot` at device memory: the upload prefetch()
+  /// started for it, or a copy made now.
+  dlc_status stage(float *&x, float *&y, int64_t rows, bool prefetched);
+
+  /// Starts uploading `rows` rows of host inputs and targets as the next
+  /// batch, into the buffers the current step does not use.
+  dlc_status prefetch(const float *x, const float *y, int64_t rows);
+
+  /// Runs training step `step` on the staged batch; `whileRunning` is
+  /// called while the device works. The loss, or a status in `st`.
+  float run(const float *x, const float *y, int64_t rows, int64_t step,
+            const std::function<dlc_status()> &whileRunning,
+            dlc_status &st);
+
+private:
+  explicit DeviceSteps(dlc_trainer &t);
+
+  /// A captured step and the arguments it was captured with.
+  struct Graph {
+    dlc_cuda_graph *graph = nullptr;
+    const void *args[8] = {};
+    int64_t rows = 0;
+    uint64_t used = 0; // for eviction
+  };
+  Graph *find(const void *const (&args)[8], int64_t rows);
+  void drop(Graph &g);
+
+  dlc_trainer &t;
+  const DeviceApi &d;
+  AlignedBuffer scalars;            // int64 step at 0, float loss at 8
+  AlignedBuffer x[2], y[2];         // device copies of two batches
+  void *pinned[2] = {};             // page-locked staging of x then y
+  size_t pinnedBytes = 0;
+  int64_t rowsCapacity = 0;
+  int current = 0;                  // the buffers of the staged batch
+  bool uploading = false;           // a prefetch not staged yet
+  std::vector<Graph> graphs;        // at most kMaxGraphs
+  std::vector<int64_t> warmed;      // batch sizes that ran uncaptured
+  uint64_t clock = 0;
+  bool failed = false;              // a capture failed: plain steps
+};
+
+} // namespace dlc::rt
+
+#endif // DLC_RUNTIME_LIB_DEVICESTEPS_H
