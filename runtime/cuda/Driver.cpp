@@ -444,7 +444,7 @@ DLC_CU_EXPORT int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
     why = "the runtime's scratch memory grew while the step was captured";
   CUgraphExec exec = nullptr;
   if (why.empty())
-    if (CUresult ri = drv.cuGraphInstantiate(&exec, captured, 0))
+    if (CUresult ri = drv.cuGraphInstantiateWithFlags(&exec, captured, 0))
       why = "cuGraphInstantiate: " + describe(ri);
   if (captured)
     drv.cuGraphDestroy(captured);
