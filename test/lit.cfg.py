@@ -27,3 +27,13 @@ if config.dlc_enable_cuda.upper() in ("ON", "1", "TRUE", "YES") and all(
     config.substitutions.append(("%cuda_root", config.cuda_root))
     if os.path.exists(os.path.join(config.dlc_lib_dir, "libdlc_cuda_rt.a")):
         config.available_features.add("cuda-runtime")
+
+# Integration tests that run lowered MLIR on the host (mlir-cpu-runner from
+# mlir-19-tools, the runner libraries from libmlir-19-dev).
+llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+runner_libs = [os.path.join(llvm_lib_dir, lib) for lib in
+               ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so")]
+if os.access(os.path.join(config.llvm_tools_dir, "mlir-cpu-runner"), os.X_OK) and \
+        all(os.path.exists(lib) for lib in runner_libs):
+    config.available_features.add("mlir-cpu-runner")
+    config.substitutions.append(("%mlir_runner_libs", ",".join(runner_libs)))

@@ -239,6 +239,30 @@ def DlcSetTarget : Pass<"dlc-set-target", "mlir::ModuleOp"> {
   ];
 }
 
+def DlcGpuSplitReductions : Pass<"dlc-gpu-split-reductions", "mlir::ModuleOp"> {
+  let summary = "Split long reductions into stages for the GPU";
+  let description = [{
+    Runs on buffers, before dlc-gpu-prepare. A GPU thread runs the
+    reduction loops of a linalg.generic one iteration after another, so a
+    bias gradient (one thread per channel summing N*H*W values) or a full
+    sum is latency-bound. Each linalg.generic with one output and one
+    combiner that has a neutral element (`arith.addf`, `arith.maximumf`,
+    ...) whose reduction loops run more than `max-serial` iterations
+    (dynamic loops, the batch, counted as 128) is split: a first stage in
+    which the innermost static reduction loops are parallel writes partial
+    results to a new buffer filled with the neutral element, and a second
+    stage combines them into the output. The second stage is split again
+    while it is too long. One reduction loop at least stays in each stage.
+  }];
+  let options = [
+    Option<"maxSerial", "max-serial", "int64_t", "128",
+           "the most iterations one thread runs in a row">
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def DlcGpuPrepare : Pass<"dlc-gpu-prepare", "mlir::ModuleOp"> {
   let summary = "Make bufferized host code ready to move to the GPU";
   let description = [{

@@ -1,0 +1,167 @@
+//===- GpuSplitReductions.cpp - dlc-gpu-split-reductions ------------------===//
+//
+// On the GPU each thread of a linalg.generic runs its reduction loops one
+// iteration after another (dlc-gpu-map-loops maps the parallel loops to
+// threads). A bias gradient sums N*H*W values per channel: 32 threads, each
+// adding 98304 values in a row for the CIFAR CNN's first convolution, which
+// is latency-bound for milliseconds. This pass splits such reductions in
+// stages: the first makes some reduction loops parallel and writes partial
+// results to a new buffer, the next reduces the partial results, until no
+// thread runs more than `max-serial` iterations in a row (or no loop is
+// left to make parallel). The bias gradient becomes
+//
+//   partial[h, w, c] = sum over n of dy[n, h, w, c]   (32768 threads)
+//   partial2[w, c]   = sum over h of partial[h, w, c]  (1024 threads)
+//   db[c]           += sum over w of partial2[w, c]     (32 threads)
+//
+// Only reductions with one output and one combiner that has a neutral
+// element (addf, maximumf, ...) are split; the sum's order changes, which
+// float rounding shows (the CPU and CUDA results are compared to 1e-4).
+// Reduction loops of dynamic size (the batch) stay in the first stage.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Transforms/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_DLCGPUSPLITREDUCTIONS
+#include "dlc/Transforms/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+
+namespace {
+
+/// What a loop of dynamic size (the batch) is taken to run.
+constexpr int64_t kDynamicEstimate = 128;
+
+/// Splits `op` once; the stage that reduces the partial results, or
+/// failure when `op` is left as it is.
+FailureOr<linalg::GenericOp> splitOnce(RewriterBase &rewriter,
+                                       linalg::GenericOp op,
+                                       int64_t maxSerial) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0)
+    return failure();
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto outType = dyn_cast<MemRefType>(init->get().getType());
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  if (!outType || !outMap.isProjectedPermutation())
+    return failure();
+  // One combiner with a neutral element, the only use of the output.
+  SmallVector<Operation *, 4> combiners;
+  BlockArgument outArg = op.getRegionOutputArgs()[0];
+  if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) ||
+      combiners.size() != 1 || !outArg.hasOneUse() ||
+      combiners[0]->getNumOperands() != 2 ||
+      combiners[0]->getOperand(0) == combiners[0]->getOperand(1))
+    return failure();
+  Operation *combiner = combiners[0];
+  std::optional<TypedAttr> neutral = arith::getNeutralElement(combiner);
+  if (!neutral)
+    return failure();
+
+  // Reduction loops become parallel, innermost first (consecutive threads
+  // then read consecutive elements), until the rest runs at most maxSerial
+  // iterations; one reduction loop at least stays.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<unsigned> reductions;
+  op.getReductionDims(reductions);
+  auto extent = [&](unsigned d) {
+    return ShapedType::isDynamic(ranges[d]) ? kDynamicEstimate : ranges[d];
+  };
+  int64_t serial = 1;
+  for (unsigned d : reductions)
+    serial *= extent(d);
+  SmallVector<unsigned> kept; // loop dims made parallel, innermost first
+  size_t remaining = reductions.size();
+  for (unsigned d : llvm::reverse(reductions)) {
+    if (serial <= maxSerial || remaining == 1)
+      break;
+    if (ShapedType::isDynamic(ranges[d]))
+      continue;
+    kept.push_back(d);
+    serial /= ranges[d];
+    --remaining;
+  }
+  if (kept.empty())
+    return failure();
+  std::reverse(kept.begin(), kept.end()); // loop order
+
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value out = init->get();
+  // partial[kept..., out...], filled with the neutral element.
+  SmallVector<int64_t> shape;
+  for (unsigned d : kept)
+    shape.push_back(ranges[d]);
+  llvm::append_range(shape, outType.getShape());
+  SmallVector<Value> dynamicSizes;
+  for (auto [i, size] : llvm::enumerate(outType.getShape()))
+    if (ShapedType::isDynamic(size))
+      dynamicSizes.push_back(rewriter.create<memref::DimOp>(loc, out, i));
+  Value partial = rewriter.create<memref::AllocOp>(
+      loc, MemRefType::get(shape, outType.getElementType()), dynamicSizes);
+  Value identity = rewriter.create<arith::ConstantOp>(loc, *neutral);
+  rewriter.create<linalg::FillOp>(loc, identity, partial);
+
+  // Stage 1: the same computation with the kept loops parallel, into
+  // partial.
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<AffineExpr> partialExprs;
+  for (unsigned d : kept)
+    partialExprs.push_back(getAffineDimExpr(d, ctx));
+  llvm::append_range(partialExprs, outMap.getResults());
+  maps.back() = AffineMap::get(op.getNumLoops(), 0, partialExprs, ctx);
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d : kept)
+    iterators[d] = utils::IteratorType::parallel;
+  auto stage1 = rewriter.create<linalg::GenericOp>(
+      loc, TypeRange{}, op.getDpsInputs(), ValueRange{partial}, maps,
+      iterators);
+  rewriter.cloneRegionBefore(op.getRegion(), stage1.getRegion(),
+                             stage1.getRegion().end());
+
+  // Stage 2: out[o] = combine(out[o], partial[k..., o]) over k.
+  const unsigned rank = kept.size() + outType.getRank();
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned i = kept.size(); i < rank; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<utils::IteratorType> iterators2(kept.size(),
+                                              utils::IteratorType::reduction);
+  iterators2.append(outType.getRank(), utils::IteratorType::parallel);
+  auto stage2 = rewriter.create<linalg::GenericOp>(
+      loc, TypeRange{}, ValueRange{partial}, ValueRange{out},
+      ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                          AffineMap::get(rank, 0, outExprs, ctx)},
+      iterators2, [&](OpBuilder &b, Location l, ValueRange args) {
+        IRMapping map;
+        for (Value operand : combiner->getOperands())
+          map.map(operand, operand == outArg ? args[1] : args[0]);
+        Operation *combined = b.clone(*combiner, map);
+        b.create<linalg::YieldOp>(l, combined->getResults());
+      });
+  rewriter.eraseOp(op);
+  return stage2;
+}
+
+struct DlcGpuSplitReductionsPass
+    : public dlc::impl::DlcGpuSplitReductionsBase<DlcGpuSplitReductionsPass> {
+  using DlcGpuSplitReductionsBase::DlcGpuSplitReductionsBase;
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : ops) {
+      FailureOr<linalg::GenericOp> next = splitOnce(rewriter, op, maxSerial);
+      while (succeeded(next))
+        next = splitOnce(rewriter, *next, maxSerial);
+    }
+  }
+};
+
+} // namespace
