@@ -46,16 +46,23 @@ func.func @elementwise(%a: memref<?x7xf32>, %b: memref<?x7xf32>) {
 // -----
 
 // A small static loop: one block of just enough threads, no guard. Its
-// reduction loop runs in each thread.
+// reduction loop runs in each thread, the sum carried in a register: the
+// output element is loaded before the loop and stored after it.
 // CHECK-LABEL: func.func @small
+// CHECK-SAME: (%[[X:[^:]+]]: memref<?x3xf32>, %[[Y:[^:]+]]: memref<3xf32>)
 // CHECK-DAG: %[[C3:.+]] = arith.constant 3 : index
 // CHECK-DAG: %[[C1:.+]] = arith.constant 1 : index
 // CHECK: scf.parallel (%[[B:.+]]) = (%{{.+}}) to (%[[C1]]) step
 // CHECK: scf.parallel (%[[T:.+]]) = (%{{.+}}) to (%[[C3]]) step
 // CHECK-NOT: scf.if
 // CHECK: %[[J:.+]] = arith.addi %{{.+}}, %[[T]] : index
-// CHECK: scf.for %[[K:.+]] =
-// CHECK: memref.load %{{.+}}[%[[K]], %[[J]]]
+// CHECK: %[[INIT:.+]] = memref.load %[[Y]][%[[J]]] : memref<3xf32>
+// CHECK: %[[SUM:.+]] = scf.for %[[K:[^ ]+]] = %{{.+}} iter_args(%[[ACC:.+]] = %[[INIT]]) -> (f32) {
+// CHECK-NEXT: %[[V:.+]] = memref.load %[[X]][%[[K]], %[[J]]]
+// CHECK-NEXT: %[[T2:.+]] = arith.addf %[[V]], %[[ACC]] : f32
+// CHECK-NEXT: scf.yield %[[T2]] : f32
+// CHECK-NEXT: }
+// CHECK-NEXT: memref.store %[[SUM]], %[[Y]][%[[J]]] : memref<3xf32>
 func.func @small(%x: memref<?x3xf32>, %y: memref<3xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -76,14 +83,16 @@ func.func @small(%x: memref<?x3xf32>, %y: memref<3xf32>) {
 // -----
 
 // A full reduction left on the host runs in a launch of one thread; a
-// parallel loop inside it becomes sequential.
+// parallel loop inside it becomes sequential. Both loops carry the sum.
 // CHECK-LABEL: func.func @sum
 // CHECK: %[[ONE:.+]] = arith.constant 1 : index
 // CHECK: gpu.launch blocks(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %[[ONE]], %{{.+}} = %[[ONE]], %{{.+}} = %[[ONE]]) threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %[[ONE]], %{{.+}} = %[[ONE]], %{{.+}} = %[[ONE]])
-// CHECK-NEXT: scf.for
+// CHECK-NEXT: %[[A0:.+]] = memref.load %{{.+}}[] : memref<f32>
+// CHECK-NEXT: %[[A:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[A0]]) -> (f32) {
 // CHECK-NOT: scf.parallel
-// CHECK: scf.for
-// CHECK: gpu.terminator
+// CHECK: scf.for {{.+}} iter_args
+// CHECK: memref.store %[[A]], %{{.+}}[] : memref<f32>
+// CHECK-NEXT: gpu.terminator
 // The host reads the result after the launch.
 // CHECK: memref.load %{{.+}}[] : memref<f32>
 func.func @sum(%x: memref<?xf32>, %acc: memref<f32>) -> f32 {
@@ -151,4 +160,35 @@ func.func @scalar(%n: index) -> index {
     scf.yield %t : index
   }
   return %r : index
+}
+
+// -----
+
+// Not carried in a register: a loop that writes another buffer too, and
+// one whose element depends on the iteration.
+// CHECK-LABEL: func.func @not_carried
+// CHECK-NOT: iter_args
+// CHECK: return
+func.func @not_carried(%x: memref<?x4xf32>, %y: memref<4xf32>, %z: memref<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  scf.parallel (%j) = (%c0) to (%c4) step (%c1) {
+    scf.for %k = %c0 to %n step %c1 {
+      %v = memref.load %x[%k, %j] : memref<?x4xf32>
+      %s = memref.load %y[%j] : memref<4xf32>
+      %t = arith.addf %v, %s : f32
+      memref.store %t, %y[%j] : memref<4xf32>
+      memref.store %t, %z[%k, %j] : memref<?x4xf32>
+    }
+    scf.for %k = %c0 to %n step %c1 {
+      %v = memref.load %x[%k, %j] : memref<?x4xf32>
+      %s = memref.load %z[%k, %j] : memref<?x4xf32>
+      %t = arith.addf %v, %s : f32
+      memref.store %t, %z[%k, %j] : memref<?x4xf32>
+    }
+    scf.reduce
+  }
+  return
 }

@@ -260,6 +260,91 @@ LogicalResult launchOneThread(RewriterBase &rewriter, Operation *op) {
   return sequentializeNested(rewriter, op);
 }
 
+/// In a sequential loop on the device that reads and writes one element
+/// `m[i]` (m and i defined outside) and writes nothing else, such as a
+/// reduction's `out[c] = out[c] + x[n, c]`, the element is carried in a
+/// register: loaded before the loop, an iteration argument inside, stored
+/// after it. Otherwise every iteration stores it and the next loads it
+/// back, a round trip to memory the compiler cannot remove (it cannot tell
+/// that the loop's other reads do not alias m). linalg's reductions never
+/// read their output through another operand.
+bool promoteAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
+  if (loop.getNumResults() != 0)
+    return false;
+  Block *body = loop.getBody();
+  auto invariant = [&](Value v) {
+    return !loop.getRegion().isAncestor(v.getParentRegion());
+  };
+  memref::LoadOp load;
+  memref::StoreOp store;
+  SmallVector<memref::LoadOp> loads; // of invariant elements, in order
+  for (Operation &op : *body) {
+    if (auto l = dyn_cast<memref::LoadOp>(op);
+        l && invariant(l.getMemRef()) && llvm::all_of(l.getIndices(), invariant))
+      loads.push_back(l);
+    auto st = dyn_cast<memref::StoreOp>(op);
+    if (!st)
+      continue;
+    for (memref::LoadOp l : loads)
+      if (st.getMemRef() == l.getMemRef() &&
+          st.getIndices() == l.getIndices()) {
+        load = l;
+        store = st;
+      }
+    break; // the first store decides
+  }
+  if (!load || !store)
+    return false;
+  // Nothing else in the loop touches m or writes memory.
+  bool other = false;
+  loop.getBody()->walk([&](Operation *op) {
+    if (op == load || op == store)
+      return;
+    if (llvm::is_contained(op->getOperands(), load.getMemRef()) ||
+        (!isa<memref::LoadOp>(op) && !isMemoryEffectFree(op) &&
+         !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>()))
+      other = true;
+  });
+  if (other)
+    return false;
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  Value init = rewriter.create<memref::LoadOp>(loc, load.getMemRef(),
+                                               load.getIndices());
+  auto carried = rewriter.create<scf::ForOp>(
+      loc, loop.getLowerBound(), loop.getUpperBound(), loop.getStep(),
+      ValueRange{init});
+  Block *newBody = carried.getBody();
+  if (!newBody->empty())
+    rewriter.eraseOp(newBody->getTerminator());
+  rewriter.mergeBlocks(body, newBody, {carried.getInductionVar()});
+  rewriter.replaceAllUsesWith(load.getResult(), carried.getRegionIterArgs()[0]);
+  Value next = store.getValueToStore();
+  rewriter.eraseOp(load);
+  rewriter.eraseOp(store);
+  Operation *yield = newBody->getTerminator();
+  rewriter.setInsertionPoint(yield);
+  rewriter.replaceOpWithNewOp<scf::YieldOp>(yield, next);
+  rewriter.setInsertionPointAfter(carried);
+  rewriter.create<memref::StoreOp>(loc, carried.getResult(0),
+                                   load.getMemRef(), load.getIndices());
+  rewriter.eraseOp(loop);
+  return true;
+}
+
+/// promoteAccumulator on every sequential loop the device runs, innermost
+/// first (an outer loop then sees its inner loop's load and store).
+void promoteAccumulators(RewriterBase &rewriter, Operation *root) {
+  SmallVector<scf::ForOp> loops;
+  root->walk([&](scf::ForOp loop) { // post-order: inner loops first
+    if (loop->getParentOfType<scf::ParallelOp>() ||
+        loop->getParentOfType<gpu::LaunchOp>())
+      loops.push_back(loop);
+  });
+  for (scf::ForOp loop : loops)
+    promoteAccumulator(rewriter, loop);
+}
+
 /// Maps the loops of `region` that are not inside another loop.
 LogicalResult mapRegion(RewriterBase &rewriter, Region &region,
                         int64_t blockSize) {
@@ -304,7 +389,8 @@ struct DlcGpuMapLoopsPass
     }
     IRRewriter rewriter(&getContext());
     if (failed(mapRegion(rewriter, getOperation().getBody(), blockSize)))
-      signalPassFailure();
+      return signalPassFailure();
+    promoteAccumulators(rewriter, getOperation());
   }
 };
 

@@ -296,6 +296,12 @@ def DlcGpuMapLoops : Pass<"dlc-gpu-map-loops", "mlir::func::FuncOp"> {
     first. Other loops that touch memory (full reductions, the
     initialisation of parameters) run in a `gpu.launch` of one thread, so
     no host code reads or writes device memory in a loop.
+
+    Last, a sequential loop on the device that reads and writes one element
+    `m[i]` (m and i defined outside the loop) and writes nothing else, such
+    as a reduction's `out[c] = out[c] + x[n, c]`, carries the element in an
+    iteration argument: loaded before the loop, stored after it, instead of
+    a store and a load in every iteration.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256", "threads per block">
