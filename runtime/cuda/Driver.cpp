@@ -499,25 +499,38 @@ DLC_CU_EXPORT void dlc_cuda_host_free(void *pointer) {
     drv.cuMemFreeHost(pointer);
 }
 
-DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
+namespace {
+/// cuMemcpyAsync on `stream`, without waiting; 0 or -1.
+int enqueueCopy(void *dst, const void *src, size_t bytes, CUstream stream,
+                const char *what) {
   if (!enter())
     return -1;
-  if (tlsCapturing) {
-    fail("dlc_cuda_upload", "called while the step is captured");
-    return -1;
-  }
   if (bytes == 0)
     return 0;
   if (!dst || !src) {
-    fail("dlc_cuda_upload", "null pointer");
+    fail(what, "null pointer");
     return -1;
   }
   return check(drv.cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
                                  reinterpret_cast<CUdeviceptr>(src), bytes,
-                                 gState.copyStream),
+                                 stream),
                "cuMemcpyAsync")
              ? 0
              : -1;
+}
+} // namespace
+
+DLC_CU_EXPORT int dlc_cuda_copy_async(void *dst, const void *src,
+                                      size_t bytes) {
+  return enqueueCopy(dst, src, bytes, gState.stream, "dlc_cuda_copy_async");
+}
+
+DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
+  if (tlsCapturing) { // the copy stream is not captured
+    fail("dlc_cuda_upload", "called while the step is captured");
+    return -1;
+  }
+  return enqueueCopy(dst, src, bytes, gState.copyStream, "dlc_cuda_upload");
 }
 
 DLC_CU_EXPORT int dlc_cuda_upload_wait(void) {

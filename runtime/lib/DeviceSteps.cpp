@@ -10,18 +10,29 @@ using namespace dlc::rt;
 namespace {
 constexpr size_t kMaxGraphs = 4; // two buffer sets x a last, smaller batch
 
-/// The arguments of one M_train_step_graph call.
+/// One training step as the device runs it: the step number copied in
+/// from page-locked memory, M_train_step_graph, the loss and y_pred
+/// copied out to it. All of it is captured.
 struct StepCall {
+  const DeviceApi *d;
   TrainStepGraphFn fn;
   float *params, *optState;
   const float *x, *y;
   int64_t rows;
-  const int64_t *step;
+  int64_t *step; // device
   float *yPred;
   void *workspace;
-  float *loss;
-  void operator()() const {
+  float *loss;   // device
+  char *io;      // page-locked: step, loss, y_pred
+  size_t yPredBytes;
+  int operator()() const {
+    if (d->copyAsync(step, io, 8) != 0)
+      return -1;
     fn(params, optState, x, y, rows, step, yPred, workspace, loss);
+    return d->copyAsync(io + 8, loss, 4) != 0 ||
+                   d->copyAsync(io + 64, yPred, yPredBytes) != 0
+               ? -1
+               : 0;
   }
   static void invoke(void *self) { (*static_cast<StepCall *>(self))(); }
 };
@@ -41,7 +52,7 @@ DeviceSteps *DeviceSteps::of(dlc_trainer &t) {
   if (!m.device || !m.trainStepGraph || !m.device->graphCapture ||
       !m.device->graphLaunch || !m.device->graphDestroy ||
       !m.device->hostAlloc || !m.device->hostFree || !m.device->upload ||
-      !m.device->uploadWait || graphsDisabled())
+      !m.device->uploadWait || !m.device->copyAsync || graphsDisabled())
     return nullptr;
   t.deviceSteps.reset(new DeviceSteps(t));
   return t.deviceSteps.get();
@@ -58,6 +69,7 @@ DeviceSteps::~DeviceSteps() {
     d.graphDestroy(g.graph);
   for (void *p : pinned)
     d.hostFree(p);
+  d.hostFree(io);
 }
 
 dlc_status DeviceSteps::reserve(int64_t rows) {
@@ -77,10 +89,10 @@ dlc_status DeviceSteps::reserve(int64_t rows) {
                     "out of device memory for a %lld-row batch",
                     (long long)rows);
   if (inBytes + outBytes > pinnedBytes) {
-    for (void *&p : pinned) {
-      d.hostFree(p);
-      p = d.hostAlloc(inBytes + outBytes);
-      if (!p)
+    for (void **p : {&pinned[0], &pinned[1], &io}) {
+      d.hostFree(*p);
+      *p = d.hostAlloc(p == &io ? 64 + outBytes : inBytes + outBytes);
+      if (!*p)
         return setError(DLC_ERR_OUT_OF_MEMORY,
                         "out of page-locked memory for a %lld-row batch",
                         (long long)rows);
@@ -102,18 +114,26 @@ dlc_status DeviceSteps::stage(float *&xs, float *&ys, int64_t rows,
   }
   if (dlc_status s = reserve(rows))
     return s;
+  const size_t inBytes = size_t(rows) * t.model->inputWidth * 4;
+  const size_t outBytes = size_t(rows) * t.model->outputWidth * 4;
   if (prefetched) {
     // The upload prefetch() started went to the other buffers.
     current ^= 1;
     uploading = false;
     if (d.uploadWait() != 0)
       return checkDevice(*t.model, "upload");
-  } else if (d.memcpy(x[current].bytes(), xs,
-                      size_t(rows) * t.model->inputWidth * 4) != 0 ||
-             (ys && d.memcpy(y[current].bytes(), ys,
-                             size_t(rows) * t.model->outputWidth * 4) != 0)) {
-    return checkDevice(*t.model, "memcpy");
+  } else {
+    // Through the staging buffer, which keeps the targets for the host.
+    char *staging = static_cast<char *>(pinned[current]);
+    std::memcpy(staging, xs, inBytes);
+    if (ys)
+      std::memcpy(staging + inBytes, ys, outBytes);
+    if (d.memcpy(x[current].bytes(), staging, inBytes) != 0 ||
+        (ys && d.memcpy(y[current].bytes(), staging + inBytes, outBytes) != 0))
+      return checkDevice(*t.model, "memcpy");
   }
+  hostY = reinterpret_cast<const float *>(static_cast<char *>(pinned[current]) +
+                                          inBytes);
   xs = x[current].floats();
   if (ys)
     ys = y[current].floats();
@@ -139,10 +159,10 @@ dlc_status DeviceSteps::prefetch(const float *xs, const float *ys,
   return DLC_OK;
 }
 
-DeviceSteps::Graph *DeviceSteps::find(const void *const (&args)[8],
+DeviceSteps::Graph *DeviceSteps::find(const void *const (&args)[kArgs],
                                       int64_t rows) {
   for (Graph &g : graphs)
-    if (g.rows == rows && std::equal(args, args + 8, g.args))
+    if (g.rows == rows && std::equal(args, args + kArgs, g.args))
       return &g;
   return nullptr;
 }
@@ -159,25 +179,33 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
                        dlc_status &st) {
   st = DLC_OK;
   auto *slots = static_cast<char *>(scalars.bytes());
-  auto *stepSlot = reinterpret_cast<int64_t *>(slots);
-  auto *lossSlot = reinterpret_cast<float *>(slots + 8);
-  StepCall call{t.model->trainStepGraph, t.params.floats(),
-                t.optState.floats(),     xs,
-                ys,                      rows,
-                stepSlot,                t.yPred.floats(),
-                t.workspace.bytes(),     lossSlot};
+  char *host = static_cast<char *>(io);
+  StepCall call{&d,
+                t.model->trainStepGraph,
+                t.params.floats(),
+                t.optState.floats(),
+                xs,
+                ys,
+                rows,
+                reinterpret_cast<int64_t *>(slots),
+                t.yPred.floats(),
+                t.workspace.bytes(),
+                reinterpret_cast<float *>(slots + 8),
+                host,
+                size_t(rows) * t.model->outputWidth * 4};
   if (failed) { // a capture failed: the plain step, as without graphs
     float loss = t.desc->train_step(call.params, call.optState, xs, ys, rows,
                                     step, call.yPred, call.workspace);
+    hostYPred = t.yPred.floats(); // managed memory, the device is idle
     if (whileRunning)
       st = whileRunning();
     return loss;
   }
-  // The device is idle: the previous step ended synchronized.
-  *stepSlot = step;
-  *lossSlot = 0;
-  const void *args[8] = {call.params, call.optState, xs,          ys,
-                         stepSlot,    call.yPred,    call.workspace, lossSlot};
+  // Page-locked memory the graph copies from when it runs.
+  std::memcpy(host, &step, 8);
+  const void *args[kArgs] = {call.params, call.optState, xs,
+                             ys,          call.step,     call.yPred,
+                             call.workspace, call.loss,  host};
   bool launched = false;
   if (std::find(warmed.begin(), warmed.end(), rows) != warmed.end()) {
     Graph *g = find(args, rows);
@@ -216,7 +244,7 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
       }
       Graph fresh;
       fresh.graph = graph;
-      std::copy(args, args + 8, fresh.args);
+      std::copy(args, args + kArgs, fresh.args);
       fresh.rows = rows;
       fresh.used = ++clock;
       graphs.push_back(fresh);
@@ -232,7 +260,10 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
     }
   }
   if (!launched) { // the first step of this batch size: no capture yet
-    call();
+    if (call() != 0) {
+      st = checkDevice(*t.model, "train_step");
+      return 0;
+    }
     warmed.push_back(rows);
   }
   if (whileRunning)
@@ -243,5 +274,8 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
       st = s;
     return 0;
   }
-  return *lossSlot;
+  hostYPred = reinterpret_cast<const float *>(host + 64);
+  float loss;
+  std::memcpy(&loss, host + 8, 4);
+  return loss;
 }

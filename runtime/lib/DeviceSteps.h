@@ -4,10 +4,13 @@
 // steps replayed as CUDA graphs (docs/cuda.md): the first step of a batch
 // size runs the step function directly (cuDNN's algorithm search and the
 // runtime's scratch buffers happen then), the next captures it, and later
-// steps with the same buffers launch the graph. The step number goes to the
-// device before the launch and the loss comes back after it. While a step
-// runs, the next batch is copied to page-locked memory and uploaded on the
-// library's copy stream into the other of two device buffers.
+// steps with the same buffers launch the graph. The step's host side goes
+// through page-locked memory, never managed memory (whose pages would move
+// between host and device every step): the graph copies the step number
+// in first and the loss and the predictions out last, and the batch is
+// staged there. While a step runs, the next batch is copied to page-locked
+// memory and uploaded on the library's copy stream into the other of two
+// device buffers.
 //
 // DLC_CUDA_GRAPHS=0 in the environment turns this off: every step is one
 // M_train_step call, as for libraries without M_train_step_graph.
@@ -50,17 +53,23 @@ public:
             const std::function<dlc_status()> &whileRunning,
             dlc_status &st);
 
+  /// After run(): the step's predictions and the batch's targets, in host
+  /// memory.
+  const float *predictions() const { return hostYPred; }
+  const float *targets() const { return hostY; }
+
 private:
   explicit DeviceSteps(dlc_trainer &t);
 
   /// A captured step and the arguments it was captured with.
+  static constexpr int kArgs = 9;
   struct Graph {
     dlc_cuda_graph *graph = nullptr;
-    const void *args[8] = {};
+    const void *args[kArgs] = {};
     int64_t rows = 0;
     uint64_t used = 0; // for eviction
   };
-  Graph *find(const void *const (&args)[8], int64_t rows);
+  Graph *find(const void *const (&args)[kArgs], int64_t rows);
   void drop(Graph &g);
 
   dlc_trainer &t;
@@ -69,6 +78,9 @@ private:
   AlignedBuffer x[2], y[2];         // device copies of two batches
   void *pinned[2] = {};             // page-locked staging of x then y
   size_t pinnedBytes = 0;
+  // Page-locked: int64 step at 0, float loss at 8, y_pred from 64.
+  void *io = nullptr;
+  const float *hostYPred = nullptr, *hostY = nullptr;
   int64_t rowsCapacity = 0;
   int current = 0;                  // the buffers of the staged batch
   bool uploading = false;           // a prefetch not staged yet

@@ -68,6 +68,7 @@ struct DeviceApi {
   void (*hostFree)(void *pointer) = nullptr;
   int (*upload)(void *dst, const void *src, size_t bytes) = nullptr;
   int (*uploadWait)(void) = nullptr;
+  int (*copyAsync)(void *dst, const void *src, size_t bytes) = nullptr;
 };
 
 /// M_train_step_graph of a CUDA model library (dlc/cuda_abi.h).

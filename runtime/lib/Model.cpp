@@ -114,6 +114,7 @@ dlc_status attachDevice(dlc_model &m, void *handle, const char *where) {
   find(api.hostFree, "dlc_cuda_host_free");
   find(api.upload, "dlc_cuda_upload");
   find(api.uploadWait, "dlc_cuda_upload_wait");
+  find(api.copyAsync, "dlc_cuda_copy_async");
   find(m.trainStepGraph, (std::string(m.desc->name) + "_train_step_graph").c_str());
   missing = required;
   if (missing)

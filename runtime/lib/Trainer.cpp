@@ -109,10 +109,13 @@ dlc_step_info trainStep(dlc_trainer &t, const dlc_dataset &data,
                                 t.yPred.floats(), t.workspace.bytes());
   s.loss_avg = t.lossAvg;
   t.lossAvg = dlc_ema_update(t.lossAvg, s.loss, s.step);
-  if (dlc_model_has_accuracy(t.model)) {
+  if (st == DLC_OK && dlc_model_has_accuracy(t.model)) {
     s.has_acc = 1;
-    s.acc = batchAccuracy(t.model, t.yPred.floats(), batch.y, b,
-                          data.targetWidth);
+    // A CUDA model with graphs has both in page-locked host memory.
+    s.acc = steps ? batchAccuracy(t.model, steps->predictions(),
+                                  steps->targets(), b, data.targetWidth)
+                  : batchAccuracy(t.model, t.yPred.floats(), batch.y, b,
+                                  data.targetWidth);
     s.acc_avg = t.accAvg;
     t.accAvg = dlc_ema_update(t.accAvg, s.acc, s.step);
   }

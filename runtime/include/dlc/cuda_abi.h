@@ -94,6 +94,15 @@ int dlc_cuda_graph_launch(dlc_cuda_graph *graph);
 /* Releases a graph (NULL is ignored). */
 void dlc_cuda_graph_destroy(dlc_cuda_graph *graph);
 
+/* Enqueues a copy of `bytes` between any two of host memory and
+ * dlc_cuda_alloc memory on the library's stream, after the work before it,
+ * and returns at once (dlc_cuda_synchronize waits for it). During a capture
+ * it becomes part of the graph: with page-locked host memory on the host
+ * side, a graph then takes its inputs from and leaves its results in host
+ * memory the host reads without touching managed memory. 0, or -1 after an
+ * error. */
+int dlc_cuda_copy_async(void *dst, const void *src, size_t bytes);
+
 /* `bytes` of page-locked host memory, which dlc_cuda_upload copies from
  * while the device computes; NULL after an error. */
 void *dlc_cuda_host_alloc(size_t bytes);
