@@ -7,17 +7,23 @@
 // RUN: mlir-opt %s %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // RUN: dlc-opt %s --dlc-gpu-split-reductions="max-serial=4" | FileCheck %s --check-prefix=STAGES
 
-// Each function's first linalg.generic writes the input. Bias gradient:
-// three stages (3, 8 and 8 iterations a thread); the maximum: two (6, 5);
-// the dynamic sum: two (the dynamic 3, then 8).
+// Each function's first linalg.generic writes the input; no stage runs
+// more than 4 iterations a thread, except over a dynamic loop or a prime
+// number of elements. Bias gradient: over n (3), h as 4 x 2 (4, 2), w as
+// 4 x 2 (4, 2); the maximum: 6 as 3 x 2 (3, 2), then 5 (prime); the
+// dynamic sum: the dynamic 3, then 8 as 4 x 2 (4, 2).
 // STAGES-LABEL: func.func @biasGrad
-// STAGES-COUNT-4: linalg.generic
+// STAGES-COUNT-2: linalg.generic
+// STAGES: memref.expand_shape {{.+}} {{\[}}[0, 1], [2], [3]] output_shape [4, 2, 8, 4] : memref<8x8x4xf32> into memref<4x2x8x4xf32>
+// STAGES-COUNT-2: linalg.generic
+// STAGES: memref.expand_shape {{.+}} {{\[}}[0, 1], [2]] output_shape [4, 2, 4] : memref<8x4xf32> into memref<4x2x4xf32>
+// STAGES-COUNT-2: linalg.generic
 // STAGES-NOT: linalg.generic
 // STAGES-LABEL: func.func @maxAll
-// STAGES-COUNT-3: linalg.generic
+// STAGES-COUNT-4: linalg.generic
 // STAGES-NOT: linalg.generic
 // STAGES-LABEL: func.func @dynamicSum
-// STAGES-COUNT-3: linalg.generic
+// STAGES-COUNT-4: linalg.generic
 // STAGES-NOT: linalg.generic
 // STAGES-LABEL: func.func @main
 

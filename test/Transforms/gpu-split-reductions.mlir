@@ -61,9 +61,9 @@ func.func @image_max(%x: memref<?x64x64xf32>, %m: memref<?xf32>) {
   return
 }
 
-// Left alone: a short reduction, one over the batch only, one long loop
-// (not split into two), one whose output is used besides its combiner,
-// and one on tensors.
+// Left alone: a short reduction, one over the batch only, one over a
+// single loop of 64, one whose output is used besides its combiner, and
+// one on tensors.
 // CHECK-LABEL: func.func @unchanged(
 // CHECK-NOT: memref.alloc
 // CHECK-COUNT-5: linalg.generic
@@ -97,4 +97,32 @@ func.func @unchanged(%short: memref<4x32xf32>, %batch: memref<?x8xf32>, %big: me
     linalg.yield %a : f32
   } -> tensor<f32>
   return %r : tensor<f32>
+}
+
+// A sum over one long static loop (522 elements at an offset in the
+// gradient buffer) is factored into 87 x 6 first: 6 threads sum 87
+// elements each, then one thread sums the 6. A prime length is left as it
+// is.
+// CHECK-LABEL: func.func @tail_sum(
+// CHECK-SAME: %[[G:[^:]+]]: memref<600xf32>, %[[S:[^:]+]]: memref<f32>, %[[P:[^:]+]]: memref<131xf32>
+// CHECK: %[[TAIL:.+]] = memref.subview %[[G]][78] [522] [1]
+// CHECK: %[[E:.+]] = memref.expand_shape %[[TAIL]] {{\[}}[0, 1]] output_shape [87, 6] : memref<522xf32, strided<[1], offset: 78>> into memref<87x6xf32, strided<[6, 1], offset: 78>>
+// CHECK: %[[PART:.+]] = memref.alloc() : memref<6xf32>
+// CHECK: iterator_types = ["reduction", "parallel"]} ins(%[[E]] : memref<87x6xf32, strided<[6, 1], offset: 78>>) outs(%[[PART]] : memref<6xf32>)
+// CHECK: iterator_types = ["reduction"]} ins(%[[PART]] : memref<6xf32>) outs(%[[S]] : memref<f32>)
+// CHECK-NOT: memref.alloc
+// CHECK: iterator_types = ["reduction"]} ins(%[[P]] : memref<131xf32>) outs(%[[S]] : memref<f32>)
+func.func @tail_sum(%g: memref<600xf32>, %s: memref<f32>, %p: memref<131xf32>) {
+  %tail = memref.subview %g[78] [522] [1] : memref<600xf32> to memref<522xf32, strided<[1], offset: 78>>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]} ins(%tail : memref<522xf32, strided<[1], offset: 78>>) outs(%s : memref<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]} ins(%p : memref<131xf32>) outs(%s : memref<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
 }

@@ -14,6 +14,9 @@
 //   partial2[w, c]   = sum over h of partial[h, w, c]  (1024 threads)
 //   db[c]           += sum over w of partial2[w, c]     (32 threads)
 //
+// A stage over one long static loop has it factored in two first: the
+// clipping norm's last 522 gradient values are summed as 87 x 6.
+//
 // Only reductions with one output and one combiner that has a neutral
 // element (addf, maximumf, ...) are split; the sum's order changes, which
 // float rounding shows (the CPU and CUDA results are compared to 1e-4).
@@ -38,31 +41,130 @@ namespace {
 /// What a loop of dynamic size (the batch) is taken to run.
 constexpr int64_t kDynamicEstimate = 128;
 
-/// Splits `op` once; the stage that reduces the partial results, or
-/// failure when `op` is left as it is.
-FailureOr<linalg::GenericOp> splitOnce(RewriterBase &rewriter,
-                                       linalg::GenericOp op,
-                                       int64_t maxSerial) {
+/// The combiner of a reduction this pass can split: one output, on
+/// buffers, reduced by one binary op with a neutral element that is the
+/// output's only use; null otherwise.
+Operation *splittableCombiner(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() == 0)
-    return failure();
+    return nullptr;
   OpOperand *init = op.getDpsInitOperand(0);
-  auto outType = dyn_cast<MemRefType>(init->get().getType());
-  AffineMap outMap = op.getMatchingIndexingMap(init);
-  if (!outType || !outMap.isProjectedPermutation())
-    return failure();
-  // One combiner with a neutral element, the only use of the output.
+  if (!isa<MemRefType>(init->get().getType()) ||
+      !op.getMatchingIndexingMap(init).isProjectedPermutation())
+    return nullptr;
   SmallVector<Operation *, 4> combiners;
   BlockArgument outArg = op.getRegionOutputArgs()[0];
   if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) ||
       combiners.size() != 1 || !outArg.hasOneUse() ||
       combiners[0]->getNumOperands() != 2 ||
-      combiners[0]->getOperand(0) == combiners[0]->getOperand(1))
+      combiners[0]->getOperand(0) == combiners[0]->getOperand(1) ||
+      !arith::getNeutralElement(combiners[0]))
+    return nullptr;
+  return combiners[0];
+}
+
+/// A reduction over one static loop of E > maxSerial iterations becomes one
+/// over two loops, (E / f, f) for the smallest f that leaves E / f <=
+/// maxSerial: each operand that loop indexes is reshaped with
+/// memref.expand_shape. splitOnce then makes the f loop parallel.
+FailureOr<linalg::GenericOp> factorLongLoop(RewriterBase &rewriter,
+                                            linalg::GenericOp op,
+                                            int64_t maxSerial) {
+  if (!splittableCombiner(op) || op.getNumReductionLoops() != 1 ||
+      !op.getBody()->getOps<linalg::IndexOp>().empty())
     return failure();
-  Operation *combiner = combiners[0];
+  SmallVector<unsigned> reductions;
+  op.getReductionDims(reductions);
+  const unsigned d = reductions.front();
+  const int64_t extent = op.getStaticLoopRanges()[d];
+  if (ShapedType::isDynamic(extent) || extent <= maxSerial)
+    return failure();
+  int64_t f = 2;
+  while (f < extent && (extent % f != 0 || extent / f > maxSerial))
+    ++f;
+  if (f >= extent)
+    return failure(); // prime, or no factor short enough
+  MLIRContext *ctx = op.getContext();
+  const unsigned loops = op.getNumLoops();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    Value value = operand.get();
+    SmallVector<AffineExpr> exprs;
+    std::optional<unsigned> at; // the operand dimension the loop indexes
+    for (auto [r, e] : llvm::enumerate(map.getResults())) {
+      if (e == getAffineDimExpr(d, ctx)) {
+        if (at)
+          return failure();
+        at = r;
+        exprs.append({e, getAffineDimExpr(d + 1, ctx)});
+      } else if (e.isFunctionOfDim(d)) {
+        return failure();
+      } else {
+        exprs.push_back(e.shiftDims(loops, 1, d + 1));
+      }
+    }
+    if (at) {
+      auto type = dyn_cast<MemRefType>(value.getType());
+      if (!type)
+        return failure();
+      SmallVector<int64_t> shape;
+      SmallVector<ReassociationIndices> groups;
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t i = 0; i < type.getRank(); ++i) {
+        if (i == int64_t(*at)) {
+          groups.push_back({int64_t(shape.size()), int64_t(shape.size()) + 1});
+          shape.append({extent / f, f});
+          sizes.append({rewriter.getIndexAttr(extent / f),
+                        rewriter.getIndexAttr(f)});
+          continue;
+        }
+        groups.push_back({int64_t(shape.size())});
+        shape.push_back(type.getDimSize(i));
+        sizes.push_back(
+            type.isDynamicDim(i)
+                ? OpFoldResult(rewriter.create<memref::DimOp>(loc, value, i)
+                                   .getResult())
+                : OpFoldResult(rewriter.getIndexAttr(type.getDimSize(i))));
+      }
+      FailureOr<MemRefType> expanded =
+          memref::ExpandShapeOp::computeExpandedType(type, shape, groups);
+      if (failed(expanded))
+        return failure();
+      value = rewriter.create<memref::ExpandShapeOp>(loc, *expanded, value,
+                                                     groups, sizes);
+    }
+    operands.push_back(value);
+    maps.push_back(AffineMap::get(loops + 1, 0, exprs, ctx));
+  }
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  iterators.insert(iterators.begin() + d + 1, utils::IteratorType::reduction);
+  const unsigned inputs = op.getNumDpsInputs();
+  auto factored = rewriter.create<linalg::GenericOp>(
+      loc, TypeRange{}, ArrayRef<Value>(operands).take_front(inputs),
+      ArrayRef<Value>(operands).drop_front(inputs), maps, iterators);
+  rewriter.cloneRegionBefore(op.getRegion(), factored.getRegion(),
+                             factored.getRegion().end());
+  rewriter.eraseOp(op);
+  return factored;
+}
+
+/// Splits `op` once; the stage that reduces the partial results, or
+/// failure when `op` is left as it is.
+FailureOr<linalg::GenericOp> splitOnce(RewriterBase &rewriter,
+                                       linalg::GenericOp op,
+                                       int64_t maxSerial) {
+  Operation *combiner = splittableCombiner(op);
+  if (!combiner)
+    return failure();
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto outType = cast<MemRefType>(init->get().getType());
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  BlockArgument outArg = op.getRegionOutputArgs()[0];
   std::optional<TypedAttr> neutral = arith::getNeutralElement(combiner);
-  if (!neutral)
-    return failure();
 
   // Reduction loops become parallel, innermost first (consecutive threads
   // then read consecutive elements), until the rest runs at most maxSerial
@@ -153,13 +255,25 @@ struct DlcGpuSplitReductionsPass
     : public dlc::impl::DlcGpuSplitReductionsBase<DlcGpuSplitReductionsPass> {
   using DlcGpuSplitReductionsBase::DlcGpuSplitReductionsBase;
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> ops;
-    getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : ops) {
+    // A stage over one long static loop has that loop factored first.
+    auto split = [&](linalg::GenericOp op) -> FailureOr<linalg::GenericOp> {
       FailureOr<linalg::GenericOp> next = splitOnce(rewriter, op, maxSerial);
-      while (succeeded(next))
-        next = splitOnce(rewriter, *next, maxSerial);
+      if (succeeded(next))
+        return next;
+      FailureOr<linalg::GenericOp> factored =
+          factorLongLoop(rewriter, op, maxSerial);
+      if (failed(factored))
+        return failure();
+      return splitOnce(rewriter, *factored, maxSerial);
+    };
+    // Until no stage runs too long (both stages of a split may).
+    for (bool changed = true; changed;) {
+      changed = false;
+      SmallVector<linalg::GenericOp> ops;
+      getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
+      for (linalg::GenericOp op : ops)
+        changed |= succeeded(split(op));
     }
   }
 };

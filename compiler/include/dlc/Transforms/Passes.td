@@ -251,8 +251,11 @@ def DlcGpuSplitReductions : Pass<"dlc-gpu-split-reductions", "mlir::ModuleOp"> {
     (dynamic loops, the batch, counted as 128) is split: a first stage in
     which the innermost static reduction loops are parallel writes partial
     results to a new buffer filled with the neutral element, and a second
-    stage combines them into the output. The second stage is split again
-    while it is too long. One reduction loop at least stays in each stage.
+    stage combines them into the output. Both stages are split again while
+    they are too long. One reduction loop at least stays in each stage; a
+    stage over one long static loop of E iterations has it factored into
+    (E / f, f) first (memref.expand_shape of the operands it indexes), for
+    the smallest f that leaves E / f short enough.
   }];
   let options = [
     Option<"maxSerial", "max-serial", "int64_t", "128",
