@@ -98,3 +98,47 @@ func.func @m_train_step_graph(%acc: memref<f32>, %loss: memref<f32>) {
   call @m.train_step_graph_impl(%acc, %loss) : (memref<f32>, memref<f32>) -> ()
   return
 }
+
+// A kernel of many threads that writes what it would read keeps the host's
+// value: another thread could read the element after one wrote it. Here
+// the norm's buffer and the kernel's output are not arguments (buffers in
+// the workspace may share bytes); the kernel writing an argument buffer
+// other than the one read is fine.
+// CHECK-LABEL: func.func @races(
+// CHECK-SAME: %[[G:[^:]+]]: memref<8xf32>, %[[R:[^:]+]]: memref<f32> {dlc.read_only})
+// CHECK: %[[N:.+]] = memref.load %[[WS:.+]][] : memref<f32>
+// CHECK: gpu.launch
+// CHECK-NEXT: memref.store %[[N]], %{{.+}}[%{{.+}}] : memref<8xf32>
+// CHECK: gpu.launch
+// CHECK-NEXT: memref.load %[[R]][] : memref<f32>
+// CHECK-NEXT: memref.store %{{.+}}, %[[R]][] : memref<f32>
+// CHECK: gpu.launch
+// CHECK-NEXT: %[[K:.+]] = memref.load %[[WS]][] : memref<f32>
+// CHECK-NEXT: memref.store %[[K]], %[[G]][%{{.+}}] : memref<8xf32>
+func.func @races(%g: memref<8xf32>, %r: memref<f32> {dlc.read_only}) {
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %p = llvm.mlir.zero : !llvm.ptr
+  %ws = builtin.unrealized_conversion_cast %p : !llvm.ptr to memref<f32>
+  %out = builtin.unrealized_conversion_cast %p : !llvm.ptr to memref<8xf32>
+  %n = memref.load %ws[] : memref<f32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c8, %sy = %c1, %sz = %c1) {
+    memref.store %n, %out[%tx] : memref<8xf32>
+    gpu.terminator
+  }
+  // A single thread reads first, then writes: the load moves in.
+  %v = memref.load %r[] : memref<f32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    memref.store %v, %r[] : memref<f32>
+    gpu.terminator
+  }
+  %k = memref.load %ws[] : memref<f32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c8, %sy = %c1, %sz = %c1) {
+    memref.store %k, %g[%tx] : memref<8xf32>
+    gpu.terminator
+  }
+  return
+}

@@ -20,8 +20,10 @@
 #include "dlc/Dialect/Net/NetOps.h"
 #include "dlc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -268,6 +270,11 @@ private:
           return i.getDefiningOp() && isScalarOp(i.getDefiningOp());
         }))
       return false;
+    // The kernel's threads must not write what they read: not the buffer,
+    // nor other bytes of the workspace (a buffer planned after the load may
+    // share its bytes).
+    if (!launchKeepsIntact(load.getMemRef()))
+      return false;
     if (isReadOnlyArgument(load.getMemRef()))
       return true;
     // The kernel reads the value later than the host did: nothing in
@@ -280,6 +287,51 @@ private:
       if (mayWrite(op))
         return false;
     return true;
+  }
+
+  /// Whether no thread of the launch writes memory that `memref` may
+  /// share before another thread reads it. A launch of one thread runs its
+  /// copy of the load first. Otherwise the buffers the launch writes must
+  /// be disjoint from `memref`: the function's arguments are the caller's
+  /// separate buffers (the training step's gradients come first in the
+  /// workspace, its own buffers after them), while dlc-plan-workspace
+  /// places every other buffer in the workspace, where bytes are shared.
+  /// So a write conflicts when it goes to (a view of) the argument `memref`
+  /// views, or when neither is an argument.
+  bool launchKeepsIntact(Value memref) {
+    auto isOne = [](Value v) {
+      std::optional<int64_t> c = getConstantIntValue(v);
+      return c && *c == 1;
+    };
+    if (isOne(launch.getGridSizeX()) && isOne(launch.getGridSizeY()) &&
+        isOne(launch.getGridSizeZ()) && isOne(launch.getBlockSizeX()) &&
+        isOne(launch.getBlockSizeY()) && isOne(launch.getBlockSizeZ()))
+      return true;
+    BlockArgument read = rootArgument(memref);
+    WalkResult r = launch.getBody().walk([&](Operation *op) {
+      if (isMemoryEffectFree(op) || isa<memref::LoadOp>(op) ||
+          op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        return WalkResult::advance();
+      auto store = dyn_cast<memref::StoreOp>(op);
+      if (!store || rootArgument(store.getMemRef()) == read)
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    return !r.wasInterrupted();
+  }
+
+  /// The function argument `memref` is a view of, if any.
+  static BlockArgument rootArgument(Value memref) {
+    while (Operation *def = memref.getDefiningOp()) {
+      auto view = dyn_cast<ViewLikeOpInterface>(def);
+      if (!view)
+        return BlockArgument();
+      memref = view.getViewSource();
+    }
+    auto arg = dyn_cast<BlockArgument>(memref);
+    return arg && isa<func::FuncOp>(arg.getOwner()->getParentOp())
+               ? arg
+               : BlockArgument();
   }
 
   gpu::LaunchOp launch;

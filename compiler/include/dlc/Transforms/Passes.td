@@ -344,8 +344,11 @@ def DlcGpuDeviceScalars : Pass<"dlc-gpu-device-scalars", "mlir::ModuleOp"> {
     the host computed from memory (the clipping norm) or from the step
     (Adam's bias correction, the dropout seed) is computed in the kernel:
     the chain of pure scalar ops is copied into the kernel, together with
-    the `memref.load` it starts from when nothing between the load and the
-    launch may write memory, or when the loaded buffer is a function
+    the `memref.load` it starts from when no thread of the kernel writes
+    memory the load may read (a kernel of one thread, or one writing only
+    argument buffers other than the loaded one; workspace buffers may share
+    bytes) and when nothing between the load and the launch may write
+    memory, or when the loaded buffer is a function
     argument marked `dlc.read_only` that is only ever loaded from (the
     graph step's step number). The host then neither waits for the device
     nor touches device memory in the middle of a step.
