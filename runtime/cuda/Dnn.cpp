@@ -396,12 +396,16 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
   }
 }
 
-bool checkPool(int64_t kind, const float *a, const float *b, const float *c,
-               int64_t N, int64_t H, int64_t W, int64_t C, int64_t KH,
-               int64_t KW, int64_t OH, int64_t OW, int64_t SH, int64_t SW,
-               const char *what) {
-  if (kind != 0 && kind != 1) {
-    fail(what, "bad kind: 0 (max) or 1 (average) expected");
+/// `maxKind`: 1 for the forward pass, 3 for the gradient (kind | 2 masks
+/// it with the ReLU of the pooled input).
+bool checkPool(int64_t kind, int64_t maxKind, const float *a, const float *b,
+               const float *c, int64_t N, int64_t H, int64_t W, int64_t C,
+               int64_t KH, int64_t KW, int64_t OH, int64_t OW, int64_t SH,
+               int64_t SW, const char *what) {
+  if (kind < 0 || kind > maxKind) {
+    fail(what, maxKind == 1 ? "bad kind: 0 (max) or 1 (average) expected"
+                            : "bad kind: 0 (max) or 1 (average), | 2 for the "
+                              "ReLU mask, expected");
     return false;
   }
   if (N < 0 || H < 1 || W < 1 || C < 1 || KH < 1 || KW < 1 || OH < 1 ||
@@ -496,8 +500,8 @@ DLC_CU_EXPORT void dlc_cu_pool2d_fwd(int64_t kind, const float *x, float *y,
                                      int64_t C, int64_t KH, int64_t KW,
                                      int64_t OH, int64_t OW, int64_t SH,
                                      int64_t SW, int64_t PT, int64_t PL) {
-  if (!enter() || !checkPool(kind, x, y, y, N, H, W, C, KH, KW, OH, OW, SH, SW,
-                             "dlc_cu_pool2d_fwd"))
+  if (!enter() || !checkPool(kind, 1, x, y, y, N, H, W, C, KH, KW, OH, OW,
+                             SH, SW, "dlc_cu_pool2d_fwd"))
     return;
   void *params[] = {&kind, &x,  &y,  &N,  &H,  &W,  &C,  &KH,
                     &KW,   &OH, &OW, &SH, &SW, &PT, &PL};
@@ -512,8 +516,8 @@ DLC_CU_EXPORT void dlc_cu_pool2d_bwd(int64_t kind, const float *x,
                                      int64_t KW, int64_t OH, int64_t OW,
                                      int64_t SH, int64_t SW, int64_t PT,
                                      int64_t PL) {
-  if (!enter() || !checkPool(kind, x, dy, dx, N, H, W, C, KH, KW, OH, OW, SH,
-                             SW, "dlc_cu_pool2d_bwd"))
+  if (!enter() || !checkPool(kind, 3, x, dy, dx, N, H, W, C, KH, KW, OH, OW,
+                             SH, SW, "dlc_cu_pool2d_bwd"))
     return;
   void *params[] = {&kind, &x,  &dy, &dx, &N,  &H,  &W,  &C,
                     &KH,   &KW, &OH, &OW, &SH, &SW, &PT, &PL};

@@ -109,7 +109,7 @@ extern "C" __global__ void dlc_pool2d_bwd(int64_t kind, const float *x,
         int64_t w0 = ow * SW - PL, w1 = min(w0 + KW, W);
         w0 = max(w0, (int64_t)0);
         float d = dyn[(oh * OW + ow) * C];
-        if (kind == 0) {
+        if ((kind & 1) == 0) {
           int64_t bh = h0, bw = w0;
           float best = xn[(h0 * W + w0) * C];
           for (int64_t hh = h0; hh < h1; ++hh)
@@ -128,6 +128,7 @@ extern "C" __global__ void dlc_pool2d_bwd(int64_t kind, const float *x,
         }
       }
     }
-    dx[idx] = g;
+    // kind | 2: the gradient through the ReLU whose output x is pooled.
+    dx[idx] = (kind & 2) && !(x[idx] > 0.0f) ? 0.0f : g;
   }
 }

@@ -21,4 +21,21 @@ func.func @conv_bias_relu(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: 
   } -> tensor<2x8x8x4xf32>
   return %r : tensor<2x8x8x4xf32>
 }
+
+// The pooling gradient kernels of the CUDA runtime apply the ReLU mask, as
+// the CPU's do: the ReLU gradient of a pooling gradient is fused into it.
+// CHECK-LABEL: func.func @pool_relu_grad
+// CHECK: %[[G:.+]] = net.pool2d_grad max %{{.+}}, %{{.+}}, %{{.+}} size [2, 2] strides [2, 2] pad [0, 0, 0, 0] relu
+// CHECK-NEXT: return %[[G]]
+func.func @pool_relu_grad(%x: tensor<?x8x8x4xf32>, %y: tensor<?x4x4x4xf32>, %dy: tensor<?x4x4x4xf32>) -> tensor<?x8x8x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %g = net.pool2d_grad max %x, %y, %dy size [2, 2] strides [2, 2] pad [0, 0, 0, 0] : tensor<?x8x8x4xf32>, tensor<?x4x4x4xf32>
+  %m = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x, %g : tensor<?x8x8x4xf32>, tensor<?x8x8x4xf32>) outs(%x : tensor<?x8x8x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %c = arith.cmpf ogt, %a, %zero : f32
+    %s = arith.select %c, %b, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8x8x4xf32>
+  return %m : tensor<?x8x8x4xf32>
+}
 }

@@ -247,9 +247,9 @@ TEST_F(CudaOps, PoolingMatchesTheCpuKernels) {
   };
   uint32_t seed = 500;
   for (const PoolCase &p : cases)
-    for (int64_t kind = 0; kind < 2; ++kind) {
-      const std::string name =
-          std::string(kind ? "avg " : "max ") + p.name;
+    for (int64_t kind = 0; kind < 4; ++kind) { // | 2: the ReLU mask
+      const std::string name = std::string(kind & 1 ? "avg " : "max ") +
+                               (kind & 2 ? "(relu mask) " : "") + p.name;
       SCOPED_TRACE(name);
       const int64_t OH = (p.H + p.S - 1) / p.S, OW = (p.W + p.S - 1) / p.S;
       const int64_t PT = std::max<int64_t>((OH - 1) * p.S + p.K - p.H, 0) / 2;
@@ -258,13 +258,13 @@ TEST_F(CudaOps, PoolingMatchesTheCpuKernels) {
       std::vector<float> x = randomVector(xs, ++seed),
                          dy = randomVector(ys, ++seed);
       DeviceBuffer dX(x), dDy(dy), y(ys), dx(xs);
-      dlc_cu_pool2d_fwd(kind, dX.p, y.p, p.N, p.H, p.W, p.C, p.K, p.K, OH, OW,
-                        p.S, p.S, PT, PL);
+      dlc_cu_pool2d_fwd(kind & 1, dX.p, y.p, p.N, p.H, p.W, p.C, p.K, p.K,
+                        OH, OW, p.S, p.S, PT, PL);
       dlc_cu_pool2d_bwd(kind, dX.p, y.p, dDy.p, dx.p, p.N, p.H, p.W, p.C, p.K,
                         p.K, OH, OW, p.S, p.S, PT, PL);
       std::vector<float> ry(ys), rdx(xs);
-      dlc_k_pool2d_fwd(kind, x.data(), ry.data(), p.N, p.H, p.W, p.C, p.K, p.K,
-                       OH, OW, p.S, p.S, PT, PL);
+      dlc_k_pool2d_fwd(kind & 1, x.data(), ry.data(), p.N, p.H, p.W, p.C,
+                       p.K, p.K, OH, OW, p.S, p.S, PT, PL);
       dlc_k_pool2d_bwd(kind, x.data(), ry.data(), dy.data(), rdx.data(), p.N,
                        p.H, p.W, p.C, p.K, p.K, OH, OW, p.S, p.S, PT, PL);
       expectClose(y.host(), ry, name + ": forward");

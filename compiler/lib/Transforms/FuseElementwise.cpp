@@ -15,7 +15,8 @@
 // convolution's raw output is never stored and read back. Likewise the
 // ReLU gradient x > 0 ? g : 0 of a max/average pooling gradient g whose
 // input is x (the ReLU's output) becomes the pooling gradient's `relu`
-// mask, applied per image while it is in cache.
+// mask, applied per image while it is in cache (on the CUDA target too:
+// its pooling gradient kernel applies the mask per element).
 //
 //===----------------------------------------------------------------------===//
 
@@ -211,11 +212,11 @@ struct DlcFuseElementwisePass
         });
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    // The CUDA target calls cuDNN for convolutions, without this epilogue.
-    if (!dlc::targetsCuda(getOperation())) {
+    // The CUDA target calls cuDNN for convolutions, without this epilogue;
+    // its pooling kernels (runtime/cuda/Kernels.cu) mask with the ReLU too.
+    if (!dlc::targetsCuda(getOperation()))
       fuseConvEpilogues(getOperation());
-      fusePoolReluGrads(getOperation());
-    }
+    fusePoolReluGrads(getOperation());
   }
 };
 } // namespace

@@ -154,7 +154,8 @@ def DlcFuseElementwise : Pass<"dlc-fuse-elementwise", "mlir::func::FuncOp"> {
     Then (not for `dlc.target = "cuda"`) a net.conv2d whose result feeds
     only such an op computing act(y + bias[c]), act identity or relu,
     becomes net.conv2d_bias_act, which the kernel library computes with a
-    fused epilogue.
+    fused epilogue. On both targets, the ReLU gradient `x > 0 ? g : 0` of
+    a pooling gradient g of x becomes the pooling gradient's `relu` mask.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
