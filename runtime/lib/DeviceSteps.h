@@ -39,8 +39,9 @@ public:
   /// Grows the device and page-locked batch buffers to `rows` rows.
   dlc_status reserve(int64_t rows);
 
-  /// Points the batch of `slot` at device memory: the upload prefetch()
-  /// started for it, or a copy made now.
+  /// Points a batch's inputs `x` and targets `y` (host rows) at device
+  /// memory: the upload prefetch() started for it, or a copy made now
+  /// through the page-locked staging buffer.
   dlc_status stage(float *&x, float *&y, int64_t rows, bool prefetched);
 
   /// Starts uploading `rows` rows of host inputs and targets as the next
