@@ -15,7 +15,8 @@
 #    (2000 epochs; predictions must separate 0 from 1) and a Fashion-MNIST
 #    slice (MLP and CNN, 1 epoch; test accuracy printed).
 #    Fashion-MLP is trained twice, with CUDA graphs (the default) and with
-#    DLC_CUDA_GRAPHS=0: the console lines must be the same.
+#    DLC_CUDA_GRAPHS=0: the console lines must be the same. With graphs,
+#    the trainer's "CUDA graphs:" line (--verbose) must show replayed steps.
 # 4. The CIFAR CNN (cnn_dropout.mlir) at batch 96: M_train_step_graph
 #    replayed as a CUDA graph against M_train_step (same losses and
 #    parameters), then images/s of dlc's CUDA library with and without the
@@ -47,6 +48,18 @@ run_gtest() {
   tail -n "$2" "$LOG/$1.txt"
   passed=$(grep -o 'PASSED  \] [0-9]*' "$LOG/$1.txt" | grep -o '[0-9]*$')
   skipped=$(grep -o 'SKIPPED \] [0-9]* test' "$LOG/$1.txt" | grep -o '[0-9]*' | head -1)
+}
+
+# check_graphs NAME LOG: the trainer's "CUDA graphs: ..." line (--verbose)
+# must show replayed steps, not graphs off or a failed capture.
+check_graphs() {
+  local line
+  line=$(grep -m1 '^CUDA graphs:' "$2")
+  case $line in
+    *"off"*|*"failed capture"*|"") record FAIL "$1: CUDA graphs" "${line:-no CUDA graphs line}" ;;
+    *" 0 replayed"*) record FAIL "$1: CUDA graphs" "$line" ;;
+    *) record PASS "$1: CUDA graphs" "${line#CUDA graphs: }" ;;
+  esac
 }
 
 echo "== device"
@@ -85,11 +98,12 @@ done
 echo "== 3. training"
 if [ -f "$D/models/or.cuda.so" ]; then
   (cd "$LOG" && "$D/bin/dlc-train" "$D/models/or.cuda.so" --data "$D/data/or.csv" \
-     --epochs 2000 --batch-size 4 --quiet --checkpoint or.ckpt) >"$LOG/or.txt" 2>&1
+     --epochs 2000 --batch-size 4 --quiet --verbose --checkpoint or.ckpt) >"$LOG/or.txt" 2>&1
   rc=$?
-  tail -n 3 "$LOG/or.txt"
+  tail -n 5 "$LOG/or.txt"
   loss=$(grep -o 'loss: [0-9.]*' "$LOG/or.txt" | tail -1)
   [ $rc -eq 0 ] && record PASS "train OR (CUDA)" "$loss" || record FAIL "train OR (CUDA)" "exit $rc: $(tail -1 "$LOG/or.txt")"
+  check_graphs or "$LOG/or.txt"
 else
   record SKIP "train OR (CUDA)" "no or.cuda.so"
 fi
@@ -100,8 +114,9 @@ if [ -d "$D/data/fashion-mnist" ]; then
     start=$(date +%s.%N)
     (cd "$LOG" && "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
        --data "fashion-mnist:$D/data/fashion-mnist" --validation test --epochs 1 \
-       --batch-size 96 --quiet) >"$LOG/$net.txt" 2>&1
+       --batch-size 96 --quiet --verbose) >"$LOG/$net.txt" 2>&1
     rc=$?
+    [ $rc -eq 0 ] && check_graphs "$net" "$LOG/$net.txt"
     secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null)
     tail -n 3 "$LOG/$net.txt"
     acc=$(grep -o 'val_acc: [0-9.]*' "$LOG/$net.txt" | tail -1)

@@ -630,6 +630,8 @@ int dlcTrainMain(int argc, char **argv) {
                 (long long)opts.batch_size,
                 (long long)desc->workspace_fixed_bytes,
                 (long long)desc->workspace_per_example_bytes);
+    if (const char *device = dlc_trainer_device_summary(trainer.get()))
+      std::printf("%s\n", device);
   }
   if (finalInDir) {
     char saved[4096] = "";

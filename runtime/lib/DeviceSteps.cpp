@@ -194,6 +194,7 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
                 host,
                 size_t(rows) * t.model->outputWidth * 4};
   if (failed) { // a capture failed: the plain step, as without graphs
+    ++plain;
     float loss = t.desc->train_step(call.params, call.optState, xs, ys, rows,
                                     step, call.yPred, call.workspace);
     hostYPred = t.yPred.floats(); // managed memory, the device is idle
@@ -218,6 +219,7 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
       if (r == 0) {
         g->used = ++clock;
         launched = true;
+        ++replays;
       } else { // stale: the runtime's scratch memory moved
         drop(*g);
       }
@@ -234,6 +236,7 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
                      "without graphs\n",
                      t.desc->name, why[0] ? why : "unknown reason");
         failed = true;
+        failure = why[0] ? why : "unknown reason";
         return run(xs, ys, rows, step, whileRunning, st);
       }
       if (graphs.size() == kMaxGraphs) {
@@ -248,6 +251,8 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
       fresh.rows = rows;
       fresh.used = ++clock;
       graphs.push_back(fresh);
+      ++captures;
+      ++replays;
       if (d.graphLaunch(graph) != 0) {
         st = checkDevice(*t.model, "train_step");
         if (st == DLC_OK)
@@ -265,6 +270,7 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
       return 0;
     }
     warmed.push_back(rows);
+    ++direct;
   }
   if (whileRunning)
     st = whileRunning(); // overlaps the device's work
@@ -278,4 +284,34 @@ float DeviceSteps::run(const float *xs, const float *ys, int64_t rows,
   float loss;
   std::memcpy(&loss, host + 8, 4);
   return loss;
+}
+
+std::string DeviceSteps::summary() const {
+  std::string s = "CUDA graphs: " + std::to_string(captures) + " captured; of " +
+                  std::to_string(replays + direct + plain) + " steps, " +
+                  std::to_string(replays) + " replayed, " +
+                  std::to_string(direct) + " run directly";
+  if (failed)
+    s += ", " + std::to_string(plain) +
+         " without graphs after a failed capture (" + failure + ")";
+  return s;
+}
+
+const char *dlc_trainer_device_summary(dlc_trainer *t) {
+  if (!t || !t->model || !t->model->device)
+    return nullptr;
+  const dlc_model &m = *t->model;
+  if (DeviceSteps *steps = t->deviceSteps.get())
+    t->deviceSummary = steps->summary();
+  else if (graphsDisabled())
+    t->deviceSummary = "CUDA graphs: off (DLC_CUDA_GRAPHS=0)";
+  else if (!m.trainStepGraph)
+    t->deviceSummary = std::string("CUDA graphs: off (the library has no ") +
+                       m.desc->name + "_train_step_graph)";
+  else if (!m.device->graphCapture || !m.device->copyAsync)
+    t->deviceSummary = "CUDA graphs: off (the library's CUDA runtime has no "
+                       "graph functions)";
+  else
+    t->deviceSummary = "CUDA graphs: no training step yet";
+  return t->deviceSummary.c_str();
 }

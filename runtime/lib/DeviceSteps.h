@@ -54,6 +54,10 @@ public:
             const std::function<dlc_status()> &whileRunning,
             dlc_status &st);
 
+  /// "CUDA graphs: 2 captured; of 2000 steps, 1998 replayed, 2 run
+  /// directly" (dlc_trainer_device_summary).
+  std::string summary() const;
+
   /// After run(): the step's predictions and the batch's targets, in host
   /// memory.
   const float *predictions() const { return hostYPred; }
@@ -89,6 +93,8 @@ private:
   std::vector<int64_t> warmed;      // batch sizes that ran uncaptured
   uint64_t clock = 0;
   bool failed = false;              // a capture failed: plain steps
+  std::string failure;              // why
+  int64_t captures = 0, replays = 0, direct = 0, plain = 0;
 };
 
 } // namespace dlc::rt

@@ -163,6 +163,7 @@ struct dlc_trainer {
   // Device models with M_train_step_graph: the training steps as CUDA
   // graphs, the next batch uploaded while one trains (DeviceSteps.cpp).
   std::unique_ptr<dlc::rt::DeviceSteps> deviceSteps;
+  std::string deviceSummary; // dlc_trainer_device_summary's string
   ~dlc_trainer();
 
   // Training position, all saved in checkpoints.

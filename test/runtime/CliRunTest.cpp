@@ -97,6 +97,24 @@ TEST_F(CliRunTest, VerbosePrintsPeakMemory) {
   EXPECT_EQ(plain.out.find("Workspace"), std::string::npos);
 }
 
+TEST_F(CliRunTest, VerboseSaysHowCudaStepsRan) {
+  // The runtime tests' models on a simulated GPU (fake_device_model.c):
+  // step 1 runs directly, step 2 is captured and replayed.
+  lib = DLC_TEST_FAKE_DEVICE_MODEL;
+  ChildResult r = train({"--data", csv, "--epochs", "2", "--batch-size", "4",
+                         "--verbose"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::vector<std::string> out = lines(r.out);
+  EXPECT_NE(std::find(out.begin(), out.end(),
+                      "CUDA graphs: 1 captured; of 2 steps, 1 replayed, 1 run "
+                      "directly"),
+            out.end())
+      << r.out;
+  lib = DLC_TEST_LINEAR_MODEL; // a CPU model says nothing of CUDA
+  ChildResult cpu = train({"--data", csv, "--epochs", "1", "--verbose"});
+  EXPECT_EQ(cpu.out.find("CUDA"), std::string::npos) << cpu.out;
+}
+
 TEST_F(CliRunTest, TensorboardOptionErrors) {
   ChildResult r = train({"--data", csv, "--logdir", "runs",
                          "--tensorboard-verbose", "3"});

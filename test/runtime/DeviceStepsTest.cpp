@@ -77,7 +77,7 @@ DatasetPtr twoClasses() {
 /// steps); everything must be equal bit for bit. Returns the device's
 /// counts over the training.
 Counts trainBoth(const char *name, const DatasetPtr &data, int64_t epochs,
-                 int64_t batch) {
+                 int64_t batch, std::string *summary = nullptr) {
   dlc_model *cm = nullptr, *gm = nullptr;
   EXPECT_EQ(dlc_model_open_named(DLC_TEST_LINEAR_MODEL, name, &cm), DLC_OK)
       << dlc_last_error();
@@ -109,6 +109,10 @@ Counts trainBoth(const char *name, const DatasetPtr &data, int64_t epochs,
       << dlc_last_error();
   const Counts used = counts() - before;
   expectSameTraining(rc, rg, cpu.get(), gpu.get(), dlc_model_get_desc(cm));
+  EXPECT_EQ(dlc_trainer_device_summary(cpu.get()), nullptr); // a CPU model
+  const char *s = dlc_trainer_device_summary(gpu.get());
+  if (summary)
+    *summary = s ? s : "(null)";
   return used;
 }
 
@@ -117,7 +121,10 @@ TEST(DeviceSteps, GraphsTrainAsOnTheCpu) {
   ScopedEnv mode("FAKE_DEVICE_CAPTURE", nullptr);
   // 4 rows in batches of 3: a full and a short batch each epoch, so two
   // batch sizes, each run directly once, then captured per buffer set.
-  Counts c = trainBoth("linear_model", orGate(), 5, 3);
+  std::string summary;
+  Counts c = trainBoth("linear_model", orGate(), 5, 3, &summary);
+  EXPECT_EQ(summary,
+            "CUDA graphs: 4 captured; of 12 steps, 10 replayed, 2 run directly");
   EXPECT_EQ(c.plain, 0);
   EXPECT_EQ(c.direct, 2); // the first step of each batch size
   EXPECT_GE(c.captures, 2);
@@ -193,7 +200,9 @@ TEST(DeviceSteps, StoppingAfterAPrefetchThenGoingOnTrainsAsOnTheCpu) {
 TEST(DeviceSteps, GraphsOffRunsPlainSteps) {
   ScopedEnv graphs("DLC_CUDA_GRAPHS", "0");
   ScopedEnv mode("FAKE_DEVICE_CAPTURE", nullptr);
-  Counts c = trainBoth("linear_model", orGate(), 3, 3);
+  std::string summary;
+  Counts c = trainBoth("linear_model", orGate(), 3, 3, &summary);
+  EXPECT_EQ(summary, "CUDA graphs: off (DLC_CUDA_GRAPHS=0)");
   EXPECT_EQ(c.captures, 0);
   EXPECT_EQ(c.launches, 0);
   EXPECT_EQ(c.direct, 0);
@@ -205,8 +214,12 @@ TEST(DeviceSteps, FailedCaptureWarnsAndTrainsWithoutGraphs) {
   ScopedEnv graphs("DLC_CUDA_GRAPHS", nullptr);
   ScopedEnv mode("FAKE_DEVICE_CAPTURE", "fail");
   testing::internal::CaptureStderr();
-  Counts c = trainBoth("linear_model", orGate(), 3, 3);
+  std::string summary;
+  Counts c = trainBoth("linear_model", orGate(), 3, 3, &summary);
   std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(summary, "CUDA graphs: 0 captured; of 8 steps, 0 replayed, 2 run "
+                     "directly, 6 without graphs after a failed capture "
+                     "(simulated capture failure)");
   EXPECT_NE(err.find("dlc: warning: model 'linear_model': the training step "
                      "cannot be captured in a CUDA graph (simulated capture "
                      "failure); training goes on without graphs"),

@@ -410,6 +410,13 @@ DLC_API float *dlc_trainer_opt_state(dlc_trainer *trainer);
 DLC_API int64_t dlc_trainer_global_step(const dlc_trainer *trainer);
 DLC_API int64_t dlc_trainer_epoch(const dlc_trainer *trainer);
 
+/* For a CUDA model, one line on how its training steps ran (docs/cuda.md):
+ * "CUDA graphs: 2 captured; of 2000 steps, 1998 replayed, 2 run directly",
+ * "CUDA graphs: off (DLC_CUDA_GRAPHS=0)", "CUDA graphs: off after a failed
+ * capture (...)", ... NULL for a CPU model. The string stays valid until
+ * the next call with this trainer. */
+DLC_API const char *dlc_trainer_device_summary(dlc_trainer *trainer);
+
 /* Trains on `train` (targets required) until options->epochs epochs are
  * complete; `val` (may be NULL) is evaluated at epoch ends. Returns DLC_OK,
  * DLC_INTERRUPTED or an error. `result` may be NULL. */
