@@ -103,7 +103,7 @@ if [ -f "$D/models/or.cuda.so" ]; then
   tail -n 5 "$LOG/or.txt"
   loss=$(grep -o 'loss: [0-9.]*' "$LOG/or.txt" | tail -1)
   [ $rc -eq 0 ] && record PASS "train OR (CUDA)" "$loss" || record FAIL "train OR (CUDA)" "exit $rc: $(tail -1 "$LOG/or.txt")"
-  check_graphs or "$LOG/or.txt"
+  [ $rc -eq 0 ] && check_graphs or "$LOG/or.txt"
 else
   record SKIP "train OR (CUDA)" "no or.cuda.so"
 fi
