@@ -10,7 +10,9 @@
 #    (the runtime tests' models as CUDA models train bit-identically,
 #    checkpoints move between CPU and CUDA).
 # 2. Per-op networks (bench/cuda/nets, and the tutorial's CNNs without
-#    dropout): forward, gradient and first train_step, CUDA vs CPU, to 1e-4.
+#    dropout): forward, gradient and first train_step, CUDA vs CPU, to 1e-4;
+#    then 20 steps of M_train_step_graph replayed as a CUDA graph against
+#    M_train_step.
 # 3. Training with dlc-train (`dlc train` without the compiler): the OR gate
 #    (2000 epochs; predictions must separate 0 from 1) and a Fashion-MNIST
 #    slice (MLP and CNN, 1 epoch; test accuracy printed).
@@ -91,6 +93,15 @@ for cuda in "$D"/models/*.cuda.so; do
     0) record PASS "compare $name" "forward, gradients, train_step within 1e-4" ;;
     77) record SKIP "compare $name" "$(head -1 "$LOG/$name.txt")" ;;
     *) record FAIL "compare $name" "$(grep -m1 -E 'MISMATCH|error' "$LOG/$name.txt")" ;;
+  esac
+  # The same network's training step replayed as a CUDA graph.
+  [ $rc -eq 0 ] || continue
+  "$D/bin/dlc-cuda-compare" graph "$cuda" --batch 8 --steps 20 >"$LOG/$name.graph.txt" 2>&1
+  rc=$?
+  grep -E '^(GRAPH|MISMATCH|FAIL)' "$LOG/$name.graph.txt"
+  case $rc in
+    0) record PASS "graph $name" "20 replays = train_step within 1e-4" ;;
+    *) record FAIL "graph $name" "$(grep -m1 -E 'MISMATCH|FAIL|error' "$LOG/$name.graph.txt")" ;;
   esac
 done
 [ $checked = 0 ] && record SKIP "per-op networks" "no model libraries in .device/models (see PREPARE.txt)"
