@@ -37,9 +37,20 @@ struct StepCall {
   static void invoke(void *self) { (*static_cast<StepCall *>(self))(); }
 };
 
-bool graphsDisabled() {
+/// Why the CUDA model `m` trains without graphs, or "" when it can use
+/// them.
+std::string graphsUnavailable(const dlc_model &m) {
   const char *v = std::getenv("DLC_CUDA_GRAPHS");
-  return v && std::strcmp(v, "0") == 0;
+  if (v && std::strcmp(v, "0") == 0)
+    return "DLC_CUDA_GRAPHS=0";
+  if (!m.trainStepGraph)
+    return std::string("the library has no ") + m.desc->name +
+           "_train_step_graph";
+  const DeviceApi &d = *m.device;
+  if (!d.graphCapture || !d.graphLaunch || !d.graphDestroy || !d.hostAlloc ||
+      !d.hostFree || !d.upload || !d.uploadWait || !d.copyAsync)
+    return "the library's CUDA runtime has no graph functions";
+  return "";
 }
 } // namespace
 
@@ -48,11 +59,7 @@ dlc_trainer::~dlc_trainer() = default;
 DeviceSteps *DeviceSteps::of(dlc_trainer &t) {
   if (t.deviceSteps)
     return t.deviceSteps.get();
-  const dlc_model &m = *t.model;
-  if (!m.device || !m.trainStepGraph || !m.device->graphCapture ||
-      !m.device->graphLaunch || !m.device->graphDestroy ||
-      !m.device->hostAlloc || !m.device->hostFree || !m.device->upload ||
-      !m.device->uploadWait || !m.device->copyAsync || graphsDisabled())
+  if (!t.model->device || !graphsUnavailable(*t.model).empty())
     return nullptr;
   t.deviceSteps.reset(new DeviceSteps(t));
   return t.deviceSteps.get();
@@ -300,17 +307,10 @@ std::string DeviceSteps::summary() const {
 const char *dlc_trainer_device_summary(dlc_trainer *t) {
   if (!t || !t->model || !t->model->device)
     return nullptr;
-  const dlc_model &m = *t->model;
   if (DeviceSteps *steps = t->deviceSteps.get())
     t->deviceSummary = steps->summary();
-  else if (graphsDisabled())
-    t->deviceSummary = "CUDA graphs: off (DLC_CUDA_GRAPHS=0)";
-  else if (!m.trainStepGraph)
-    t->deviceSummary = std::string("CUDA graphs: off (the library has no ") +
-                       m.desc->name + "_train_step_graph)";
-  else if (!m.device->graphCapture || !m.device->copyAsync)
-    t->deviceSummary = "CUDA graphs: off (the library's CUDA runtime has no "
-                       "graph functions)";
+  else if (std::string why = graphsUnavailable(*t->model); !why.empty())
+    t->deviceSummary = "CUDA graphs: off (" + why + ")";
   else
     t->deviceSummary = "CUDA graphs: no training step yet";
   return t->deviceSummary.c_str();

@@ -92,9 +92,11 @@ dlc_status checkDesc(const dlc_model_desc *d, const char *where) {
 /// library. Starts the device; DLC_ERR_DEVICE when it is not available.
 dlc_status attachDevice(dlc_model &m, void *handle, const char *where) {
   const char *missing = nullptr;
-  auto find = [&](auto &fn, const char *symbol) {
+  // Optional symbols (those libraries built before CUDA graphs lack) may be
+  // missing; the first missing required one is reported.
+  auto find = [&](auto &fn, const char *symbol, bool required = true) {
     void *sym = dlsym(handle ? handle : RTLD_DEFAULT, symbol);
-    if (!sym && !missing)
+    if (!sym && required && !missing)
       missing = symbol;
     std::memcpy(&fn, &sym, sizeof sym);
   };
@@ -105,18 +107,16 @@ dlc_status attachDevice(dlc_model &m, void *handle, const char *where) {
   find(api.memcpy, "dlc_cuda_memcpy");
   find(api.synchronize, "dlc_cuda_synchronize");
   find(api.lastError, "dlc_cuda_last_error");
-  // Optional (libraries built before CUDA graphs lack them).
-  const char *required = missing;
-  find(api.graphCapture, "dlc_cuda_graph_capture");
-  find(api.graphLaunch, "dlc_cuda_graph_launch");
-  find(api.graphDestroy, "dlc_cuda_graph_destroy");
-  find(api.hostAlloc, "dlc_cuda_host_alloc");
-  find(api.hostFree, "dlc_cuda_host_free");
-  find(api.upload, "dlc_cuda_upload");
-  find(api.uploadWait, "dlc_cuda_upload_wait");
-  find(api.copyAsync, "dlc_cuda_copy_async");
-  find(m.trainStepGraph, (std::string(m.desc->name) + "_train_step_graph").c_str());
-  missing = required;
+  find(api.graphCapture, "dlc_cuda_graph_capture", false);
+  find(api.graphLaunch, "dlc_cuda_graph_launch", false);
+  find(api.graphDestroy, "dlc_cuda_graph_destroy", false);
+  find(api.hostAlloc, "dlc_cuda_host_alloc", false);
+  find(api.hostFree, "dlc_cuda_host_free", false);
+  find(api.upload, "dlc_cuda_upload", false);
+  find(api.uploadWait, "dlc_cuda_upload_wait", false);
+  find(api.copyAsync, "dlc_cuda_copy_async", false);
+  find(m.trainStepGraph,
+       (std::string(m.desc->name) + "_train_step_graph").c_str(), false);
   if (missing)
     return setError(DLC_ERR_MODEL,
                     "%s: model '%s' is compiled for CUDA, but its library "
