@@ -2,12 +2,12 @@
 // DEFINE: %{lower} = --lower-affine --convert-scf-to-cf --expand-strided-metadata --finalize-memref-to-llvm --convert-math-to-llvm --convert-arith-to-llvm --convert-index-to-llvm --convert-func-to-llvm --convert-cf-to-llvm --reconcile-unrealized-casts
 // The loops dlc-gpu-map-loops gives the GPU (blocks and threads as
 // parallel loops, reduction loops carrying their sums in registers) after
-// dlc-gpu-split-reductions and dlc-gpu-prepare, run on the host: the same
+// dlc-split-reductions and dlc-gpu-prepare, run on the host: the same
 // values as the linalg ops lowered directly. (dlc-gpu-prepare makes public
 // functions wait for the device before they return: here that is a no-op.)
-// RUN: dlc-opt %s --dlc-gpu-split-reductions="max-serial=4" --dlc-gpu-prepare --convert-linalg-to-parallel-loops --dlc-gpu-map-loops | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: dlc-opt %s --dlc-split-reductions="max-serial=4" --dlc-gpu-prepare --convert-linalg-to-parallel-loops --dlc-gpu-map-loops | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // RUN: mlir-opt %s --convert-linalg-to-loops %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
-// RUN: dlc-opt %s --dlc-gpu-split-reductions="max-serial=4" --dlc-gpu-prepare --convert-linalg-to-parallel-loops --dlc-gpu-map-loops | FileCheck %s --check-prefix=LOOPS
+// RUN: dlc-opt %s --dlc-split-reductions="max-serial=4" --dlc-gpu-prepare --convert-linalg-to-parallel-loops --dlc-gpu-map-loops | FileCheck %s --check-prefix=LOOPS
 
 // Every loop nest runs on blocks of threads; each reduction loop carries
 // its sum.

@@ -48,7 +48,7 @@ std::string dlc::cudaToolkitPath() {
 void dlc::buildCudaLowering(OpPassManager &pm) {
   // Long reductions (bias gradients, full sums) in stages that keep the
   // GPU's threads busy.
-  pm.addPass(createDlcGpuSplitReductions());
+  pm.addPass(createDlcSplitReductions());
   // Host stack and constants out of the way of device code; parallel loops
   // first in every linalg.generic; exported functions end synchronized.
   pm.addPass(createDlcGpuPrepare());

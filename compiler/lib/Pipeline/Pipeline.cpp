@@ -74,6 +74,11 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   pm.addPass(createCanonicalizerPass());
   if (target == Target::CUDA)
     return buildCudaLowering(pm); // CudaPipeline.cpp
+  // Full sums (the L2 penalty, the loss) in stages: far less rounding.
+  DlcSplitReductionsOptions split;
+  split.maxSerial = 4096;
+  split.fullOnly = true;
+  pm.addPass(createDlcSplitReductions(split));
   // Static tiles, vectors from the start.
   pm.addNestedPass<func::FuncOp>(createDlcTileAndVectorize());
   pm.addPass(createCSEPass());

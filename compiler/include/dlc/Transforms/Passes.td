@@ -240,8 +240,8 @@ def DlcSetTarget : Pass<"dlc-set-target", "mlir::ModuleOp"> {
   ];
 }
 
-def DlcGpuSplitReductions : Pass<"dlc-gpu-split-reductions", "mlir::ModuleOp"> {
-  let summary = "Split long reductions into stages for the GPU";
+def DlcSplitReductions : Pass<"dlc-split-reductions", "mlir::ModuleOp"> {
+  let summary = "Split long reductions into stages";
   let description = [{
     Runs on buffers, before dlc-gpu-prepare. A GPU thread runs the
     reduction loops of a linalg.generic one iteration after another, so a
@@ -257,10 +257,17 @@ def DlcGpuSplitReductions : Pass<"dlc-gpu-split-reductions", "mlir::ModuleOp"> {
     stage over one long static loop of E iterations has it factored into
     (E / f, f) first (memref.expand_shape of the operands it indexes), for
     the smallest f that leaves E / f short enough.
+
+    With `full-only` (the CPU pipeline, max-serial 4096), only reductions
+    without parallel loops are split, the first time: a long sum in stages
+    rounds far less than one accumulator per vector lane (the L2 penalty of
+    2M weights).
   }];
   let options = [
     Option<"maxSerial", "max-serial", "int64_t", "128",
-           "the most iterations one thread runs in a row">
+           "the most iterations one thread runs in a row">,
+    Option<"fullOnly", "full-only", "bool", "false",
+           "split only reductions that have no parallel loop">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::memref::MemRefDialect",

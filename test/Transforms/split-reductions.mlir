@@ -1,4 +1,4 @@
-// RUN: dlc-opt %s --dlc-gpu-split-reductions | FileCheck %s
+// RUN: dlc-opt %s --dlc-split-reductions | FileCheck %s
 
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #ch = affine_map<(d0, d1, d2, d3) -> (d3)>

@@ -3,9 +3,9 @@
 // The split reductions compute what the unsplit ones compute: both are
 // lowered to loops and run on the host (sums of small integers are exact
 // in any order).
-// RUN: dlc-opt %s --dlc-gpu-split-reductions="max-serial=4" | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: dlc-opt %s --dlc-split-reductions="max-serial=4" | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // RUN: mlir-opt %s %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
-// RUN: dlc-opt %s --dlc-gpu-split-reductions="max-serial=4" | FileCheck %s --check-prefix=STAGES
+// RUN: dlc-opt %s --dlc-split-reductions="max-serial=4" | FileCheck %s --check-prefix=STAGES
 
 // Each function's first linalg.generic writes the input; no stage runs
 // more than 4 iterations a thread, except over a dynamic loop or a prime
