@@ -1,10 +1,12 @@
 //===- cuda_compare.cpp - A CUDA model library against its CPU build ------===//
 //
-//   dlc-cuda-compare check CPU.so CUDA.so [--batch B] [--seed S]
+//   dlc-cuda-compare check CPU.so CUDA.so [--batch B] [--seed S] [--exact]
 //       The same network compiled for both targets: from the same
 //       parameters and batch, forward, gradient (loss and every parameter's
 //       gradient) and the first train_step (loss, y_pred) must agree to
-//       1e-4, relative to the magnitude of each result.
+//       1e-4, relative to the magnitude of each result; with --exact, bit
+//       for bit. The second library may also be a cuda-host build (the
+//       CUDA lowering run on the host), as may the first.
 //   dlc-cuda-compare bench NET.so [--batch B] [--steps N]
 //       train_step throughput on a random batch (CPU or CUDA library):
 //       images (examples) per second after 10 warm-up steps.
@@ -13,7 +15,9 @@
 //       from the same parameters, N steps each (step 1 of the graph step
 //       runs directly, step 2 is captured, the rest replay it) must give
 //       the same losses, parameters and optimizer state (to 1e-4; the
-//       largest difference is printed); then the throughput of both.
+//       largest difference is printed); then the throughput of both. For a
+//       cuda-host library, M_train_step_graph is called directly (bit for
+//       bit the same as M_train_step).
 //
 // Exit status: 0 ok, 1 mismatch or error, 77 no CUDA device (skipped).
 // Uses only the model ABI (dlc/model_abi.h, dlc/cuda_abi.h) and libdl.
@@ -66,6 +70,8 @@ struct Lib {
       return false;
     }
     d = models()[0];
+    graphStep = (decltype(graphStep))dlsym(
+        handle, (std::string(d->name) + "_train_step_graph").c_str());
     if (d->device == DLC_DEVICE_CUDA) {
       init = (int (*)(char *, size_t))dlsym(handle, "dlc_cuda_init");
       alloc = (void *(*)(size_t))dlsym(handle, "dlc_cuda_alloc");
@@ -75,8 +81,6 @@ struct Lib {
       capture = (decltype(capture))dlsym(handle, "dlc_cuda_graph_capture");
       launch = (decltype(launch))dlsym(handle, "dlc_cuda_graph_launch");
       destroy = (decltype(destroy))dlsym(handle, "dlc_cuda_graph_destroy");
-      graphStep = (decltype(graphStep))dlsym(
-          handle, (std::string(d->name) + "_train_step_graph").c_str());
       copyAsync = (decltype(copyAsync))dlsym(handle, "dlc_cuda_copy_async");
       hostAlloc = (decltype(hostAlloc))dlsym(handle, "dlc_cuda_host_alloc");
       if (!init || !alloc || !release || !sync || !lastError) {
@@ -132,17 +136,32 @@ void makeBatch(const dlc_model_desc *d, int64_t b, uint32_t seed,
 }
 
 int failures = 0;
+/// --exact: results must be the same bit for bit.
+bool exact = false;
 
-void compare(const char *what, const float *cpu, const float *gpu, int64_t n) {
-  double sq = 0, worst = 0;
+/// The root mean square of n values.
+double rms(const float *v, int64_t n) {
+  double sq = 0;
   for (int64_t i = 0; i < n; ++i)
-    sq += (double)cpu[i] * cpu[i];
-  const double rms = n ? std::sqrt(sq / n) : 0;
+    sq += (double)v[i] * v[i];
+  return n ? std::sqrt(sq / n) : 0;
+}
+
+/// Each value relative to the larger of its magnitude, the RMS of the n
+/// values and `floor` (a parameter's gradient: the RMS of the whole
+/// gradient, so that a gradient that is zero but for rounding, such as a
+/// bias before batch normalization, is not compared digit by digit).
+void compare(const char *what, const float *cpu, const float *gpu, int64_t n,
+             double floor = 0) {
+  double worst = 0;
+  const double rms = std::max(::rms(cpu, n), floor);
   int64_t bad = 0, at = 0;
   for (int64_t i = 0; i < n; ++i) {
     double scale = std::max<double>(std::fabs(cpu[i]), rms) + 1e-30;
     double rel = std::fabs((double)gpu[i] - cpu[i]) / scale;
-    if (!(rel <= 1e-4) && bad++ == 0)
+    const bool differ = exact ? std::memcmp(&cpu[i], &gpu[i], 4) != 0
+                              : !(rel <= 1e-4);
+    if (differ && bad++ == 0)
       at = i;
     if (rel > worst || std::isnan(rel))
       worst = std::isnan(rel) ? INFINITY : rel;
@@ -150,7 +169,7 @@ void compare(const char *what, const float *cpu, const float *gpu, int64_t n) {
   std::printf("  %-28s %9lld values  max rel diff %.2e  %s\n", what,
               (long long)n, worst, bad ? "MISMATCH" : "ok");
   if (bad) {
-    std::printf("    %lld differ; first at %lld: cpu %.8g cuda %.8g\n",
+    std::printf("    %lld differ; first at %lld: %.9g, then %.9g\n",
                 (long long)bad, (long long)at, cpu[at], gpu[at]);
     ++failures;
   }
@@ -161,12 +180,12 @@ int check(const char *cpuPath, const char *gpuPath, int64_t batch,
   Lib c, g;
   if (!c.open(cpuPath) || !g.open(gpuPath))
     return 1;
-  if (c.cuda() || !g.cuda()) {
+  if (c.cuda()) {
     std::fprintf(stderr, "check: expects a CPU library, then a CUDA one\n");
     return 1;
   }
   char why[512];
-  if (g.init(why, sizeof why) != 0) {
+  if (g.cuda() && g.init(why, sizeof why) != 0) {
     std::printf("SKIP %s: no CUDA device: %s\n", gpuPath, why);
     return 77;
   }
@@ -177,8 +196,8 @@ int check(const char *cpuPath, const char *gpuPath, int64_t batch,
     std::fprintf(stderr, "check: the libraries hold different models\n");
     return 1;
   }
-  std::printf("%s (batch %lld): CPU %s vs CUDA %s\n", cd->name,
-              (long long)batch, cpuPath, gpuPath);
+  std::printf("%s (batch %lld): %s vs %s%s\n", cd->name, (long long)batch,
+              cpuPath, gpuPath, exact ? " (bit for bit)" : "");
   const int64_t P = cd->param_floats, O = cd->opt_state_floats;
   const int64_t outW = width(cd->output_rank, cd->output_shape);
   std::vector<float> x, y;
@@ -218,7 +237,7 @@ int check(const char *cpuPath, const char *gpuPath, int64_t batch,
     for (int64_t i = 0; i < cd->num_params; ++i) {
       const dlc_param_desc &p = cd->params[i];
       compare((std::string("gradient: ") + p.name).c_str(), cg + p.offset,
-              gg + p.offset, p.size);
+              gg + p.offset, p.size, rms(cg, P));
     }
   }
 
@@ -301,15 +320,79 @@ struct GraphCall {
   static void invoke(void *self) { (*static_cast<GraphCall *>(self))(); }
 };
 
+/// The state of two trainers of one model from the same parameters, plain
+/// steps (a) and graph steps (g), in the library's memory; one random batch.
+struct TwoTrainers {
+  const dlc_model_desc *d;
+  int64_t batch, outW;
+  std::vector<float> x, y;
+  float *pa, *oa, *pg, *og, *w, *ya, *yg;
+  TwoTrainers(Lib &l, int64_t batch) : d(l.d), batch(batch) {
+    outW = width(d->output_rank, d->output_shape);
+    makeBatch(d, batch, 1, x, y);
+    pa = l.buffer(d->param_floats * 4);
+    oa = l.buffer(d->opt_state_floats * 4);
+    pg = l.buffer(d->param_floats * 4);
+    og = l.buffer(d->opt_state_floats * 4);
+    w = l.buffer(dlc_workspace_bytes(d, batch));
+    ya = l.buffer(batch * outW * 4);
+    yg = l.buffer(batch * outW * 4);
+    if (ok()) {
+      d->init_params(pa, 1);
+      d->init_params(pg, 1);
+    }
+  }
+  bool ok() const { return pa && oa && pg && og && w && ya && yg; }
+  /// Both trainers' parameters, optimizer state and last y_pred compared.
+  void compareStates() const {
+    compare("parameters after the steps", pa, pg, d->param_floats);
+    compare("optimizer state after the steps", oa, og, d->opt_state_floats);
+    compare("y_pred of the last step", ya, yg, batch * outW);
+  }
+};
+
+/// `graph` for a cuda-host library: M_train_step_graph called directly,
+/// host memory, against M_train_step bit for bit.
+int graphOnHost(Lib &l, const char *path, int64_t batch, int64_t steps) {
+  if (!l.graphStep) {
+    std::printf("FAIL %s: no %s_train_step_graph (not a cuda-host "
+                "library?)\n",
+                path, l.d->name);
+    return 1;
+  }
+  exact = true;
+  TwoTrainers t(l, batch);
+  if (!t.ok()) {
+    std::fprintf(stderr, "graph: out of memory\n");
+    return 1;
+  }
+  const dlc_model_desc *d = l.d;
+  const float *x = t.x.data(), *y = t.y.data();
+  for (int64_t s = 1; s <= steps; ++s) {
+    float la = d->train_step(t.pa, t.oa, x, y, batch, s, t.ya, t.w);
+    float lg = 0;
+    l.graphStep(t.pg, t.og, x, y, batch, &s, t.yg, t.w, &lg);
+    if (std::memcmp(&la, &lg, 4) != 0) {
+      std::printf("MISMATCH step %lld loss: train_step %.9g, graph step "
+                  "%.9g\n",
+                  (long long)s, la, lg);
+      ++failures;
+    }
+  }
+  t.compareStates();
+  std::printf("GRAPH %s (host): %lld steps of the graph step, bit for bit "
+              "%s\n",
+              d->name, (long long)steps, failures ? "MISMATCH" : "ok");
+  return failures ? 1 : 0;
+}
+
 int graph(const char *path, int64_t batch, int64_t steps) {
   Lib l;
   if (!l.open(path))
     return 1;
   char why[512];
-  if (!l.cuda()) {
-    std::fprintf(stderr, "%s: not a CUDA library\n", path);
-    return 1;
-  }
+  if (!l.cuda())
+    return graphOnHost(l, path, batch, steps);
   if (l.init(why, sizeof why) != 0) {
     std::printf("SKIP %s: no CUDA device: %s\n", path, why);
     return 77;
@@ -321,26 +404,19 @@ int graph(const char *path, int64_t batch, int64_t steps) {
     return 1;
   }
   const dlc_model_desc *d = l.d;
-  const int64_t outW = width(d->output_rank, d->output_shape);
-  std::vector<float> x, y;
-  makeBatch(d, batch, 1, x, y);
-  // Two trainers' state: plain steps (a) and graph steps (g).
-  float *pa = l.buffer(d->param_floats * 4), *oa = l.buffer(d->opt_state_floats * 4);
-  float *pg = l.buffer(d->param_floats * 4), *og = l.buffer(d->opt_state_floats * 4);
+  TwoTrainers t(l, batch);
+  const std::vector<float> &x = t.x, &y = t.y;
+  float *pa = t.pa, *oa = t.oa, *pg = t.pg, *og = t.og, *w = t.w, *ya = t.ya,
+        *yg = t.yg;
   float *bx = l.buffer(x.size() * 4), *by = l.buffer(y.size() * 4);
-  float *w = l.buffer(dlc_workspace_bytes(d, batch));
-  float *ya = l.buffer(batch * outW * 4), *yg = l.buffer(batch * outW * 4);
   auto *slots = reinterpret_cast<int64_t *>(l.buffer(64));
   char *io = static_cast<char *>(l.hostAlloc(64));
-  if (!pa || !oa || !pg || !og || !bx || !by || !w || !ya || !yg || !slots ||
-      !io) {
+  if (!t.ok() || !bx || !by || !slots || !io) {
     std::fprintf(stderr, "graph: out of memory\n");
     return 1;
   }
   int64_t *stepSlot = slots;
   float *lossSlot = reinterpret_cast<float *>(slots + 1);
-  d->init_params(pa, 1);
-  d->init_params(pg, 1);
   std::memcpy(bx, x.data(), x.size() * 4);
   std::memcpy(by, y.data(), y.size() * 4);
   GraphCall call{&l, pg, og, bx, by, batch, stepSlot, yg, w, lossSlot, io};
@@ -383,9 +459,7 @@ int graph(const char *path, int64_t batch, int64_t steps) {
   double worstParam = 0;
   for (int64_t i = 0; i < d->param_floats; ++i)
     worstParam = std::max(worstParam, (double)std::fabs(pa[i] - pg[i]));
-  compare("parameters after the steps", pa, pg, d->param_floats);
-  compare("optimizer state after the steps", oa, og, d->opt_state_floats);
-  compare("y_pred of the last step", ya, yg, batch * outW);
+  t.compareStates();
   std::printf("GRAPH %s: %lld steps, largest relative loss difference %.3g, "
               "largest parameter difference %.3g\n",
               d->name, (long long)n, worstLoss, worstParam);
@@ -420,7 +494,7 @@ int graph(const char *path, int64_t batch, int64_t steps) {
 int usage() {
   std::fprintf(stderr,
                "usage: dlc-cuda-compare check CPU.so CUDA.so [--batch B] "
-               "[--seed S]\n"
+               "[--seed S] [--exact]\n"
                "       dlc-cuda-compare bench NET.so [--batch B] [--steps N]\n"
                "       dlc-cuda-compare graph CUDA.so [--batch B] [--steps N]\n");
   return 2;
@@ -437,7 +511,10 @@ int main(int argc, char **argv) {
   uint32_t seed = 1;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
-    if ((a == "--batch" || a == "--steps" || a == "--seed") && i + 1 < argc) {
+    if (a == "--exact") {
+      exact = true;
+    } else if ((a == "--batch" || a == "--steps" || a == "--seed") &&
+               i + 1 < argc) {
       long long v = std::atoll(argv[++i]);
       if (v < 1)
         return usage();

@@ -58,6 +58,9 @@ std::string compile(const std::string &name) {
   std::string out = testing::TempDir() + "dlc_reference_" + name + ".so";
   std::string cmd = std::string(DLC_TOOL) + " compile " + DLC_REFERENCE_DIR +
                     "/Inputs/" + name + ".mlir -o " + out;
+  // reference.cuda-host.*: the CUDA lowering, its kernels run on the host.
+  if (const char *target = std::getenv("DLC_TEST_TARGET"); target && *target)
+    cmd += std::string(" --target=") + target;
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   return out;
 }

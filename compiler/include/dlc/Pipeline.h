@@ -14,10 +14,18 @@ namespace dlc {
 /// The points where `dlc compile --emit=` stops.
 enum class Phase { Net, Train, Linalg, LLVM };
 
-/// The device a model library runs on (`dlc compile --target`).
-enum class Target { CPU, CUDA };
+/// The device a model library runs on (`dlc compile --target`). CudaHost
+/// is the CUDA lowering with its kernels run on the host (a CPU library
+/// computing what the CUDA one computes; dlc-gpu-run-on-host), for testing
+/// dlc's GPU passes without a GPU; CudaHostReverse runs each kernel's
+/// blocks and threads from the last to the first.
+enum class Target { CPU, CUDA, CudaHost, CudaHostReverse };
 
-/// Whether `op`'s module is compiled for CUDA (`dlc.target = "cuda"`).
+/// Parses a `--target` value: cpu, cuda, cuda-host or cuda-host-reverse.
+std::optional<Target> parseTarget(llvm::StringRef name);
+
+/// Whether `op`'s module goes through the CUDA lowering (`dlc.target` is
+/// "cuda" or "cuda-host").
 bool targetsCuda(mlir::Operation *op);
 
 /// The CUDA toolkit: $CUDA_HOME when set, else the toolkit found when dlc
@@ -44,8 +52,9 @@ void buildPipeline(mlir::OpPassManager &pm, Phase phase,
                    Target target = Target::CPU);
 
 /// Adds the CUDA lowering that follows one-shot bufferization: GPU kernels
-/// in one fatbin, host code in the LLVM dialect (CudaPipeline.cpp).
-void buildCudaLowering(mlir::OpPassManager &pm);
+/// in one fatbin, host code in the LLVM dialect (CudaPipeline.cpp). For
+/// the cuda-host targets the kernels become host loops instead.
+void buildCudaLowering(mlir::OpPassManager &pm, Target target = Target::CUDA);
 
 /// The end of both targets' lowering: arith, index, func and cf to LLVM,
 /// then the C ABI's descriptors (net-emit-descriptor).

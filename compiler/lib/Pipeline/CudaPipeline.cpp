@@ -22,6 +22,8 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/StringSwitch.h"
+
 #include <cstdlib>
 
 using namespace mlir;
@@ -32,7 +34,17 @@ bool dlc::targetsCuda(Operation *op) {
   if (!module)
     return false;
   auto target = module->getAttrOfType<StringAttr>("dlc.target");
-  return target && target.getValue() == "cuda";
+  return target &&
+         (target.getValue() == "cuda" || target.getValue() == "cuda-host");
+}
+
+std::optional<dlc::Target> dlc::parseTarget(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<Target>>(name)
+      .Case("cpu", Target::CPU)
+      .Case("cuda", Target::CUDA)
+      .Case("cuda-host", Target::CudaHost)
+      .Case("cuda-host-reverse", Target::CudaHostReverse)
+      .Default(std::nullopt);
 }
 
 std::string dlc::cudaToolkitPath() {
@@ -45,7 +57,26 @@ std::string dlc::cudaToolkitPath() {
 #endif
 }
 
-void dlc::buildCudaLowering(OpPassManager &pm) {
+/// The host code of the cuda-host targets to the LLVM dialect, in the
+/// order the CUDA target lowers its host code; allocations use malloc, the
+/// kernel library's dlc_k_* stand for cuDNN and cuBLAS, and libm for what
+/// the device took from libdevice.
+static void buildHostTail(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(arith::createArithExpandOpsPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Nothing of the gpu dialect is left; this converts arith, func and cf
+  // in one go, as for CUDA (converting arith alone here can leave a null
+  // operand behind in MLIR 19).
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  dlc::addLLVMLoweringTail(pm);
+}
+
+void dlc::buildCudaLowering(OpPassManager &pm, Target target) {
   // Long reductions (bias gradients, full sums) in stages that keep the
   // GPU's threads busy.
   pm.addPass(createDlcSplitReductions());
@@ -73,6 +104,13 @@ void dlc::buildCudaLowering(OpPassManager &pm) {
   // Scalars the kernels use are computed on the device: no host access
   // (and no wait) in the middle of a step.
   pm.addPass(createDlcGpuDeviceScalars());
+  if (target == Target::CudaHost || target == Target::CudaHostReverse) {
+    // A test target: each kernel's threads one after another on the host.
+    DlcGpuRunOnHostOptions host;
+    host.reverse = target == Target::CudaHostReverse;
+    pm.addPass(createDlcGpuRunOnHost(host));
+    return buildHostTail(pm);
+  }
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createDlcGpuKernelNames()); // one gpu.module, PTX names
   // The host touches device memory only when the device is idle.

@@ -28,6 +28,8 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   // descriptor follow `dlc.target`.
   if (target == Target::CUDA)
     pm.addPass(createDlcSetTarget(DlcSetTargetOptions{"cuda"}));
+  else if (target != Target::CPU)
+    pm.addPass(createDlcSetTarget(DlcSetTargetOptions{"cuda-host"}));
   // net: layers with their inferred types.
   if (!done(Phase::Net))
     pm.addPass(createNetInferShapes());
@@ -72,8 +74,8 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   };
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addPass(createCanonicalizerPass());
-  if (target == Target::CUDA)
-    return buildCudaLowering(pm); // CudaPipeline.cpp
+  if (target != Target::CPU)
+    return buildCudaLowering(pm, target); // CudaPipeline.cpp
   // Full sums (the L2 penalty, the loss) in stages: far less rounding.
   DlcSplitReductionsOptions split;
   split.maxSerial = 4096;
@@ -126,7 +128,8 @@ namespace {
 /// `--dlc-to-llvm="target=cuda"`.
 struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
   Option<std::string> target{*this, "target",
-                             llvm::cl::desc("cpu (default) or cuda"),
+                             llvm::cl::desc("cpu (default), cuda, cuda-host "
+                                            "or cuda-host-reverse"),
                              llvm::cl::init("cpu")};
 };
 } // namespace
@@ -144,7 +147,7 @@ void dlc::registerPassesAndPipelines() {
         name, "dlc's pipeline up to this phase",
         [p](OpPassManager &pm, const PipelineOptions &options) {
           buildPipeline(pm, p, std::nullopt,
-                        options.target == "cuda" ? Target::CUDA : Target::CPU);
+                        parseTarget(options.target).value_or(Target::CPU));
         });
   }
 }

@@ -25,7 +25,7 @@ namespace {
 struct DlcSetTargetPass : public dlc::impl::DlcSetTargetBase<DlcSetTargetPass> {
   using DlcSetTargetBase::DlcSetTargetBase;
   void runOnOperation() override {
-    if (target != "cpu" && target != "cuda") {
+    if (target != "cpu" && target != "cuda" && target != "cuda-host") {
       getOperation().emitError("unknown target '") << target << "'";
       return signalPassFailure();
     }

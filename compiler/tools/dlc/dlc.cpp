@@ -1,7 +1,7 @@
 //===- dlc.cpp - The dlc command line -------------------------------------===//
 //
 //   dlc compile NET.mlir -o NET.so [--emit=net|train|linalg|llvm|obj]
-//               [--emit-header NET.h] [--cpu=native|NAME] [--target=cpu|cuda]
+//               [--emit-header NET.h] [--cpu=native|NAME] [--target=cpu|cuda|cuda-host]
 //   dlc train   NET.so --data FILE ...      (runtime/cli)
 //   dlc predict NET.so --checkpoint FILE ... (runtime/cli)
 //   dlc report  LOGDIR -o report.html        (runtime/cli)
@@ -36,7 +36,7 @@ namespace {
 const char *kUsage =
     "usage: dlc compile NET.mlir -o OUT [--emit=net|train|linalg|llvm|obj|so]\n"
     "                   [--emit-header OUT.h] [--cpu=native|NAME]\n"
-    "                   [--target=cpu|cuda]\n"
+    "                   [--target=cpu|cuda|cuda-host|cuda-host-reverse]\n"
     "       dlc train NET.so --data FILE [options]   (dlc train --help)\n"
     "       dlc predict NET.so --checkpoint FILE --input X [...]\n"
     "       dlc report LOGDIR -o report.html                (dlc report --help)\n";
@@ -100,7 +100,7 @@ int parseCompileArgs(int argc, char **argv, CompileArgs &args) {
   static const char *emits[] = {"net", "train", "linalg", "llvm", "obj", "so"};
   if (llvm::none_of(emits, [&](const char *e) { return args.emit == e; }))
     return usage("unknown --emit value '" + args.emit + "'");
-  if (args.target != "cpu" && args.target != "cuda")
+  if (!dlc::parseTarget(args.target))
     return usage("unknown --target value '" + args.target + "'");
   if (args.output.empty())
     args.output = args.emit == "so" ? "a.so" : "-";
@@ -132,8 +132,7 @@ int compileMain(int argc, char **argv) {
   CompileArgs args;
   if (int rc = parseCompileArgs(argc, argv, args))
     return rc < 0 ? 0 : rc;
-  dlc::Target target =
-      args.target == "cuda" ? dlc::Target::CUDA : dlc::Target::CPU;
+  dlc::Target target = *dlc::parseTarget(args.target);
   std::string toolkit;
   if (target == dlc::Target::CUDA) {
 #ifndef DLC_ENABLE_CUDA

@@ -231,12 +231,14 @@ def NetEmitDescriptor : Pass<"net-emit-descriptor", "mlir::ModuleOp"> {
 def DlcSetTarget : Pass<"dlc-set-target", "mlir::ModuleOp"> {
   let summary = "Record the device the library is compiled for";
   let description = [{
-    Sets the module attribute `dlc.target` to `target` ("cpu" or "cuda").
+    Sets the module attribute `dlc.target` to `target` ("cpu", "cuda" or
+    "cuda-host": the CUDA lowering with its kernels run on the host, a test
+    target, see dlc-gpu-run-on-host).
     The kernel calls (`dlc_k_*` or `dlc_cu_*`), the lowering of net.matmul
     and the descriptor's `device` field follow it.
   }];
   let options = [
-    Option<"target", "target", "std::string", "\"cpu\"", "cpu or cuda">
+    Option<"target", "target", "std::string", "\"cpu\"", "cpu, cuda or cuda-host">
   ];
 }
 
@@ -369,6 +371,31 @@ def DlcGpuDeviceScalars : Pass<"dlc-gpu-device-scalars", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def DlcGpuRunOnHost : Pass<"dlc-gpu-run-on-host", "mlir::ModuleOp"> {
+  let summary = "Run the CUDA lowering's kernels as host loops (a test target)";
+  let description = [{
+    For `dlc.target = "cuda-host"` (`dlc compile --target=cuda-host`): runs
+    where gpu-kernel-outlining runs for CUDA, so the library computes what
+    the CUDA library would, with every kernel's blocks and threads run one
+    after another on the host. Each `gpu.launch` becomes loops over its
+    grid and block (z, y, x; blocks outside threads) around its body, the
+    `dlc_cu_*` calls become the CPU kernel library's `dlc_k_*` (the same
+    arguments), and `dlc_cuda_synchronize()` calls are dropped. With
+    `reverse`, blocks and threads run from the last to the first: a kernel
+    whose threads depend on each other's order (a race on the GPU) gives a
+    different result.
+
+    A launch with async dependencies or results, dynamic shared memory, or
+    a `gpu.barrier` (threads that wait for each other) is an error.
+  }];
+  let options = [
+    Option<"reverse", "reverse", "bool", "false",
+           "run blocks and threads from the last to the first">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect"];
 }
 
 def DlcGpuSyncHostAccess : Pass<"dlc-gpu-sync-host-access", "mlir::ModuleOp"> {
