@@ -26,6 +26,8 @@
 #    dlc (graph) >= 1.5x PyTorch.
 # 5. The CPU kernels' AVX-512 build (dlc-kernel-tests-avx512), when this
 #    machine's CPU has AVX-512 (the build machines may not).
+# 6. Information, not a bar: the CIFAR step's device time per kernel and
+#    per cuDNN/cuBLAS call (DLC_CUDA_PROFILE=1), and cuDNN's algorithms.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 D=$ROOT/.device
@@ -207,6 +209,26 @@ if [ -x "$D/bin/dlc-kernel-tests-avx512" ]; then
   fi
 else
   record SKIP "kernel tests, AVX-512 build" "not in .device/bin"
+fi
+
+echo "== 6. where the CIFAR step's device time goes (DLC_CUDA_PROFILE)"
+# Information for the next round of work, not a bar: 30 plain train_steps
+# (graph replays are not profiled), each kernel and dlc_cu_* call timed
+# with events; cuDNN's algorithm choices (deterministic? FMA math?).
+if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
+  DLC_CUDA_PROFILE=1 "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cuda.so" \
+    --batch 96 --steps 30 >"$LOG/profile.txt" 2>&1
+  rc=$?
+  grep '^dlc cuDNN' "$LOG/profile.txt" | sort -u
+  sed -n '/^dlc CUDA profile/,$p' "$LOG/profile.txt" | head -30
+  if [ $rc -eq 0 ] && grep -q '^dlc CUDA profile' "$LOG/profile.txt"; then
+    record INFO "CIFAR step profile" "$(grep -m1 '^dlc CUDA profile' "$LOG/profile.txt" | cut -d: -f2-)"
+  else
+    record INFO "CIFAR step profile" "none (exit $rc): $(tail -1 "$LOG/profile.txt" | head -c 100)"
+  fi
+  if grep -q 'NOT deterministic\|tensor-op math' "$LOG/profile.txt"; then
+    record WARN "cuDNN algorithms" "a non-deterministic or tensor-op algorithm was chosen (see above)"
+  fi
 fi
 
 echo "== summary"

@@ -37,6 +37,7 @@
 
 #include <array>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -121,6 +122,11 @@ struct Scratch {
   float *get(size_t bytes) {
     if (bytes <= size && p)
       return static_cast<float *>(p);
+    if (capturing()) { // nothing can be allocated or freed in a capture
+      fail("dlc_cu_*", "a scratch buffer would grow while a CUDA graph is "
+                       "captured (the step must run once before)");
+      return nullptr;
+    }
     invalidateGraphs(); // captured steps use the old block
     poolFree(p);
     p = poolAlloc(bytes ? bytes : 1, 256);
@@ -176,7 +182,8 @@ bool fitsInt(const ConvShape &s) {
     if (v > INT_MAX / 4 || v < -(INT_MAX / 4))
       return false;
   return s.N * s.H * s.W * s.C < (int64_t(1) << 31) &&
-         s.N * s.OH * s.OW * s.F < (int64_t(1) << 31);
+         s.N * s.OH * s.OW * s.F < (int64_t(1) << 31) &&
+         s.KH * s.KW * s.C * s.F < (int64_t(1) << 31);
 }
 
 /// Checks the arguments of a dlc_cu_conv2d_*; false with the error recorded.
@@ -266,16 +273,24 @@ ConvPlan *planFor(ConvKind kind, const ConvShape &s) {
 constexpr size_t kFindWorkspaceLimit = size_t(256) << 20;
 
 /// Picks the fastest deterministic algorithm among cudnnFind*'s results
-/// (any successful one if none is deterministic).
+/// (any successful one if none is deterministic). Without DLC_CUDA_TF32,
+/// results that cuDNN timed with tensor-op math are passed over (cuDNN may
+/// report them even with FMA math set), and FMA math is kept: TF32 would
+/// round the inputs to 10 bits of mantissa.
 template <typename Perf>
-bool choose(ConvPlan &p, const Perf *perf, int count, const char *what) {
+bool choose(ConvPlan &p, const Perf *perf, int count, const char *what,
+            const ConvShape &s) {
+  auto usable = [&](int i, bool deterministic) {
+    return perf[i].status == CUDNN_STATUS_SUCCESS &&
+           (gTf32 || perf[i].mathType == CUDNN_FMA_MATH) &&
+           (!deterministic || perf[i].determinism == CUDNN_DETERMINISTIC);
+  };
   int best = -1;
   for (int i = 0; i < count && best < 0; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS &&
-        perf[i].determinism == CUDNN_DETERMINISTIC)
+    if (usable(i, true))
       best = i;
   for (int i = 0; i < count && best < 0; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS)
+    if (usable(i, false))
       best = i;
   if (best < 0) {
     fail(what, "cuDNN found no algorithm for this convolution");
@@ -284,7 +299,21 @@ bool choose(ConvPlan &p, const Perf *perf, int count, const char *what) {
   p.algo = (int)perf[best].algo;
   p.workspace = perf[best].memory;
   p.chosen = true;
-  return dnnCheck(cudnnSetConvolutionMathType(p.conv, perf[best].mathType),
+  if (profiling())
+    std::fprintf(stderr,
+                 "dlc cuDNN: %s N=%lld H=%lld W=%lld C=%lld K=%lldx%lld "
+                 "F=%lld stride %lldx%lld: algorithm %d, %s, %s math, "
+                 "%.3f ms, workspace %zu bytes\n",
+                 what, (long long)s.N, (long long)s.H, (long long)s.W,
+                 (long long)s.C, (long long)s.KH, (long long)s.KW,
+                 (long long)s.F, (long long)s.SH, (long long)s.SW, p.algo,
+                 perf[best].determinism == CUDNN_DETERMINISTIC
+                     ? "deterministic"
+                     : "NOT deterministic",
+                 perf[best].mathType == CUDNN_FMA_MATH ? "FMA" : "tensor-op",
+                 (double)perf[best].time, p.workspace);
+  return dnnCheck(cudnnSetConvolutionMathType(
+                      p.conv, gTf32 ? perf[best].mathType : CUDNN_FMA_MATH),
                   "cudnnSetConvolutionMathType");
 }
 
@@ -330,6 +359,11 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
   if ((kind == kBwdData && !dxp) || (kind == kBwdFilter && !dwk))
     return;
 
+  if (!p->chosen && capturing()) { // cudnnFind* synchronizes the stream
+    fail(what, "no cuDNN algorithm was chosen for this convolution before "
+               "the CUDA graph capture (the step must run once before)");
+    return;
+  }
   if (!p->chosen) {
     void *ws = gWorkspace.get(kFindWorkspaceLimit);
     if (!ws)
@@ -342,7 +376,7 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
                         CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf, ws,
                         kFindWorkspaceLimit),
                     "cudnnFindConvolutionForwardAlgorithmEx") ||
-          !choose(*p, perf, count, what))
+          !choose(*p, perf, count, what, s))
         return;
     } else if (kind == kBwdData) {
       cudnnConvolutionBwdDataAlgoPerf_t
@@ -352,7 +386,7 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
                         CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf,
                         ws, kFindWorkspaceLimit),
                     "cudnnFindConvolutionBackwardDataAlgorithmEx") ||
-          !choose(*p, perf, count, what))
+          !choose(*p, perf, count, what, s))
         return;
     } else {
       cudnnConvolutionBwdFilterAlgoPerf_t
@@ -362,10 +396,12 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
                         CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf,
                         ws, kFindWorkspaceLimit),
                     "cudnnFindConvolutionBackwardFilterAlgorithmEx") ||
-          !choose(*p, perf, count, what))
+          !choose(*p, perf, count, what, s))
         return;
     }
   }
+  // The algorithm search is not profiled, the rest is.
+  ProfileScope scope(what);
   void *ws = p->workspace ? gWorkspace.get(p->workspace) : nullptr;
   if (p->workspace && !ws)
     return;
@@ -449,6 +485,7 @@ DLC_CU_EXPORT void dlc_cu_sgemm(int64_t M, int64_t N, int64_t K,
   std::lock_guard<std::mutex> lock(gMutex);
   if (!handlesReady())
     return;
+  ProfileScope scope("dlc_cu_sgemm");
   const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   // Row-major C[M][N] = column-major C^T[N][M] = op(B)^T op(A)^T.
   blasCheck(cublasSgemm(gBlas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
@@ -503,6 +540,7 @@ DLC_CU_EXPORT void dlc_cu_pool2d_fwd(int64_t kind, const float *x, float *y,
   if (!enter() || !checkPool(kind, 1, x, y, y, N, H, W, C, KH, KW, OH, OW,
                              SH, SW, "dlc_cu_pool2d_fwd"))
     return;
+  ProfileScope scope("dlc_cu_pool2d_fwd");
   void *params[] = {&kind, &x,  &y,  &N,  &H,  &W,  &C,  &KH,
                     &KW,   &OH, &OW, &SH, &SW, &PT, &PL};
   launch1d(ownKernel("dlc_pool2d_fwd"), N * OH * OW * C, params,
@@ -519,6 +557,7 @@ DLC_CU_EXPORT void dlc_cu_pool2d_bwd(int64_t kind, const float *x,
   if (!enter() || !checkPool(kind, 3, x, dy, dx, N, H, W, C, KH, KW, OH, OW,
                              SH, SW, "dlc_cu_pool2d_bwd"))
     return;
+  ProfileScope scope("dlc_cu_pool2d_bwd");
   void *params[] = {&kind, &x,  &dy, &dx, &N,  &H,  &W,  &C,
                     &KH,   &KW, &OH, &OW, &SH, &SW, &PT, &PL};
   launch1d(ownKernel("dlc_pool2d_bwd"), N * H * W * C, params,

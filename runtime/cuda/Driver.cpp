@@ -159,6 +159,26 @@ bool start() {
     return false;
   }
   gState.library = lib;
+  // A driver older than the toolkit's major version would resolve every
+  // function by its versioned name and fail later, at the first module or
+  // cuDNN call, with a less helpful message.
+  int version = 0;
+  using GetVersion = CUresult (*)(int *);
+  GetVersion getVersion = nullptr;
+  void *sym = dlsym(lib, "cuDriverGetVersion");
+  std::memcpy(&getVersion, &sym, sizeof sym);
+  if (getVersion && getVersion(&version) == CUDA_SUCCESS &&
+      version < CUDA_VERSION / 1000 * 1000) {
+    failMessage("the CUDA driver supports CUDA " +
+                std::to_string(version / 1000) + "." +
+                std::to_string(version % 1000 / 10) +
+                "; this library was built with CUDA " +
+                std::to_string(CUDA_VERSION / 1000) + "." +
+                std::to_string(CUDA_VERSION % 1000 / 10) +
+                " and needs a driver for CUDA " +
+                std::to_string(CUDA_VERSION / 1000) + " or later");
+    return false;
+  }
   if (!resolve(lib))
     return false;
   if (CUresult r = drv.cuInit(0)) {
@@ -255,6 +275,7 @@ bool dlc::cuda::enter() {
 }
 
 CUstream dlc::cuda::stream() { return gState.stream; }
+CUstream dlc::cuda::copyStream() { return gState.copyStream; }
 int dlc::cuda::computeCapability() { return gState.capability; }
 
 CUmodule dlc::cuda::loadModule(const void *image, int jitOptLevel) {
@@ -343,13 +364,22 @@ bool dlc::cuda::capturing() { return tlsCapturing; }
 void dlc::cuda::invalidateGraphs() { ++gGraphGeneration; }
 
 DLC_CU_EXPORT int dlc_cuda_synchronize(void) {
-  if (!enter())
+  if (!enter()) {
+    // After an error, work queued before it may still run: the caller is
+    // about to read or free memory it uses.
+    if (gState.stream && drv.cuStreamSynchronize && !tlsCapturing &&
+        drv.cuCtxSetCurrent(gState.context) == CUDA_SUCCESS) {
+      drv.cuStreamSynchronize(gState.stream);
+      drv.cuStreamSynchronize(gState.copyStream);
+    }
     return -1;
+  }
   if (tlsCapturing) // nothing runs while the stream is captured
     return 0;
-  return check(drv.cuStreamSynchronize(gState.stream), "cuStreamSynchronize")
-             ? 0
-             : -1;
+  if (!check(drv.cuStreamSynchronize(gState.stream), "cuStreamSynchronize"))
+    return -1;
+  profileCollect(); // DLC_CUDA_PROFILE: the stream is idle
+  return 0;
 }
 
 DLC_CU_EXPORT int dlc_cuda_memcpy(void *dst, const void *src, size_t bytes) {
@@ -495,16 +525,22 @@ DLC_CU_EXPORT void *dlc_cuda_host_alloc(size_t bytes) {
 }
 
 DLC_CU_EXPORT void dlc_cuda_host_free(void *pointer) {
-  if (pointer && drv.cuMemFreeHost)
+  if (!pointer || !drv.cuMemFreeHost || !gState.context)
+    return;
+  // The thread may never have called into the library (or the library has
+  // failed since): make the context current for the free.
+  if (drv.cuCtxSetCurrent(gState.context) == CUDA_SUCCESS)
     drv.cuMemFreeHost(pointer);
 }
 
 namespace {
-/// cuMemcpyAsync on `stream`, without waiting; 0 or -1.
-int enqueueCopy(void *dst, const void *src, size_t bytes, CUstream stream,
+/// cuMemcpyAsync on the main stream or the copy stream, without waiting;
+/// 0 or -1. The stream is read once the runtime has started.
+int enqueueCopy(void *dst, const void *src, size_t bytes, bool copyStream,
                 const char *what) {
   if (!enter())
     return -1;
+  CUstream stream = copyStream ? gState.copyStream : gState.stream;
   if (bytes == 0)
     return 0;
   if (!dst || !src) {
@@ -522,7 +558,7 @@ int enqueueCopy(void *dst, const void *src, size_t bytes, CUstream stream,
 
 DLC_CU_EXPORT int dlc_cuda_copy_async(void *dst, const void *src,
                                       size_t bytes) {
-  return enqueueCopy(dst, src, bytes, gState.stream, "dlc_cuda_copy_async");
+  return enqueueCopy(dst, src, bytes, false, "dlc_cuda_copy_async");
 }
 
 DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
@@ -530,7 +566,7 @@ DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
     fail("dlc_cuda_upload", "called while the step is captured");
     return -1;
   }
-  return enqueueCopy(dst, src, bytes, gState.copyStream, "dlc_cuda_upload");
+  return enqueueCopy(dst, src, bytes, true, "dlc_cuda_upload");
 }
 
 DLC_CU_EXPORT int dlc_cuda_upload_wait(void) {

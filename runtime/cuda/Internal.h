@@ -49,6 +49,8 @@ bool check(CUresult result, const char *call);
 /// The library's stream: every kernel, copy, cuDNN and cuBLAS call runs
 /// on it.
 CUstream stream();
+/// The stream of dlc_cuda_upload (overlapped uploads).
+CUstream copyStream();
 /// The device's compute capability (major * 10 + minor).
 int computeCapability();
 
@@ -71,6 +73,31 @@ void invalidateGraphs();
 
 /// mgpuSetDefaultDevice: the device ordinal used when the runtime starts.
 void setDeviceOrdinal(int32_t device);
+
+/// DLC_CUDA_PROFILE=1 (Profile.cpp): device time per kernel and per
+/// dlc_cu_* call, summed per name and printed to stderr at exit.
+bool profiling();
+/// Records the name of a kernel function (mgpuModuleGetFunction).
+void nameFunction(CUfunction function, const char *name);
+/// The name recorded for `function`, or "(kernel)".
+const char *functionName(CUfunction function);
+/// Brackets the device work queued while it lives with two events on the
+/// stream (when profiling and not capturing). `name` must outlive the
+/// process's last dlc_cuda_synchronize: a literal or functionName's result.
+class ProfileScope {
+public:
+  explicit ProfileScope(const char *name);
+  ~ProfileScope();
+  ProfileScope(const ProfileScope &) = delete;
+  ProfileScope &operator=(const ProfileScope &) = delete;
+
+private:
+  const char *name;
+  CUevent start = nullptr;
+};
+/// Adds the time of every finished bracket to its name's total; call once
+/// the stream is idle.
+void profileCollect();
 
 /// The caching pool of managed memory (Pool.cpp).
 void *poolAlloc(size_t bytes, size_t alignment);

@@ -54,6 +54,7 @@ DLC_CU_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
              ("cuModuleGetFunction(" + std::string(name ? name : "?") + ")")
                  .c_str()))
     return nullptr;
+  nameFunction(f, name); // for DLC_CUDA_PROFILE
   return f;
 }
 
@@ -71,6 +72,7 @@ DLC_CU_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                  smem),
              "cuFuncSetAttribute"))
     return;
+  ProfileScope scope(profiling() ? functionName(function) : "");
   check(drv.cuLaunchKernel(function, (unsigned)gridX, (unsigned)gridY,
                            (unsigned)gridZ, (unsigned)blockX, (unsigned)blockY,
                            (unsigned)blockZ, (unsigned)smem, stream(), params,

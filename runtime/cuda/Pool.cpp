@@ -147,9 +147,11 @@ void dlc::cuda::poolFree(void *pointer) {
 
 DLC_CU_EXPORT void *dlc_cuda_alloc(size_t bytes) {
   void *p = poolAlloc(bytes, kMinClass);
-  // The block may have been used by work still on the stream: let the
-  // caller write it from the host at once.
-  if (p && !check(drv.cuStreamSynchronize(stream()), "cuStreamSynchronize"))
+  // The block may have been used by work still on the streams (a kernel,
+  // an upload): let the caller write it from the host at once.
+  if (p && (!check(drv.cuStreamSynchronize(stream()), "cuStreamSynchronize") ||
+            !check(drv.cuStreamSynchronize(copyStream()),
+                   "cuStreamSynchronize")))
     return nullptr;
   return p;
 }

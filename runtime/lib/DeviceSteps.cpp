@@ -72,6 +72,12 @@ DeviceSteps::DeviceSteps(dlc_trainer &t) : t(t), d(*t.model->device) {
 }
 
 DeviceSteps::~DeviceSteps() {
+  // Training may stop (or fail) while the next batch is uploaded: the copy
+  // still reads the pinned buffer and writes x/y, which are freed next.
+  if (uploading) {
+    d.uploadWait();
+    d.synchronize();
+  }
   for (Graph &g : graphs)
     d.graphDestroy(g.graph);
   for (void *p : pinned)
@@ -99,10 +105,14 @@ dlc_status DeviceSteps::reserve(int64_t rows) {
     for (void **p : {&pinned[0], &pinned[1], &io}) {
       d.hostFree(*p);
       *p = d.hostAlloc(p == &io ? 64 + outBytes : inBytes + outBytes);
-      if (!*p)
+      if (!*p) {
+        // Some buffers are gone: the next reserve allocates them all again.
+        rowsCapacity = 0;
+        pinnedBytes = 0;
         return setError(DLC_ERR_OUT_OF_MEMORY,
                         "out of page-locked memory for a %lld-row batch",
                         (long long)rows);
+      }
     }
     pinnedBytes = inBytes + outBytes;
   }

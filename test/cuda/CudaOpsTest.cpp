@@ -195,6 +195,8 @@ const ConvCase kConvCases[] = {
     {"explicit asymmetric: 1 top, 2 bottom, 0 left, 2 right", 2, 8, 9, 5, 3,
      3, 7, 1, 1, -1, 1, 0, 9, 9},
     {"1x1 stride 2", 2, 9, 9, 6, 1, 1, 5, 2, 2, 0},
+    {"explicit 1 top and left, stride 2 (cuDNN's bottom pad unread)", 2, 16,
+     16, 4, 3, 3, 6, 2, 2, -1, 1, 1, 8, 8},
 };
 
 TEST_F(CudaOps, ConvolutionsMatchTheCpuKernels) {
@@ -227,6 +229,33 @@ TEST_F(CudaOps, ConvolutionsMatchTheCpuKernels) {
     expectClose(y.host(), ry, std::string(c.name) + ": forward");
     expectClose(dx.host(), rdx, std::string(c.name) + ": data gradient");
     expectClose(dw.host(), rdw, std::string(c.name) + ": filter gradient");
+    ASSERT_EQ(dlc_cuda_last_error(), nullptr) << dlc_cuda_last_error();
+  }
+}
+
+TEST_F(CudaOps, ConvolutionsOnViewsAtAnOffset) {
+  // The compiler passes views of the workspace at any 4-byte offset; the
+  // algorithm cached for one call must work on another pointer.
+  ConvCase c = {"cifar conv2", 3, 16, 16, 32, 3, 3, 64, 1, 1, 1};
+  resolve(c);
+  const size_t xs = c.N * c.H * c.W * c.C, ws = c.KH * c.KW * c.C * c.F,
+               ys = c.N * c.OH * c.OW * c.F;
+  std::vector<float> x = randomVector(xs, 900), w = randomVector(ws, 901);
+  std::vector<float> ry(ys);
+  dlc_k_conv2d_fwd(x.data(), w.data(), ry.data(), c.N, c.H, c.W, c.C, c.KH,
+                   c.KW, c.F, c.OH, c.OW, c.SH, c.SW, c.PT, c.PL);
+  for (size_t offset : {0, 1, 3}) {
+    SCOPED_TRACE("offset " + std::to_string(offset));
+    std::vector<float> xo(offset, 0.0f), wo(offset, 0.0f);
+    xo.insert(xo.end(), x.begin(), x.end());
+    wo.insert(wo.end(), w.begin(), w.end());
+    DeviceBuffer dX(xo), dW(wo), y(ys + offset);
+    dlc_cu_conv2d_fwd(dX.p + offset, dW.p + offset, y.p + offset, c.N, c.H,
+                      c.W, c.C, c.KH, c.KW, c.F, c.OH, c.OW, c.SH, c.SW, c.PT,
+                      c.PL);
+    std::vector<float> got = y.host();
+    expectClose(std::vector<float>(got.begin() + offset, got.end()), ry,
+                "forward");
     ASSERT_EQ(dlc_cuda_last_error(), nullptr) << dlc_cuda_last_error();
   }
 }

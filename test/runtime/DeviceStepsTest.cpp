@@ -21,9 +21,11 @@ using namespace dlc::test;
 namespace {
 
 /// The fake library's counters: captures, graph launches, direct graph-step
-/// calls, plain train_step calls, uploads.
+/// calls, plain train_step calls, uploads, buffers freed while an upload
+/// still used them.
 struct Counts {
-  int64_t captures = 0, launches = 0, direct = 0, plain = 0, uploads = 0;
+  int64_t captures = 0, launches = 0, direct = 0, plain = 0, uploads = 0,
+          freedInUse = 0;
 };
 
 Counts counts() {
@@ -33,17 +35,18 @@ Counts counts() {
     return c;
   auto fn = reinterpret_cast<void (*)(int64_t *)>(
       dlsym(h, "fake_device_counts"));
-  int64_t v[5] = {};
+  int64_t v[6] = {};
   if (fn)
     fn(v);
   dlclose(h);
-  c = {v[0], v[1], v[2], v[3], v[4]};
+  c = {v[0], v[1], v[2], v[3], v[4], v[5]};
   return c;
 }
 
 Counts operator-(Counts a, Counts b) {
   return {a.captures - b.captures, a.launches - b.launches,
-          a.direct - b.direct, a.plain - b.plain, a.uploads - b.uploads};
+          a.direct - b.direct,     a.plain - b.plain,
+          a.uploads - b.uploads,   a.freedInUse - b.freedInUse};
 }
 
 /// Sets an environment variable for the scope of a test.
@@ -108,6 +111,7 @@ Counts trainBoth(const char *name, const DatasetPtr &data, int64_t epochs,
             DLC_OK)
       << dlc_last_error();
   const Counts used = counts() - before;
+  EXPECT_EQ(used.freedInUse, 0);
   expectSameTraining(rc, rg, cpu.get(), gpu.get(), dlc_model_get_desc(cm));
   EXPECT_EQ(dlc_trainer_device_summary(cpu.get()), nullptr); // a CPU model
   const char *s = dlc_trainer_device_summary(gpu.get());
@@ -157,6 +161,19 @@ TEST(DeviceSteps, ReplaysSeeEachStepAndItsBatch) {
   EXPECT_GT(c.launches, 8);
 }
 
+/// Options for 2 epochs of batches of 2 that stop after step 3, while the
+/// batch of step 4 is already uploaded.
+dlc_train_options stopAtStep3() {
+  dlc_train_options o;
+  dlc_train_options_init(&o);
+  o.epochs = 2;
+  o.batch_size = 2;
+  o.on_step = [](const dlc_step_info *s, void *) -> int {
+    return s->step == 3;
+  };
+  return o;
+}
+
 TEST(DeviceSteps, StoppingAfterAPrefetchThenGoingOnTrainsAsOnTheCpu) {
   ScopedEnv graphs("DLC_CUDA_GRAPHS", nullptr);
   ScopedEnv mode("FAKE_DEVICE_CAPTURE", nullptr);
@@ -176,13 +193,7 @@ TEST(DeviceSteps, StoppingAfterAPrefetchThenGoingOnTrainsAsOnTheCpu) {
   std::vector<float> logs[2];
   for (int k = 0; k < 2; ++k) {
     TrainerPtr t = makeTrainer(k ? gm : cm, 3);
-    dlc_train_options o;
-    dlc_train_options_init(&o);
-    o.epochs = 2;
-    o.batch_size = 2;
-    o.on_step = [](const dlc_step_info *s, void *) -> int {
-      return s->step == 3;
-    };
+    dlc_train_options o = stopAtStep3();
     dlc_train_result r{};
     EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, &r),
               DLC_INTERRUPTED);
@@ -195,6 +206,31 @@ TEST(DeviceSteps, StoppingAfterAPrefetchThenGoingOnTrainsAsOnTheCpu) {
     logs[k].assign(opt, opt + dlc_model_get_desc(cm)->opt_state_floats);
   }
   EXPECT_EQ(logs[0], logs[1]); // every batch, in order, once
+}
+
+TEST(DeviceSteps, StoppingWithAnUploadInFlightFreesNothingItUses) {
+  ScopedEnv graphs("DLC_CUDA_GRAPHS", nullptr);
+  ScopedEnv mode("FAKE_DEVICE_CAPTURE", nullptr);
+  // Stopped at step 3 while the batch of step 4 is uploaded, then the
+  // trainer is destroyed: it must wait for the upload before it frees the
+  // page-locked and device buffers the copy uses.
+  dlc_model *gm = nullptr;
+  ASSERT_EQ(dlc_model_open_named(DLC_TEST_FAKE_DEVICE_MODEL, "probe", &gm),
+            DLC_OK);
+  ModelPtr gpuModel(gm);
+  std::vector<float> x(9, 1.0f), y(9, 0.0f);
+  DatasetPtr data = makeData(x, y, 1, 1);
+  const Counts before = counts();
+  {
+    TrainerPtr t = makeTrainer(gm, 3);
+    dlc_train_options o = stopAtStep3();
+    dlc_train_result r{};
+    EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, &r),
+              DLC_INTERRUPTED);
+  }
+  const Counts used = counts() - before;
+  EXPECT_GE(used.uploads, 2 * 2); // x and y of steps 2 and 4 at least
+  EXPECT_EQ(used.freedInUse, 0);
 }
 
 TEST(DeviceSteps, GraphsOffRunsPlainSteps) {
