@@ -61,6 +61,9 @@ struct State {
   CUstream copyStream = nullptr; // dlc_cuda_upload
   CUevent uploaded = nullptr;    // recorded on copyStream
   int capability = 0;
+  /// CU_DEVICE_ATTRIBUTE_CONCURRENT_MANAGED_ACCESS: the host may touch
+  /// managed memory while the device works (not on some virtual GPUs).
+  bool concurrentManaged = false;
 };
 State gState;
 
@@ -225,6 +228,13 @@ bool start() {
                 "libraries use");
     return false;
   }
+  int concurrent = 0;
+  if (!check(drv.cuDeviceGetAttribute(
+                 &concurrent, CU_DEVICE_ATTRIBUTE_CONCURRENT_MANAGED_ACCESS,
+                 gState.device),
+             "cuDeviceGetAttribute"))
+    return false;
+  gState.concurrentManaged = concurrent != 0;
   if (!check(drv.cuDevicePrimaryCtxRetain(&gState.context, gState.device),
              "cuDevicePrimaryCtxRetain") ||
       !check(drv.cuCtxSetCurrent(gState.context), "cuCtxSetCurrent"))
@@ -566,6 +576,16 @@ DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
     fail("dlc_cuda_upload", "called while the step is captured");
     return -1;
   }
+  if (!enter())
+    return -1;
+  // Without concurrent managed access, the host must not touch managed
+  // memory while a copy into it runs: the upload is made at once.
+  if (!gState.concurrentManaged)
+    return enqueueCopy(dst, src, bytes, false, "dlc_cuda_upload") != 0 ||
+                   !check(drv.cuStreamSynchronize(gState.stream),
+                          "cuStreamSynchronize")
+               ? -1
+               : 0;
   return enqueueCopy(dst, src, bytes, true, "dlc_cuda_upload");
 }
 

@@ -21,8 +21,9 @@
  * Check dlc_cuda_last_error() after each call into the library; a float a
  * model function returned after an error is meaningless.
  *
- * All functions may be called from any thread; the library's device work is
- * ordered on one stream.
+ * All functions may be called from any thread, except while another thread
+ * captures a graph (dlc_cuda_graph_capture: the stream is shared); the
+ * library's device work is ordered on one stream.
  *===----------------------------------------------------------------------===*/
 #ifndef DLC_CUDA_ABI_H
 #define DLC_CUDA_ABI_H
@@ -113,6 +114,9 @@ void dlc_cuda_host_free(void *pointer);
  * and returns at once; `src` must stay unchanged until the copy is done.
  * dlc_cuda_upload_wait makes the work enqueued after it on the library's
  * stream wait for every upload started so far (the host does not wait).
+ * On a device without concurrent managed access (the host may not touch
+ * managed memory while the device works), the copy is made on the
+ * library's stream and waited for before dlc_cuda_upload returns.
  * 0, or -1 after an error. */
 int dlc_cuda_upload(void *dst, const void *src, size_t bytes);
 int dlc_cuda_upload_wait(void);
