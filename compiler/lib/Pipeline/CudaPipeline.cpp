@@ -104,6 +104,8 @@ void dlc::buildCudaLowering(OpPassManager &pm, Target target) {
   // Scalars the kernels use are computed on the device: no host access
   // (and no wait) in the middle of a step.
   pm.addPass(createDlcGpuDeviceScalars());
+  // A partial buffer's fill runs in the kernel that accumulates into it.
+  pm.addPass(createDlcGpuFuseFills());
   if (target == Target::CudaHost || target == Target::CudaHostReverse) {
     // A test target: each kernel's threads one after another on the host.
     DlcGpuRunOnHostOptions host;

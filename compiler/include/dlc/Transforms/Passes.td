@@ -373,6 +373,25 @@ def DlcGpuDeviceScalars : Pass<"dlc-gpu-device-scalars", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def DlcGpuFuseFills : Pass<"dlc-gpu-fuse-fills", "mlir::ModuleOp"> {
+  let summary = "Fuse a kernel that fills a buffer into the next kernel";
+  let description = [{
+    Runs on `gpu.launch` ops, after dlc-gpu-device-scalars. A kernel whose
+    only effect is to store one value (a constant, or a value defined above
+    it) into a buffer, `m[f(ids)] = c` under scf.if guards, followed (with
+    nothing that touches memory in between) by a kernel with the same grid
+    and blocks in which each thread loads `m[f(ids)]` once, under the same
+    guards and outside any loop, and stores that element after the load
+    in the same block, and does nothing else with `m`: the load becomes
+    `c` and the first kernel is erased. The index computations and guard
+    conditions must be the same pure ops of the launch ids and of values
+    defined above both launches. This removes the fill of each partial
+    buffer dlc-split-reductions creates: its stage kernel starts from the
+    neutral element in a register instead.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 def DlcGpuRunOnHost : Pass<"dlc-gpu-run-on-host", "mlir::ModuleOp"> {
   let summary = "Run the CUDA lowering's kernels as host loops (a test target)";
   let description = [{

@@ -1,0 +1,179 @@
+// RUN: dlc-opt %s --dlc-gpu-fuse-fills --split-input-file | FileCheck %s
+
+// A partial buffer's fill and the reduction stage that accumulates into it,
+// with the same grid, blocks, index computation and guard: one kernel,
+// starting from the fill value.
+
+// CHECK-LABEL: func.func @fused
+// CHECK:         gpu.launch
+// CHECK-NOT:     gpu.launch
+// CHECK:           %[[I:.*]] = arith.addi
+// CHECK:           scf.if
+// CHECK-NEXT:        %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:        %[[ACC:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[ZERO]])
+// CHECK:             memref.store %{{.*}}, %{{.*}}[%[[I]]] : memref<100xf32>
+func.func @fused(%x: memref<8x100xf32>, %p: memref<100xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c100 = arith.constant 100 : index
+  %c128 = arith.constant 128 : index
+  %c1_0 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    %b = arith.muli %bx, %c128 : index
+    %i = arith.addi %b, %tx : index
+    %in = arith.cmpi ult, %i, %c100 : index
+    scf.if %in {
+      memref.store %zero, %p[%i] : memref<100xf32>
+    }
+    gpu.terminator
+  }
+  %c128_1 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1_0, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128_1, %sy = %c1, %sz = %c1) {
+    %b = arith.muli %bx, %c128 : index
+    %i = arith.addi %b, %tx : index
+    %in = arith.cmpi ult, %i, %c100 : index
+    scf.if %in {
+      %init = memref.load %p[%i] : memref<100xf32>
+      %s = scf.for %k = %c0 to %c8 step %c1 iter_args(%a = %init) -> (f32) {
+        %v = memref.load %x[%k, %i] : memref<8x100xf32>
+        %n = arith.addf %v, %a : f32
+        scf.yield %n : f32
+      }
+      memref.store %s, %p[%i] : memref<100xf32>
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Not fused: the second kernel maps threads to other elements.
+
+// CHECK-LABEL: func.func @other_index
+// CHECK-COUNT-2: gpu.launch
+func.func @other_index(%p: memref<128xf32>) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c64 = arith.constant 64 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %j = arith.subi %c128, %tx : index
+    %k = arith.subi %j, %c1 : index
+    %v = memref.load %p[%k] : memref<128xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %p[%k] : memref<128xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Not fused: other launch sizes; a guard only the first has; a load in a
+// loop (it sees its own stores); the element not stored back; a kernel
+// that touches memory in between; a fill value computed from the ids.
+
+// CHECK-LABEL: func.func @not_fused
+// CHECK-COUNT-12: gpu.launch
+func.func @not_fused(%p: memref<128xf32>, %q: memref<128xf32>, %s: memref<f32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %c128 = arith.constant 128 : index
+  %one = arith.constant 1.0 : f32
+  // Other sizes.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %v = memref.load %p[%tx] : memref<128xf32>
+    memref.store %v, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  // A guard in the fill only.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %in = arith.cmpi ult, %tx, %n : index
+    scf.if %in {
+      memref.store %one, %p[%tx] : memref<128xf32>
+    }
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %p[%tx] : memref<128xf32>
+    memref.store %v, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  // The load in a loop.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %v = memref.load %p[%tx] : memref<128xf32>
+      %w = arith.addf %v, %one : f32
+      memref.store %w, %p[%tx] : memref<128xf32>
+    }
+    gpu.terminator
+  }
+  // Loaded but not stored back.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %p[%tx] : memref<128xf32>
+    memref.store %v, %q[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  // Memory touched in between.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  memref.store %one, %s[] : memref<f32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %p[%tx] : memref<128xf32>
+    memref.store %v, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  // A fill value computed from the thread id.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %i = arith.index_cast %tx : index to i32
+    %f = arith.sitofp %i : i32 to f32
+    memref.store %f, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %p[%tx] : memref<128xf32>
+    memref.store %v, %p[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  return
+}
