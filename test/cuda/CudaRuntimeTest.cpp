@@ -251,49 +251,42 @@ protected:
 /// is the same host code).
 void trainBoth(const char *name, const DatasetPtr &data, int64_t epochs,
                int64_t batch) {
-  dlc_model *cm = nullptr, *gm = nullptr;
-  ASSERT_EQ(dlc_model_open_named(kCpuModel, name, &cm), DLC_OK)
-      << dlc_last_error();
-  ASSERT_EQ(dlc_model_open_named(kCudaModel, name, &gm), DLC_OK)
-      << dlc_last_error();
-  ModelPtr cpuModel(cm), gpuModel(gm);
-  EXPECT_EQ(dlc_model_get_desc(gm)->device, DLC_DEVICE_CUDA);
-  TrainerPtr cpu = makeTrainer(cm, 7), gpu = makeTrainer(gm, 7);
-  dlc_train_options o;
-  dlc_train_options_init(&o);
-  o.epochs = epochs;
-  o.batch_size = batch;
+  TrainerPair p;
+  ASSERT_TRUE(p.open(kCpuModel, kCudaModel, name));
+  const dlc_model *cm = p.cpuModel.get(), *gm = p.gpuModel.get();
+  dlc_trainer *cpu = p.cpu.get(), *gpu = p.gpu.get();
+  dlc_train_options o = trainOptions(epochs, batch);
   dlc_train_result rc{}, rg{};
-  ASSERT_EQ(dlc_trainer_train(cpu.get(), data.get(), data.get(), &o, &rc),
+  ASSERT_EQ(dlc_trainer_train(cpu, data.get(), data.get(), &o, &rc),
             DLC_OK);
-  ASSERT_EQ(dlc_trainer_train(gpu.get(), data.get(), data.get(), &o, &rg),
+  ASSERT_EQ(dlc_trainer_train(gpu, data.get(), data.get(), &o, &rg),
             DLC_OK)
       << dlc_last_error();
   const dlc_model_desc *d = dlc_model_get_desc(cm);
-  expectSameTraining(rc, rg, cpu.get(), gpu.get(), d);
+  expectSameTraining(rc, rg, cpu, gpu, d);
   // Prediction and evaluation.
   const int64_t n = dlc_dataset_size(data.get());
   const int64_t outW = dlc_model_output_width(cm);
   std::vector<float> pc(n * outW), pg(n * outW, -1.0f);
-  ASSERT_EQ(dlc_trainer_predict(cpu.get(), dlc_dataset_x(data.get()), n,
+  ASSERT_EQ(dlc_trainer_predict(cpu, dlc_dataset_x(data.get()), n,
                                 pc.data()),
             DLC_OK);
-  ASSERT_EQ(dlc_trainer_predict(gpu.get(), dlc_dataset_x(data.get()), n,
+  ASSERT_EQ(dlc_trainer_predict(gpu, dlc_dataset_x(data.get()), n,
                                 pg.data()),
             DLC_OK)
       << dlc_last_error();
   EXPECT_EQ(pc, pg);
   double lc = 0, lg = 0;
-  ASSERT_EQ(dlc_trainer_evaluate(cpu.get(), data.get(), 3, &lc, nullptr),
+  ASSERT_EQ(dlc_trainer_evaluate(cpu, data.get(), 3, &lc, nullptr),
             DLC_OK);
-  ASSERT_EQ(dlc_trainer_evaluate(gpu.get(), data.get(), 3, &lg, nullptr),
+  ASSERT_EQ(dlc_trainer_evaluate(gpu, data.get(), 3, &lg, nullptr),
             DLC_OK);
   EXPECT_EQ(lc, lg);
 
   // Checkpoints are device-independent: GPU -> CPU and CPU -> GPU.
   TempDir dir;
-  ASSERT_EQ(dlc_trainer_save(gpu.get(), dir.file("gpu.ckpt").c_str()), DLC_OK);
-  ASSERT_EQ(dlc_trainer_save(cpu.get(), dir.file("cpu.ckpt").c_str()), DLC_OK);
+  ASSERT_EQ(dlc_trainer_save(gpu, dir.file("gpu.ckpt").c_str()), DLC_OK);
+  ASSERT_EQ(dlc_trainer_save(cpu, dir.file("cpu.ckpt").c_str()), DLC_OK);
   EXPECT_EQ(readFile(dir.file("gpu.ckpt")), readFile(dir.file("cpu.ckpt")));
   TrainerPtr cpu2 = makeTrainer(cm, 99), gpu2 = makeTrainer(gm, 99);
   ASSERT_EQ(dlc_trainer_load(cpu2.get(), dir.file("gpu.ckpt").c_str()), DLC_OK)

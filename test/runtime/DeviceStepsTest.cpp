@@ -81,40 +81,30 @@ DatasetPtr twoClasses() {
 /// counts over the training.
 Counts trainBoth(const char *name, const DatasetPtr &data, int64_t epochs,
                  int64_t batch, std::string *summary = nullptr) {
-  dlc_model *cm = nullptr, *gm = nullptr;
-  EXPECT_EQ(dlc_model_open_named(DLC_TEST_LINEAR_MODEL, name, &cm), DLC_OK)
-      << dlc_last_error();
-  EXPECT_EQ(dlc_model_open_named(DLC_TEST_FAKE_DEVICE_MODEL, name, &gm),
-            DLC_OK)
-      << dlc_last_error();
-  if (!cm || !gm)
+  TrainerPair p;
+  if (!p.open(DLC_TEST_LINEAR_MODEL, DLC_TEST_FAKE_DEVICE_MODEL, name))
     return {};
-  ModelPtr cpuModel(cm), gpuModel(gm);
-  EXPECT_EQ(dlc_model_get_desc(gm)->device, DLC_DEVICE_CUDA);
-  TrainerPtr cpu = makeTrainer(cm, 7), gpu = makeTrainer(gm, 7);
-  dlc_train_options o;
-  dlc_train_options_init(&o);
-  o.epochs = epochs;
-  o.batch_size = batch;
+  dlc_trainer *cpu = p.cpu.get(), *gpu = p.gpu.get();
+  dlc_train_options o = trainOptions(epochs, batch);
   dlc_train_result rc{}, rg{};
   const Counts before = counts();
-  EXPECT_EQ(dlc_trainer_train(cpu.get(), data.get(), data.get(), &o, &rc),
+  EXPECT_EQ(dlc_trainer_train(cpu, data.get(), data.get(), &o, &rc),
             DLC_OK);
-  EXPECT_EQ(dlc_trainer_train(gpu.get(), data.get(), data.get(), &o, &rg),
+  EXPECT_EQ(dlc_trainer_train(gpu, data.get(), data.get(), &o, &rg),
             DLC_OK)
       << dlc_last_error();
   // A second call goes on with the graphs of the first.
   o.epochs = epochs + 1;
-  EXPECT_EQ(dlc_trainer_train(cpu.get(), data.get(), data.get(), &o, &rc),
+  EXPECT_EQ(dlc_trainer_train(cpu, data.get(), data.get(), &o, &rc),
             DLC_OK);
-  EXPECT_EQ(dlc_trainer_train(gpu.get(), data.get(), data.get(), &o, &rg),
+  EXPECT_EQ(dlc_trainer_train(gpu, data.get(), data.get(), &o, &rg),
             DLC_OK)
       << dlc_last_error();
   const Counts used = counts() - before;
   EXPECT_EQ(used.freedInUse, 0);
-  expectSameTraining(rc, rg, cpu.get(), gpu.get(), dlc_model_get_desc(cm));
-  EXPECT_EQ(dlc_trainer_device_summary(cpu.get()), nullptr); // a CPU model
-  const char *s = dlc_trainer_device_summary(gpu.get());
+  expectSameTraining(rc, rg, cpu, gpu, dlc_model_get_desc(p.cpuModel.get()));
+  EXPECT_EQ(dlc_trainer_device_summary(cpu), nullptr); // a CPU model
+  const char *s = dlc_trainer_device_summary(gpu);
   if (summary)
     *summary = s ? s : "(null)";
   return used;
@@ -164,10 +154,7 @@ TEST(DeviceSteps, ReplaysSeeEachStepAndItsBatch) {
 /// Options for 2 epochs of batches of 2 that stop after step 3, while the
 /// batch of step 4 is already uploaded.
 dlc_train_options stopAtStep3() {
-  dlc_train_options o;
-  dlc_train_options_init(&o);
-  o.epochs = 2;
-  o.batch_size = 2;
+  dlc_train_options o = trainOptions(2, 2);
   o.on_step = [](const dlc_step_info *s, void *) -> int {
     return s->step == 3;
   };

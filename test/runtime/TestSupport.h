@@ -110,6 +110,39 @@ inline DatasetPtr makeData(const std::vector<float> &x,
   return DatasetPtr(d);
 }
 
+/// One model opened from a CPU library and from a device library (a CUDA
+/// fixture or the simulated device), with a trainer of each from the same
+/// seed: the device path must train as the CPU's, bit for bit.
+struct TrainerPair {
+  ModelPtr cpuModel, gpuModel;
+  TrainerPtr cpu, gpu;
+  /// False (with a test failure) when a model does not open.
+  bool open(const char *cpuPath, const char *gpuPath, const char *name) {
+    dlc_model *cm = nullptr, *gm = nullptr;
+    EXPECT_EQ(dlc_model_open_named(cpuPath, name, &cm), DLC_OK)
+        << dlc_last_error();
+    EXPECT_EQ(dlc_model_open_named(gpuPath, name, &gm), DLC_OK)
+        << dlc_last_error();
+    cpuModel.reset(cm);
+    gpuModel.reset(gm);
+    if (!cm || !gm)
+      return false;
+    EXPECT_EQ(dlc_model_get_desc(gm)->device, DLC_DEVICE_CUDA);
+    cpu = makeTrainer(cm, 7);
+    gpu = makeTrainer(gm, 7);
+    return cpu && gpu;
+  }
+};
+
+/// Training options of `epochs` epochs of batches of `batch` rows.
+inline dlc_train_options trainOptions(int64_t epochs, int64_t batch) {
+  dlc_train_options o;
+  dlc_train_options_init(&o);
+  o.epochs = epochs;
+  o.batch_size = batch;
+  return o;
+}
+
 /// Two trainers of one model, built for two targets (or run two ways),
 /// reported the same results and hold the same parameters and optimizer
 /// state, bit for bit.
