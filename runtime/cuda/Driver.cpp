@@ -482,6 +482,14 @@ DLC_CU_EXPORT int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
     why = "cuStreamEndCapture returned no graph";
   if (why.empty() && generation != gGraphGeneration.load())
     why = "the runtime's scratch memory grew while the step was captured";
+  // A call in the capture may have returned the error of earlier device
+  // work (a fault is reported by whichever call comes next): that error
+  // belongs to the library, not to the capture.
+  if (!why.empty() &&
+      !check(drv.cuStreamSynchronize(gState.stream), "cuStreamSynchronize")) {
+    const char *e = dlc_cuda_last_error();
+    why += std::string("; the device failed: ") + (e ? e : "?");
+  }
   CUgraphExec exec = nullptr;
   if (why.empty())
     if (CUresult ri = drv.cuGraphInstantiateWithFlags(&exec, captured, 0))

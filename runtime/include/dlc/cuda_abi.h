@@ -80,7 +80,9 @@ typedef struct dlc_cuda_graph dlc_cuda_graph;
  * becomes *graph. Returns 0, or -1 with a one-line reason in
  * message[0..size) when the work cannot be captured (an error of a driver,
  * cuDNN or cuBLAS call during the capture, an allocation): such errors are
- * not sticky, the library goes on, and fn's work has not run. Run fn once
+ * not sticky, the library goes on, and fn's work has not run; but when the
+ * device itself failed (earlier work faulted), dlc_cuda_last_error says so
+ * as after any other call. Run fn once
  * without capture first, so that cuDNN's algorithm search and the
  * runtime's scratch buffers are done. */
 int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
