@@ -5,6 +5,10 @@
 #
 #   bench/cuda/device_check.sh [--quick]
 #
+# Every command runs under a time limit, and the whole check stops starting
+# commands after DLC_CHECK_BUDGET seconds (default 540): a hang costs one
+# step, not the summary. A command that runs out fails with "timed out".
+#
 # 1. dlc-cuda-tests: the launch runtime (sticky errors, no libcuda link),
 #    each dlc_cu_* against the CPU kernels to 1e-4, the runtime's device path
 #    (the runtime tests' models as CUDA models train bit-identically,
@@ -28,6 +32,11 @@
 #    machine's CPU has AVX-512 (the build machines may not).
 # 6. Information, not a bar: the CIFAR step's device time per kernel and
 #    per cuDNN/cuBLAS call (DLC_CUDA_PROFILE=1), and cuDNN's algorithms.
+# 7. Information for a default, not a bar: cuDNN's fused convolution + bias
+#    + ReLU (DLC_CUDA_FUSED_CONV=1) against the convolution followed by
+#    dlc's bias/ReLU kernel (the default): the convolution tests and the
+#    CNNs against the CPU with it (WARN if they differ), then the CIFAR
+#    step's images/s with and without it.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 D=$ROOT/.device
@@ -37,6 +46,25 @@ export LD_LIBRARY_PATH="$D/lib:/usr/local/cuda/lib64:/usr/local/cuda/lib:/usr/li
 export DLC_TEST_CUDA_MODEL=$D/lib/dlc_test_cuda_model.so
 export DLC_TEST_LINEAR_MODEL=$D/lib/dlc_test_linear_model.so
 LOG=$(mktemp -d)
+START=$(date +%s)
+BUDGET=${DLC_CHECK_BUDGET:-540}
+
+# t SECONDS COMMAND...: runs COMMAND for at most SECONDS, and never past the
+# budget; exit status 124 (and a "timed out" line on stderr) when it ran out.
+t() {
+  local limit=$1 left
+  shift
+  left=$((BUDGET - ($(date +%s) - START)))
+  [ "$left" -lt "$limit" ] && limit=$left
+  if [ "$limit" -lt 5 ]; then
+    echo "timed out: the check's budget of ${BUDGET}s is spent: $*" >&2
+    return 124
+  fi
+  timeout -k 5 "$limit" "$@"
+  local rc=$?
+  [ $rc -eq 124 ] || [ $rc -eq 137 ] && { echo "timed out after ${limit}s: $*" >&2; rc=124; }
+  return $rc
+}
 SUMMARY=()
 FAILED=0
 record() { # status what detail
@@ -47,7 +75,7 @@ record() { # status what detail
 # run_gtest NAME LINES BINARY: runs a gtest binary into $LOG/NAME.txt, prints
 # its last LINES lines; sets rc, passed and skipped.
 run_gtest() {
-  "$3" --gtest_brief=1 >"$LOG/$1.txt" 2>&1
+  t 240 "$3" --gtest_brief=1 >"$LOG/$1.txt" 2>&1
   rc=$?
   tail -n "$2" "$LOG/$1.txt"
   passed=$(grep -o 'PASSED  \] [0-9]*' "$LOG/$1.txt" | grep -o '[0-9]*$')
@@ -88,29 +116,29 @@ for cuda in "$D"/models/*.cuda.so; do
   cpu=$D/models/$name.cpu.so
   [ -f "$cpu" ] || continue
   checked=1
-  "$D/bin/dlc-cuda-compare" check "$cpu" "$cuda" --batch 8 >"$LOG/$name.txt" 2>&1
+  t 60 "$D/bin/dlc-cuda-compare" check "$cpu" "$cuda" --batch 8 >"$LOG/$name.txt" 2>&1
   rc=$?
   cat "$LOG/$name.txt"
   case $rc in
     0) record PASS "compare $name" "forward, gradients, train_step within 1e-4" ;;
     77) record SKIP "compare $name" "$(head -1 "$LOG/$name.txt")" ;;
-    *) record FAIL "compare $name" "$(grep -m1 -E 'MISMATCH|error' "$LOG/$name.txt")" ;;
+    *) record FAIL "compare $name" "$(grep -m1 -E 'MISMATCH|error|timed out' "$LOG/$name.txt")" ;;
   esac
   # The same network's training step replayed as a CUDA graph.
   [ $rc -eq 0 ] || continue
-  "$D/bin/dlc-cuda-compare" graph "$cuda" --batch 8 --steps 20 >"$LOG/$name.graph.txt" 2>&1
+  t 60 "$D/bin/dlc-cuda-compare" graph "$cuda" --batch 8 --steps 20 >"$LOG/$name.graph.txt" 2>&1
   rc=$?
   grep -E '^(GRAPH|MISMATCH|FAIL)' "$LOG/$name.graph.txt"
   case $rc in
     0) record PASS "graph $name" "20 replays = train_step within 1e-4" ;;
-    *) record FAIL "graph $name" "$(grep -m1 -E 'MISMATCH|FAIL|error' "$LOG/$name.graph.txt")" ;;
+    *) record FAIL "graph $name" "$(grep -m1 -E 'MISMATCH|FAIL|error|timed out' "$LOG/$name.graph.txt")" ;;
   esac
 done
 [ $checked = 0 ] && record SKIP "per-op networks" "no model libraries in .device/models (see PREPARE.txt)"
 
 echo "== 3. training"
 if [ -f "$D/models/or.cuda.so" ]; then
-  (cd "$LOG" && "$D/bin/dlc-train" "$D/models/or.cuda.so" --data "$D/data/or.csv" \
+  (cd "$LOG" && t 90 "$D/bin/dlc-train" "$D/models/or.cuda.so" --data "$D/data/or.csv" \
      --epochs 2000 --batch-size 4 --quiet --verbose --checkpoint or.ckpt) >"$LOG/or.txt" 2>&1
   rc=$?
   tail -n 5 "$LOG/or.txt"
@@ -125,7 +153,7 @@ if [ -d "$D/data/fashion-mnist" ]; then
     [ -f "$D/models/$net.cuda.so" ] || { record SKIP "train $net slice" "no $net.cuda.so"; continue; }
     [ $QUICK = 1 ] && [ $net = fashion_cnn ] && continue
     start=$(date +%s.%N)
-    (cd "$LOG" && "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
+    (cd "$LOG" && t 120 "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
        --data "fashion-mnist:$D/data/fashion-mnist" --validation test --epochs 1 \
        --batch-size 96 --quiet --verbose) >"$LOG/$net.txt" 2>&1
     rc=$?
@@ -139,7 +167,7 @@ if [ -d "$D/data/fashion-mnist" ]; then
       record FAIL "$net: CUDA graph capture" "$(grep -m1 'cannot be captured' "$LOG/$net.txt")"
     if [ $net = fashion_mlp ] && [ $rc -eq 0 ]; then
       start=$(date +%s.%N)
-      (cd "$LOG" && DLC_CUDA_GRAPHS=0 "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
+      (cd "$LOG" && DLC_CUDA_GRAPHS=0 t 120 "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
          --data "fashion-mnist:$D/data/fashion-mnist" --validation test --epochs 1 \
          --batch-size 96 --quiet) >"$LOG/$net.nograph.txt" 2>&1
       secs0=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null)
@@ -159,22 +187,22 @@ fi
 echo "== 4. CIFAR CNN, batch 96, train_step images/s"
 STEPS=200; [ $QUICK = 1 ] && STEPS=50
 if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
-  "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" --batch 96 --steps $STEPS 2>&1 | tee "$LOG/graph.txt"
+  t 120 "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" --batch 96 --steps $STEPS 2>&1 | tee "$LOG/graph.txt"
   rc=${PIPESTATUS[0]}
   if [ $rc -eq 0 ]; then
     record PASS "CIFAR CNN: graph replay = train_step" "$(grep -m1 '^GRAPH' "$LOG/graph.txt" | cut -d: -f2-)"
   elif [ $rc -eq 77 ]; then
     record SKIP "CIFAR CNN: graph replay vs train_step" "$(head -c 120 "$LOG/graph.txt")"
   else
-    record FAIL "CIFAR CNN: graph replay vs train_step" "$(grep -m1 -E 'FAIL|MISMATCH|error' "$LOG/graph.txt")"
+    record FAIL "CIFAR CNN: graph replay vs train_step" "$(grep -m1 -E 'FAIL|MISMATCH|error|timed out' "$LOG/graph.txt")"
   fi
-  "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cuda.so" --batch 96 --steps $STEPS 2>&1 | tee "$LOG/bench.txt"
+  t 90 "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cuda.so" --batch 96 --steps $STEPS 2>&1 | tee "$LOG/bench.txt"
   dlc=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/graph.txt" | grep -o '^[0-9.]* images/s')
   plain=$(grep -o '[0-9.]* images/s' "$LOG/bench.txt" | head -1)
   [ -z "$dlc" ] && dlc=$plain
-  "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cpu.so" --batch 96 --steps 5 2>&1 | tee "$LOG/bench_cpu.txt"
+  t 60 "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cpu.so" --batch 96 --steps 5 2>&1 | tee "$LOG/bench_cpu.txt"
   cpu=$(grep -o '[0-9.]* images/s' "$LOG/bench_cpu.txt" | head -1)
-  python3 "$ROOT/bench/cuda/torch_cifar_cuda.py" --batch 96 --steps $STEPS 2>&1 | tail -2 | tee "$LOG/torch.txt"
+  t 150 python3 "$ROOT/bench/cuda/torch_cifar_cuda.py" --batch 96 --steps $STEPS 2>&1 | tail -2 | tee "$LOG/torch.txt"
   torch=$(grep -o '[0-9.]* images/s' "$LOG/torch.txt" | head -1)
   if [ -n "$dlc" ]; then
     detail="dlc cuda ${dlc} (graph), ${plain:-?} (without); dlc cpu ${cpu:-?}; torch cuda ${torch:-n/a ($(head -c 80 "$LOG/torch.txt"))}"
@@ -216,7 +244,7 @@ echo "== 6. where the CIFAR step's device time goes (DLC_CUDA_PROFILE)"
 # (graph replays are not profiled), each kernel and dlc_cu_* call timed
 # with events; cuDNN's algorithm choices (deterministic? FMA math?).
 if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
-  DLC_CUDA_PROFILE=1 "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cuda.so" \
+  DLC_CUDA_PROFILE=1 t 60 "$D/bin/dlc-cuda-compare" bench "$D/models/cnn_dropout.cuda.so" \
     --batch 96 --steps 30 >"$LOG/profile.txt" 2>&1
   rc=$?
   grep '^dlc cuDNN' "$LOG/profile.txt" | sort -u
@@ -228,6 +256,41 @@ if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
   fi
   if grep -q 'NOT deterministic\|tensor-op math' "$LOG/profile.txt"; then
     record WARN "cuDNN algorithms" "a non-deterministic or tensor-op algorithm was chosen (see above)"
+  fi
+fi
+
+echo "== 7. cuDNN's fused convolution + bias + ReLU (DLC_CUDA_FUSED_CONV=1)"
+if grep -q 'no CUDA device' "$LOG/tests.txt" 2>/dev/null; then
+  record SKIP "fused conv" "no CUDA device"
+else
+  DLC_CUDA_FUSED_CONV=1 t 60 "$D/bin/dlc-cuda-tests" --gtest_brief=1 \
+    --gtest_filter='CudaOps.Convolutions*' >"$LOG/fused_tests.txt" 2>&1
+  rc=$?
+  tail -n 4 "$LOG/fused_tests.txt"
+  fused_ok=1
+  [ $rc -eq 0 ] || { fused_ok=0; record WARN "fused conv: dlc-cuda-tests" "exit $rc: $(grep -m1 -E 'Failure|differ|timed out' "$LOG/fused_tests.txt" | head -c 100)"; }
+  for name in cnn_no_dropout conv_same conv_valid; do
+    [ -f "$D/models/$name.cuda.so" ] && [ -f "$D/models/$name.cpu.so" ] || continue
+    DLC_CUDA_FUSED_CONV=1 t 30 "$D/bin/dlc-cuda-compare" check "$D/models/$name.cpu.so" \
+      "$D/models/$name.cuda.so" --batch 8 >"$LOG/fused_$name.txt" 2>&1
+    rc=$?
+    [ $rc -eq 0 ] || { fused_ok=0; record WARN "fused conv: compare $name" "exit $rc: $(grep -m1 -E 'MISMATCH|error|timed out' "$LOG/fused_$name.txt" | head -c 100)"; }
+  done
+  if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
+    DLC_CUDA_FUSED_CONV=1 t 90 "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" \
+      --batch 96 --steps $STEPS >"$LOG/fused_graph.txt" 2>&1
+    rc=$?
+    grep -E '^(GRAPH|MISMATCH|FAIL)|does not fuse' "$LOG/fused_graph.txt"
+    grep -q 'does not fuse' "$LOG"/fused_*.txt &&
+      record WARN "fused conv: refused by cuDNN" "$(grep -h -m1 'does not fuse' "$LOG"/fused_*.txt | head -c 120)"
+    fused=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/fused_graph.txt" | grep -o '^[0-9.]*')
+    unfused=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/graph.txt" 2>/dev/null | grep -o '^[0-9.]*')
+    if [ $rc -eq 0 ] && [ -n "$fused" ] && [ -n "$unfused" ]; then
+      ratio=$(python3 -c "print(f'{$fused/$unfused:.3f}')")
+      record INFO "fused conv: CIFAR images/s (graph)" "fused $fused, default $unfused: ${ratio}x; same results as the CPU: $([ $fused_ok = 1 ] && echo yes || echo NO)"
+    else
+      record WARN "fused conv: CIFAR graph" "exit $rc: $(grep -m1 -E 'MISMATCH|FAIL|error|timed out' "$LOG/fused_graph.txt" | head -c 100)"
+    fi
   fi
 fi
 

@@ -16,8 +16,14 @@
 //    gradient is cropped back). Descriptors and the algorithm are chosen
 //    once per shape (cudnnFind*Ex, the fastest deterministic algorithm) and
 //    cached, as are the scratch buffers.
+//  - conv2d_fwd_bias_act: the convolution, then the runtime's bias and
+//    activation kernel; with DLC_CUDA_FUSED_CONV=1, a ReLU layer is one
+//    cudnnConvolutionBiasActivationForward instead (which one is faster
+//    depends on the algorithm cuDNN picks: the device check measures both).
 //  - pooling: the runtime's own kernels (Kernels.cu), because cuDNN pools
 //    over symmetric padding only; they reproduce the CPU kernels exactly.
+//  - Degenerate shapes behave as on the CPU: an empty batch or an output
+//    with no rows or columns computes nothing and gradients are zero.
 //
 // Convolutions use FP32 FMA math (no TF32), so results match the CPU
 // kernels to float rounding; DLC_CUDA_TF32=1 in the environment allows
@@ -53,6 +59,7 @@ std::mutex gMutex; // cuDNN/cuBLAS handles, plans and scratch
 cudnnHandle_t gDnn = nullptr;
 cublasHandle_t gBlas = nullptr;
 bool gTf32 = false;
+bool gFusedConv = false; // DLC_CUDA_FUSED_CONV=1
 
 bool dnnCheck(cudnnStatus_t s, const char *call) {
   if (s == CUDNN_STATUS_SUCCESS)
@@ -84,6 +91,8 @@ bool handlesReady() {
     return true;
   const char *tf32 = std::getenv("DLC_CUDA_TF32");
   gTf32 = tf32 && std::strcmp(tf32, "1") == 0;
+  const char *fused = std::getenv("DLC_CUDA_FUSED_CONV");
+  gFusedConv = fused && std::strcmp(fused, "1") == 0;
   cudaStream_t s = reinterpret_cast<cudaStream_t>(stream());
   if (!gBlas) {
     // cuBLAS's workspace is the library's own, allocated once: cuBLAS then
@@ -147,17 +156,75 @@ bool transpose(const float *a, float *b, int64_t rows, int64_t cols,
                    what);
 }
 
+constexpr int64_t k30 = int64_t(1) << 30;
+
+/// The product of `factors` (each >= 0), or 2^30 if it or a factor is not
+/// below 2^30.
+int64_t product30(std::initializer_list<int64_t> factors) {
+  int64_t p = 1;
+  for (int64_t f : factors) {
+    if (f < 0 || f >= k30)
+      return k30;
+    p *= f; // both below 2^30
+    if (p >= k30)
+      return k30;
+  }
+  return p;
+}
+
+/// Every value is in (-2^28, 2^28): a sum of four of them and a value
+/// below 2^30 fits in 31 bits.
+bool within28(std::initializer_list<int64_t> values) {
+  for (int64_t v : values)
+    if (v <= -(k30 >> 2) || v >= (k30 >> 2))
+      return false;
+  return true;
+}
+
+/// The Kernels.cu kernel `name`, or its `_i32` variant (32-bit index
+/// arithmetic: a GPU divides 64-bit integers in software) when `fits32`:
+/// every index and intermediate value it computes is below 2^31 (the
+/// grid-stride loop adds at most 2^28 to an index below 2^30).
+CUfunction kernelFor(const char *name, bool fits32) {
+  return ownKernel(fits32 ? (std::string(name) + "_i32").c_str() : name);
+}
+
 bool shiftCopy(float *out, const float *in, int64_t N, int64_t Hout,
                int64_t Wout, int64_t Hin, int64_t Win, int64_t C, int64_t di,
                int64_t dj, const char *what) {
   void *params[] = {&out, &in, &N, &Hout, &Wout, &Hin, &Win, &C, &di, &dj};
-  return launch1d(ownKernel("dlc_shift_copy"), N * Hout * Wout * C, params,
+  const bool fits32 = product30({N, Hout, Wout, C}) < k30 &&
+                      product30({N, Hin, Win, C}) < k30 &&
+                      within28({Hout, Wout, Hin, Win, di, dj});
+  return launch1d(kernelFor("dlc_shift_copy", fits32), N * Hout * Wout * C,
+                  params, what);
+}
+
+/// y = act(y + bias[f]) over [rows, F] (act 1: ReLU, 0: identity).
+bool biasAct(float *y, const float *bias, int64_t total, int64_t F,
+             int64_t act, const char *what) {
+  void *params[] = {&y, &bias, &total, &F, &act};
+  return launch1d(kernelFor("dlc_bias_act", total < k30), total, params,
                   what);
 }
 
 enum ConvKind { kFwd = 0, kBwdData = 1, kBwdFilter = 2 };
 const char *const kConvNames[] = {"dlc_cu_conv2d_fwd", "dlc_cu_conv2d_bwd_data",
                                   "dlc_cu_conv2d_bwd_filter"};
+const char *const kConvBiasActName = "dlc_cu_conv2d_fwd_bias_act";
+
+/// `count` floats at `p` set to 0 on the stream.
+bool zeroFill(float *p, int64_t count, const char *what) {
+  if (count <= 0)
+    return true;
+  if (!check(drv.cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(p), 0,
+                                  (size_t)count, stream()),
+             "cuMemsetD32Async")) {
+    fail(what, "cuMemsetD32Async failed");
+    return false;
+  }
+  return true;
+}
 
 struct ConvShape {
   int64_t N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL;
@@ -169,6 +236,11 @@ struct ConvPlan {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
+  // conv2d_fwd_bias_act with DLC_CUDA_FUSED_CONV=1: the bias ([1, F, 1, 1])
+  // and ReLU descriptors; `unfused` once cuDNN refused the fused call.
+  cudnnTensorDescriptor_t bias = nullptr;
+  cudnnActivationDescriptor_t relu = nullptr;
+  bool unfused = false;
   bool chosen = false;     // algorithm picked (on the first call)
   int algo = 0;
   size_t workspace = 0;
@@ -190,14 +262,20 @@ bool fitsInt(const ConvShape &s) {
 bool checkConv(const ConvShape &s, const void *a, const void *b,
                const void *c, const char *what) {
   if (s.N < 0 || s.H < 1 || s.W < 1 || s.C < 1 || s.KH < 1 || s.KW < 1 ||
-      s.F < 1 || s.OH < 1 || s.OW < 1 || s.SH < 1 || s.SW < 1) {
-    fail(what, "bad shape: every size must be >= 1 (N >= 0)");
+      s.F < 1 || s.OH < 0 || s.OW < 0 || s.SH < 1 || s.SW < 1) {
+    fail(what, "bad shape: every size must be >= 1 (N, OH, OW >= 0)");
     return false;
   }
   if (!fitsInt(s)) {
     fail(what, "bad shape: sizes out of range");
     return false;
   }
+  if (s.N > 0 && (!a || !b || !c)) {
+    fail(what, "null pointer");
+    return false;
+  }
+  if (s.N == 0 || s.OH == 0 || s.OW == 0) // nothing to compute (convolution)
+    return true;
   // The rows a window reads run from -PT to (OH-1)*SH + KH - 1 - PT; the
   // padded copy of the input holds them.
   const int64_t Hp = (s.OH - 1) * s.SH + s.KH, Wp = (s.OW - 1) * s.SW + s.KW;
@@ -206,15 +284,11 @@ bool checkConv(const ConvShape &s, const void *a, const void *b,
     fail(what, "bad shape: padding or sizes out of range");
     return false;
   }
-  if (s.N > 0 && (!a || !b || !c)) {
-    fail(what, "null pointer");
-    return false;
-  }
   return true;
 }
 
 /// The plan for a shape, descriptors created; null after an error.
-ConvPlan *planFor(ConvKind kind, const ConvShape &s) {
+ConvPlan *planFor(ConvKind kind, const ConvShape &s, const char *what) {
   std::array<int64_t, 14> key = {kind, s.N,  s.H,  s.W,  s.C,  s.KH, s.KW,
                                  s.F,  s.OH, s.OW, s.SH, s.SW, s.PT, s.PL};
   auto it = gPlans.find(key);
@@ -229,7 +303,6 @@ ConvPlan *planFor(ConvKind kind, const ConvShape &s) {
   p.Hp = p.padded ? s.H + s.PT + PB : s.H;
   p.Wp = p.padded ? s.W + s.PL + PR : s.W;
   const int padH = p.padded ? 0 : (int)s.PT, padW = p.padded ? 0 : (int)s.PL;
-  const char *what = kConvNames[kind];
   if (!dnnCheck(cudnnCreateTensorDescriptor(&p.x), what) ||
       !dnnCheck(cudnnCreateTensorDescriptor(&p.y), what) ||
       !dnnCheck(cudnnCreateFilterDescriptor(&p.w), what) ||
@@ -318,16 +391,35 @@ bool choose(ConvPlan &p, const Perf *perf, int count, const char *what,
 }
 
 /// Runs one convolution. `a`, `b` are the inputs, `out` the output, as in
-/// the dlc_k_* signature of `kind`.
+/// the dlc_k_* signature of `kind`; a forward convolution with `act` >= 0
+/// adds `bias` and applies `act` (conv2d_fwd_bias_act).
 void convolution(ConvKind kind, const float *a, const float *b, float *out,
-                 const ConvShape &s) {
-  const char *what = kConvNames[kind];
-  if (!enter() || !checkConv(s, a, b, out, what) || s.N == 0)
+                 const ConvShape &s, const float *bias = nullptr,
+                 int64_t act = -1) {
+  const bool withBias = kind == kFwd && act >= 0;
+  const char *what = withBias ? kConvBiasActName : kConvNames[kind];
+  if (!enter() || !checkConv(s, a, b, out, what))
     return;
+  if (withBias && act > 1) {
+    fail(what, "bad act: 0 (identity) or 1 (relu) expected");
+    return;
+  }
+  if (s.N == 0 || s.OH == 0 || s.OW == 0) {
+    // As on the CPU: no output elements, or gradients that sum nothing.
+    if (kind == kBwdData)
+      zeroFill(out, s.N * s.H * s.W * s.C, what);
+    else if (kind == kBwdFilter)
+      zeroFill(out, s.KH * s.KW * s.C * s.F, what);
+    return;
+  }
+  if (withBias && !bias) { // checkConv does not see the bias
+    fail(what, "null pointer");
+    return;
+  }
   std::lock_guard<std::mutex> lock(gMutex);
   if (!handlesReady())
     return;
-  ConvPlan *p = planFor(kind, s);
+  ConvPlan *p = planFor(kind, s, what);
   if (!p)
     return;
   const int64_t R = s.KH * s.KW * s.C; // filter rows in HWCF
@@ -413,11 +505,51 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
     return;
 
   if (kind == kFwd) {
-    dnnCheck(cudnnConvolutionForward(
-                 gDnn, &one, p->x, x, p->w, wk, p->conv,
-                 (cudnnConvolutionFwdAlgo_t)p->algo, ws, p->workspace, &zero,
-                 p->y, out),
-             "cudnnConvolutionForward");
+    if (withBias && act == 1 && gFusedConv && !p->unfused) {
+      if (!p->bias) {
+        if (!dnnCheck(cudnnCreateTensorDescriptor(&p->bias), what) ||
+            !dnnCheck(cudnnSetTensor4dDescriptor(p->bias, CUDNN_TENSOR_NCHW,
+                                                 CUDNN_DATA_FLOAT, 1, (int)s.F,
+                                                 1, 1),
+                      "cudnnSetTensor4dDescriptor") ||
+            !dnnCheck(cudnnCreateActivationDescriptor(&p->relu), what) ||
+            // The fused call takes no other NaN mode: relu(NaN) = 0 here.
+            !dnnCheck(cudnnSetActivationDescriptor(p->relu,
+                                                   CUDNN_ACTIVATION_RELU,
+                                                   CUDNN_NOT_PROPAGATE_NAN, 0.0),
+                      "cudnnSetActivationDescriptor"))
+          return;
+      }
+      // y = relu(conv(x, w) + 0 * z + bias); z is y (alpha2 = 0).
+      cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
+          gDnn, &one, p->x, x, p->w, wk, p->conv,
+          (cudnnConvolutionFwdAlgo_t)p->algo, ws, p->workspace, &zero, p->y,
+          out, p->bias, bias, p->relu, p->y, out);
+      if (CUDNN_STATUS_CATEGORY(st) != CUDNN_STATUS_NOT_SUPPORTED) {
+        dnnCheck(st, "cudnnConvolutionBiasActivationForward");
+        return;
+      }
+      // Not for this algorithm: the convolution and dlc's kernel from now.
+      if (capturing()) {
+        fail(what, "cuDNN refused the fused convolution while a CUDA graph "
+                   "was captured");
+        return;
+      }
+      p->unfused = true;
+      std::fprintf(stderr,
+                   "dlc: DLC_CUDA_FUSED_CONV: cuDNN does not fuse the bias "
+                   "and ReLU into convolution algorithm %d (%s); the "
+                   "convolution and dlc's kernel run instead\n",
+                   p->algo, cudnnGetErrorString(st));
+    }
+    if (!dnnCheck(cudnnConvolutionForward(
+                      gDnn, &one, p->x, x, p->w, wk, p->conv,
+                      (cudnnConvolutionFwdAlgo_t)p->algo, ws, p->workspace,
+                      &zero, p->y, out),
+                  "cudnnConvolutionForward"))
+      return;
+    if (withBias)
+      biasAct(out, bias, s.N * s.OH * s.OW * s.F, s.F, act, what);
   } else if (kind == kBwdData) {
     if (!dnnCheck(cudnnConvolutionBackwardData(
                       gDnn, &one, p->w, wk, p->y, a, p->conv,
@@ -450,9 +582,9 @@ bool checkPool(int64_t kind, int64_t maxKind, const float *a, const float *b,
                               "ReLU mask, expected");
     return false;
   }
-  if (N < 0 || H < 1 || W < 1 || C < 1 || KH < 1 || KW < 1 || OH < 1 ||
-      OW < 1 || SH < 1 || SW < 1) {
-    fail(what, "bad shape: every size must be >= 1 (N >= 0)");
+  if (N < 0 || H < 1 || W < 1 || C < 1 || KH < 1 || KW < 1 || OH < 0 ||
+      OW < 0 || SH < 1 || SW < 1) {
+    fail(what, "bad shape: every size must be >= 1 (N, OH, OW >= 0)");
     return false;
   }
   if (N > 0 && (!a || !b || !c)) {
@@ -460,6 +592,15 @@ bool checkPool(int64_t kind, int64_t maxKind, const float *a, const float *b,
     return false;
   }
   return true;
+}
+
+/// Whether a pooling's kernels may take 32-bit indices (kernelFor).
+bool poolFits32(int64_t N, int64_t H, int64_t W, int64_t C, int64_t KH,
+                int64_t KW, int64_t OH, int64_t OW, int64_t SH, int64_t SW,
+                int64_t PT, int64_t PL) {
+  return product30({N, H, W, C}) < k30 && product30({N, OH, OW, C}) < k30 &&
+         product30({OH, SH}) < k30 && product30({OW, SW}) < k30 &&
+         within28({H, W, KH, KW, SH, SW, PT, PL});
 }
 
 } // namespace
@@ -527,15 +668,17 @@ DLC_CU_EXPORT void dlc_cu_conv2d_bwd_filter(const float *x, const float *dy,
                                             int64_t OW, int64_t SH,
                                             int64_t SW, int64_t PT,
                                             int64_t PL) {
-  ConvShape s{N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL};
-  if (N == 0 && enter() && checkConv(s, x, dy, dw, kConvNames[kBwdFilter])) {
-    // No examples: the gradient is zero (dw is overwritten).
-    check(drv.cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dw), 0,
-                               (size_t)(KH * KW * C * F), stream()),
-          "cuMemsetD32Async");
-    return;
-  }
-  convolution(kBwdFilter, x, dy, dw, s);
+  convolution(kBwdFilter, x, dy, dw,
+              {N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL});
+}
+
+DLC_CU_EXPORT void dlc_cu_conv2d_fwd_bias_act(
+    const float *x, const float *w, const float *bias, float *y, int64_t N,
+    int64_t H, int64_t W, int64_t C, int64_t KH, int64_t KW, int64_t F,
+    int64_t OH, int64_t OW, int64_t SH, int64_t SW, int64_t PT, int64_t PL,
+    int64_t act) {
+  convolution(kFwd, x, w, y, {N, H, W, C, KH, KW, F, OH, OW, SH, SW, PT, PL},
+              bias, act < 0 ? 2 : act); // a negative act is bad too
 }
 
 DLC_CU_EXPORT void dlc_cu_pool2d_fwd(int64_t kind, const float *x, float *y,
@@ -549,8 +692,9 @@ DLC_CU_EXPORT void dlc_cu_pool2d_fwd(int64_t kind, const float *x, float *y,
   ProfileScope scope("dlc_cu_pool2d_fwd");
   void *params[] = {&kind, &x,  &y,  &N,  &H,  &W,  &C,  &KH,
                     &KW,   &OH, &OW, &SH, &SW, &PT, &PL};
-  launch1d(ownKernel("dlc_pool2d_fwd"), N * OH * OW * C, params,
-           "dlc_cu_pool2d_fwd");
+  launch1d(kernelFor("dlc_pool2d_fwd", poolFits32(N, H, W, C, KH, KW, OH, OW,
+                                                  SH, SW, PT, PL)),
+           N * OH * OW * C, params, "dlc_cu_pool2d_fwd");
 }
 
 DLC_CU_EXPORT void dlc_cu_pool2d_bwd(int64_t kind, const float *x,
@@ -566,8 +710,9 @@ DLC_CU_EXPORT void dlc_cu_pool2d_bwd(int64_t kind, const float *x,
   ProfileScope scope("dlc_cu_pool2d_bwd");
   void *params[] = {&kind, &x,  &dy, &dx, &N,  &H,  &W,  &C,
                     &KH,   &KW, &OH, &OW, &SH, &SW, &PT, &PL};
-  launch1d(ownKernel("dlc_pool2d_bwd"), N * H * W * C, params,
-           "dlc_cu_pool2d_bwd");
+  launch1d(kernelFor("dlc_pool2d_bwd", poolFits32(N, H, W, C, KH, KW, OH, OW,
+                                                  SH, SW, PT, PL)),
+           N * H * W * C, params, "dlc_cu_pool2d_bwd");
 }
 
 #pragma GCC diagnostic pop

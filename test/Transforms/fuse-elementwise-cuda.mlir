@@ -1,14 +1,14 @@
 // RUN: dlc-opt %s --pass-pipeline='builtin.module(func.func(dlc-fuse-elementwise))' | FileCheck %s
 
-// On the CUDA target convolutions are cuDNN calls without the fused
-// epilogue: net.conv2d and its bias add + relu stay apart.
+// The CUDA target fuses a convolution's bias add + relu as the CPU does:
+// dlc_cu_conv2d_fwd_bias_act runs them after cuDNN's convolution (or in
+// cuDNN's fused call).
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #ch4 = affine_map<(d0, d1, d2, d3) -> (d3)>
 module attributes {dlc.target = "cuda"} {
 // CHECK-LABEL: func.func @conv_bias_relu
-// CHECK: net.conv2d %
-// CHECK: linalg.generic
-// CHECK-NOT: net.conv2d_bias_act
+// CHECK: %[[Y:.+]] = net.conv2d_bias_act %{{.+}}, %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] relu
+// CHECK-NEXT: return %[[Y]]
 func.func @conv_bias_relu(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: tensor<4xf32>) -> tensor<2x8x8x4xf32> {
   %zero = arith.constant 0.0 : f32
   %y = net.conv2d %x, %w strides [1, 1] pad [1, 1, 1, 1] : tensor<2x8x8x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x8x8x4xf32>

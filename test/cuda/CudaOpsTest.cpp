@@ -5,7 +5,8 @@
 // asymmetric SAME padding, 2x2 and 3x3/2 max and average pooling, the GEMMs
 // of its dense layers and every transpose combination) must match the CPU
 // kernel library to 1e-4, relative to the magnitude of the result. Needs a
-// GPU: skipped when dlc_cuda_init fails.
+// GPU: skipped when dlc_cuda_init fails. ctest runs the convolution tests a
+// second time with DLC_CUDA_FUSED_CONV=1 (cuDNN's fused bias and ReLU).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +32,12 @@ void dlc_cu_conv2d_fwd(const float *x, const float *w, float *y, int64_t N,
                        int64_t H, int64_t W, int64_t C, int64_t KH, int64_t KW,
                        int64_t F, int64_t OH, int64_t OW, int64_t SH,
                        int64_t SW, int64_t PT, int64_t PL);
+void dlc_cu_conv2d_fwd_bias_act(const float *x, const float *w,
+                                const float *bias, float *y, int64_t N,
+                                int64_t H, int64_t W, int64_t C, int64_t KH,
+                                int64_t KW, int64_t F, int64_t OH, int64_t OW,
+                                int64_t SH, int64_t SW, int64_t PT, int64_t PL,
+                                int64_t act);
 void dlc_cu_conv2d_bwd_data(const float *dy, const float *w, float *dx,
                             int64_t N, int64_t H, int64_t W, int64_t C,
                             int64_t KH, int64_t KW, int64_t F, int64_t OH,
@@ -207,26 +214,39 @@ TEST_F(CudaOps, ConvolutionsMatchTheCpuKernels) {
     const size_t xs = c.N * c.H * c.W * c.C, ws = c.KH * c.KW * c.C * c.F,
                  ys = c.N * c.OH * c.OW * c.F;
     std::vector<float> x = randomVector(xs, ++seed), w = randomVector(ws, ++seed),
-                       dy = randomVector(ys, ++seed);
-    DeviceBuffer dX(x), dW(w), dDy(dy), y(ys), dx(xs), dw(ws);
+                       dy = randomVector(ys, ++seed),
+                       b = randomVector(c.F, ++seed);
+    DeviceBuffer dX(x), dW(w), dDy(dy), dB(b), y(ys), y0(ys), y1(ys), dx(xs),
+        dw(ws);
     // Twice: the second call takes the cached plan.
     for (int round = 0; round < 2; ++round) {
       dlc_cu_conv2d_fwd(dX.p, dW.p, y.p, c.N, c.H, c.W, c.C, c.KH, c.KW, c.F,
                         c.OH, c.OW, c.SH, c.SW, c.PT, c.PL);
+      for (int64_t act = 0; act < 2; ++act)
+        dlc_cu_conv2d_fwd_bias_act(dX.p, dW.p, dB.p, act ? y1.p : y0.p, c.N,
+                                   c.H, c.W, c.C, c.KH, c.KW, c.F, c.OH, c.OW,
+                                   c.SH, c.SW, c.PT, c.PL, act);
       dlc_cu_conv2d_bwd_data(dDy.p, dW.p, dx.p, c.N, c.H, c.W, c.C, c.KH, c.KW,
                              c.F, c.OH, c.OW, c.SH, c.SW, c.PT, c.PL);
       dlc_cu_conv2d_bwd_filter(dX.p, dDy.p, dw.p, c.N, c.H, c.W, c.C, c.KH,
                                c.KW, c.F, c.OH, c.OW, c.SH, c.SW, c.PT, c.PL);
     }
-    std::vector<float> ry(ys), rdx(xs), rdw(ws);
+    std::vector<float> ry(ys), ry0(ys), ry1(ys), rdx(xs), rdw(ws);
     dlc_k_conv2d_fwd(x.data(), w.data(), ry.data(), c.N, c.H, c.W, c.C, c.KH,
                      c.KW, c.F, c.OH, c.OW, c.SH, c.SW, c.PT, c.PL);
+    for (int64_t act = 0; act < 2; ++act)
+      dlc_k_conv2d_fwd_bias_act(x.data(), w.data(), b.data(),
+                                act ? ry1.data() : ry0.data(), c.N, c.H, c.W,
+                                c.C, c.KH, c.KW, c.F, c.OH, c.OW, c.SH, c.SW,
+                                c.PT, c.PL, act);
     dlc_k_conv2d_bwd_data(dy.data(), w.data(), rdx.data(), c.N, c.H, c.W, c.C,
                           c.KH, c.KW, c.F, c.OH, c.OW, c.SH, c.SW, c.PT, c.PL);
     dlc_k_conv2d_bwd_filter(x.data(), dy.data(), rdw.data(), c.N, c.H, c.W,
                             c.C, c.KH, c.KW, c.F, c.OH, c.OW, c.SH, c.SW, c.PT,
                             c.PL);
     expectClose(y.host(), ry, std::string(c.name) + ": forward");
+    expectClose(y0.host(), ry0, std::string(c.name) + ": forward + bias");
+    expectClose(y1.host(), ry1, std::string(c.name) + ": relu(forward + bias)");
     expectClose(dx.host(), rdx, std::string(c.name) + ": data gradient");
     expectClose(dw.host(), rdw, std::string(c.name) + ": filter gradient");
     ASSERT_EQ(dlc_cuda_last_error(), nullptr) << dlc_cuda_last_error();
@@ -316,18 +336,92 @@ TEST_F(CudaOps, MaxPoolGradientGoesToTheFirstMaximum) {
   EXPECT_EQ(dx.host(), ref);
 }
 
-TEST_F(CudaOps, BadArgumentsAreReportedNotExecuted) {
-  // Checked in a child: the error is sticky and would end the other tests.
-  pid_t pid = fork();
-  if (pid == 0) {
-    dlc_cu_conv2d_fwd(nullptr, nullptr, nullptr, 1, 0, 4, 1, 3, 3, 1, 2, 2, 1,
+TEST_F(CudaOps, ConvolutionsAndPoolingWithoutOutputPixels) {
+  // A 3x3 VALID window on a 2x2 image: OH = OW = 0. As on the CPU, the
+  // forward calls write nothing and the gradients are zero; an empty batch
+  // gives a zero filter gradient too.
+  const int64_t N = 2, H = 2, W = 2, C = 3, K = 3, F = 4;
+  std::vector<float> x = randomVector(N * H * W * C, 700),
+                     w = randomVector(K * K * C * F, 701);
+  DeviceBuffer dX(x), dW(w), dB(std::vector<float>(F, 1.0f)), y(16), dx(x.size()),
+      dw(w.size()), dxPool(x.size()), dwEmpty(w.size());
+  for (int64_t act = 0; act < 2; ++act)
+    dlc_cu_conv2d_fwd_bias_act(dX.p, dW.p, dB.p, y.p, N, H, W, C, K, K, F, 0,
+                               0, 1, 1, 0, 0, act);
+  dlc_cu_conv2d_fwd(dX.p, dW.p, y.p, N, H, W, C, K, K, F, 0, 0, 1, 1, 0, 0);
+  dlc_cu_pool2d_fwd(0, dX.p, y.p, N, H, W, C, K, K, 0, 0, 1, 1, 0, 0);
+  dlc_cu_conv2d_bwd_data(dW.p, dW.p, dx.p, N, H, W, C, K, K, F, 0, 0, 1, 1, 0,
+                         0);
+  dlc_cu_conv2d_bwd_filter(dX.p, dX.p, dw.p, N, H, W, C, K, K, F, 0, 0, 1, 1,
+                           0, 0);
+  dlc_cu_pool2d_bwd(2, dX.p, dX.p, dX.p, dxPool.p, N, H, W, C, K, K, 0, 0, 1,
+                    1, 0, 0);
+  dlc_cu_conv2d_bwd_filter(dX.p, dX.p, dwEmpty.p, 0, 4, 4, C, K, K, F, 2, 2,
+                           1, 1, 0, 0);
+  ASSERT_EQ(dlc_cuda_last_error(), nullptr) << dlc_cuda_last_error();
+  for (float v : y.host())
+    EXPECT_TRUE(std::isnan(v)) << "a forward call without outputs wrote";
+  const std::vector<float> zeros(x.size(), 0.0f);
+  EXPECT_EQ(dx.host(), zeros);
+  EXPECT_EQ(dw.host(), std::vector<float>(w.size(), 0.0f));
+  EXPECT_EQ(dxPool.host(), zeros);
+  EXPECT_EQ(dwEmpty.host(), std::vector<float>(w.size(), 0.0f))
+      << "the filter gradient of an empty batch";
+  std::vector<float> ref(x.size(), std::nanf(""));
+  dlc_k_conv2d_bwd_data(w.data(), w.data(), ref.data(), N, H, W, C, K, K, F, 0,
+                        0, 1, 1, 0, 0);
+  EXPECT_EQ(ref, zeros) << "the CPU kernels zero it too";
+}
+
+TEST_F(CudaOps, PoolingWithWindowsBeyond32BitIndicesMatchesTheCpu) {
+  // A window of 2^28 rows and columns (global pooling) is too large for the
+  // 32-bit variants of the runtime's kernels: the 64-bit ones run.
+  const int64_t N = 2, H = 5, W = 7, C = 6, K = int64_t(1) << 28;
+  std::vector<float> x = randomVector(N * H * W * C, 800),
+                     dy = randomVector(N * C, 801);
+  for (int64_t kind = 0; kind < 4; ++kind) {
+    SCOPED_TRACE("kind " + std::to_string(kind));
+    DeviceBuffer dX(x), dDy(dy), y(N * C), dx(x.size());
+    dlc_cu_pool2d_fwd(kind & 1, dX.p, y.p, N, H, W, C, K, K, 1, 1, 1, 1, 0, 0);
+    dlc_cu_pool2d_bwd(kind, dX.p, y.p, dDy.p, dx.p, N, H, W, C, K, K, 1, 1, 1,
                       1, 0, 0);
-    const char *e = dlc_cuda_last_error();
-    _exit(e && std::strstr(e, "dlc_cu_conv2d_fwd: bad shape") ? 0 : 1);
+    std::vector<float> ry(N * C), rdx(x.size());
+    dlc_k_pool2d_fwd(kind & 1, x.data(), ry.data(), N, H, W, C, K, K, 1, 1, 1,
+                     1, 0, 0);
+    dlc_k_pool2d_bwd(kind, x.data(), ry.data(), dy.data(), rdx.data(), N, H, W,
+                     C, K, K, 1, 1, 1, 1, 0, 0);
+    expectClose(y.host(), ry, "forward");
+    expectClose(dx.host(), rdx, "gradient");
   }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_F(CudaOps, BadArgumentsAreReportedNotExecuted) {
+  // Each in a child: the error is sticky and would end the other tests.
+  DeviceBuffer x(std::vector<float>(64, 1.0f));
+  for (int which = 0; which < 3; ++which) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      const char *expected = "";
+      if (which == 0) {
+        dlc_cu_conv2d_fwd(nullptr, nullptr, nullptr, 1, 0, 4, 1, 3, 3, 1, 2,
+                          2, 1, 1, 0, 0);
+        expected = "dlc_cu_conv2d_fwd: bad shape";
+      } else if (which == 1) {
+        dlc_cu_conv2d_fwd_bias_act(x.p, x.p, x.p, x.p, 1, 3, 3, 1, 3, 3, 1, 1,
+                                   1, 1, 1, 0, 0, 2);
+        expected = "dlc_cu_conv2d_fwd_bias_act: bad act";
+      } else {
+        dlc_cu_conv2d_fwd_bias_act(x.p, x.p, nullptr, x.p, 1, 3, 3, 1, 3, 3, 1,
+                                   1, 1, 1, 1, 0, 0, 1);
+        expected = "dlc_cu_conv2d_fwd_bias_act: null pointer";
+      }
+      const char *e = dlc_cuda_last_error();
+      _exit(e && std::strstr(e, expected) ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "case " << which;
+  }
 }
 
 } // namespace

@@ -8,20 +8,20 @@
 // backward pass reads again) are left alone: fusing them would compute
 // them twice.
 //
-// Then, for the CPU kernel library, a net.conv2d whose result only feeds
-// one such fused op computing act(y + b[c]) (act = identity or relu)
-// becomes net.conv2d_bias_act: the kernel applies the bias and the
-// activation to each output tile while it is still in registers, so the
-// convolution's raw output is never stored and read back. Likewise the
-// ReLU gradient x > 0 ? g : 0 of a max/average pooling gradient g whose
-// input is x (the ReLU's output) becomes the pooling gradient's `relu`
-// mask, applied per image while it is in cache (on the CUDA target too:
-// its pooling gradient kernel applies the mask per element).
+// Then a net.conv2d whose result only feeds one such fused op computing
+// act(y + b[c]) (act = identity or relu) becomes net.conv2d_bias_act: the
+// CPU kernel applies the bias and the activation to each output tile while
+// it is still in registers, so the convolution's raw output is never
+// stored and read back (on the CUDA target, the runtime's kernel or
+// cuDNN's fused call does it, runtime/cuda/Dnn.cpp). Likewise the ReLU
+// gradient x > 0 ? g : 0 of a max/average pooling gradient g whose input
+// is x (the ReLU's output) becomes the pooling gradient's `relu` mask,
+// applied per image while it is in cache (on the CUDA target too: its
+// pooling gradient kernel applies the mask per element).
 //
 //===----------------------------------------------------------------------===//
 
 #include "dlc/Dialect/Net/NetOps.h"
-#include "dlc/Pipeline.h"
 #include "dlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -212,10 +212,7 @@ struct DlcFuseElementwisePass
         });
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    // The CUDA target calls cuDNN for convolutions, without this epilogue;
-    // its pooling kernels (runtime/cuda/Kernels.cu) mask with the ReLU too.
-    if (!dlc::targetsCuda(getOperation()))
-      fuseConvEpilogues(getOperation());
+    fuseConvEpilogues(getOperation());
     fusePoolReluGrads(getOperation());
   }
 };
