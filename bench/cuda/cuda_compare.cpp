@@ -2,8 +2,10 @@
 //
 //   dlc-cuda-compare check CPU.so CUDA.so [--batch B] [--seed S] [--exact]
 //       The same network compiled for both targets: from the same
-//       parameters and batch, forward, gradient (loss and every parameter's
-//       gradient) and the first train_step (loss, y_pred) must agree to
+//       parameters and batch, forward, every layer output of
+//       M_activations, eval_step (loss, y_pred), gradient (loss and every
+//       parameter's gradient) and the first train_step (loss, y_pred) must
+//       agree to
 //       1e-4, relative to the magnitude of each result; with --exact, bit
 //       for bit. The second library may also be a cuda-host build (the
 //       CUDA lowering run on the host), as may the first.
@@ -226,6 +228,36 @@ int check(const char *cpuPath, const char *gpuPath, int64_t batch,
   if (!g.ok("forward"))
     return 1;
   compare("forward", cout, gout, batch * outW);
+
+  // Each layer's output: where the forward pass first differs.
+  if (cd->activations && gd->activations &&
+      cd->num_activations == gd->num_activations &&
+      cd->activation_floats == gd->activation_floats) {
+    const int64_t n = cd->activation_floats * batch;
+    float *ca = c.buffer(n * 4), *ga = g.buffer(n * 4);
+    if (!ca || !ga) {
+      std::fprintf(stderr, "check: out of memory\n");
+      return 1;
+    }
+    cd->activations(cp, cx, batch, ca, cw);
+    gd->activations(gp, gx, batch, ga, gw);
+    if (!g.ok("activations") || (g.cuda() && g.sync() != 0))
+      return 1;
+    for (int64_t i = 0; i < cd->num_activations; ++i) {
+      const dlc_activation_desc &a = cd->activation_descs[i];
+      compare((std::string("layer: ") + a.name).c_str(),
+              ca + a.offset * batch, ga + a.offset * batch, a.size * batch);
+    }
+  }
+
+  if (cd->eval_step && gd->eval_step) {
+    float cl = cd->eval_step(cp, cx, cy, batch, cout, cw);
+    float gl = gd->eval_step(gp, gx, gy, batch, gout, gw);
+    if (!g.ok("eval_step"))
+      return 1;
+    compare("eval_step: loss", &cl, &gl, 1);
+    compare("eval_step: y_pred", cout, gout, batch * outW);
+  }
 
   if (cd->gradient && gd->gradient) {
     float *cg = c.buffer(P * 4), *gg = g.buffer(P * 4);
