@@ -15,6 +15,7 @@ config.substitutions.append(("%dlc_src", config.dlc_src_root))
 config.substitutions.append(("%dlc_lib", config.dlc_lib_dir))
 config.substitutions.append(("%dlc_include", os.path.join(config.dlc_src_root, "runtime", "include")))
 config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%cxx", config.cxx_compiler))
 
 # --target cuda: `cuda-toolkit` when dlc was built with CUDA support and the
 # toolkit's ptxas and fatbinary are there; `cuda-runtime` when runtime/cuda's
@@ -27,6 +28,9 @@ if config.dlc_enable_cuda.upper() in ("ON", "1", "TRUE", "YES") and all(
     config.substitutions.append(("%cuda_root", config.cuda_root))
     if os.path.exists(os.path.join(config.dlc_lib_dir, "libdlc_cuda_rt.a")):
         config.available_features.add("cuda-runtime")
+        # -I flags for compiling runtime/cuda sources (cuda.h, cudnn.h).
+        config.substitutions.append(("%cuda_includes", " ".join(
+            "-I" + d for d in dict.fromkeys(config.cuda_include_dirs.split(";")) if d)))
 
 # Integration tests that run lowered MLIR on the host (mlir-cpu-runner from
 # mlir-19-tools, the runner libraries from libmlir-19-dev).
