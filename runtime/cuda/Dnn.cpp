@@ -398,7 +398,8 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
                  int64_t act = -1) {
   const bool withBias = kind == kFwd && act >= 0;
   const char *what = withBias ? kConvBiasActName : kConvNames[kind];
-  if (!enter() || !checkConv(s, a, b, out, what))
+  Entry entry;
+  if (!entry || !checkConv(s, a, b, out, what))
     return;
   if (withBias && act > 1) {
     fail(what, "bad act: 0 (identity) or 1 (relu) expected");
@@ -609,7 +610,8 @@ DLC_CU_EXPORT void dlc_cu_sgemm(int64_t M, int64_t N, int64_t K,
                                 const float *A, int64_t lda, int64_t transA,
                                 const float *B, int64_t ldb, int64_t transB,
                                 float *C, int64_t ldc, int64_t accumulate) {
-  if (!enter())
+  Entry entry;
+  if (!entry)
     return;
   const int64_t aCols = transA ? M : K, bCols = transB ? K : N;
   if (M < 0 || N < 0 || K < 0 || lda < (aCols > 1 ? aCols : 1) ||
@@ -686,7 +688,8 @@ DLC_CU_EXPORT void dlc_cu_pool2d_fwd(int64_t kind, const float *x, float *y,
                                      int64_t C, int64_t KH, int64_t KW,
                                      int64_t OH, int64_t OW, int64_t SH,
                                      int64_t SW, int64_t PT, int64_t PL) {
-  if (!enter() || !checkPool(kind, 1, x, y, y, N, H, W, C, KH, KW, OH, OW,
+  Entry entry;
+  if (!entry || !checkPool(kind, 1, x, y, y, N, H, W, C, KH, KW, OH, OW,
                              SH, SW, "dlc_cu_pool2d_fwd"))
     return;
   ProfileScope scope("dlc_cu_pool2d_fwd");
@@ -704,7 +707,8 @@ DLC_CU_EXPORT void dlc_cu_pool2d_bwd(int64_t kind, const float *x,
                                      int64_t KW, int64_t OH, int64_t OW,
                                      int64_t SH, int64_t SW, int64_t PT,
                                      int64_t PL) {
-  if (!enter() || !checkPool(kind, 3, x, dy, dx, N, H, W, C, KH, KW, OH, OW,
+  Entry entry;
+  if (!entry || !checkPool(kind, 3, x, dy, dx, N, H, W, C, KH, KW, OH, OW,
                              SH, SW, "dlc_cu_pool2d_bwd"))
     return;
   ProfileScope scope("dlc_cu_pool2d_bwd");

@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 #include <mutex>
 #include <new>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -74,6 +75,10 @@ thread_local bool tlsCurrent = false;
 /// may use.
 thread_local bool tlsCapturing = false;
 std::string gCaptureError;
+/// Entry holds it shared, a capture exclusively; tlsEntries counts this
+/// thread's nested Entry objects (only the outermost locks).
+std::shared_mutex gCaptureLock;
+thread_local int tlsEntries = 0;
 std::atomic<uint64_t> gGraphGeneration{0};
 
 void failMessage(const std::string &message) {
@@ -284,6 +289,20 @@ bool dlc::cuda::enter() {
   return true;
 }
 
+dlc::cuda::Entry::Entry() {
+  if (!tlsCapturing) {
+    counted = true;
+    if (tlsEntries++ == 0)
+      gCaptureLock.lock_shared();
+  }
+  ok = enter();
+}
+
+dlc::cuda::Entry::~Entry() {
+  if (counted && --tlsEntries == 0)
+    gCaptureLock.unlock_shared();
+}
+
 CUstream dlc::cuda::stream() { return gState.stream; }
 CUstream dlc::cuda::copyStream() { return gState.copyStream; }
 int dlc::cuda::computeCapability() { return gState.capability; }
@@ -374,7 +393,8 @@ bool dlc::cuda::capturing() { return tlsCapturing; }
 void dlc::cuda::invalidateGraphs() { ++gGraphGeneration; }
 
 DLC_CU_EXPORT int dlc_cuda_synchronize(void) {
-  if (!enter()) {
+  Entry entry;
+  if (!entry) {
     // After an error, work queued before it may still run: the caller is
     // about to read or free memory it uses.
     if (gState.stream && drv.cuStreamSynchronize && !tlsCapturing &&
@@ -393,7 +413,8 @@ DLC_CU_EXPORT int dlc_cuda_synchronize(void) {
 }
 
 DLC_CU_EXPORT int dlc_cuda_memcpy(void *dst, const void *src, size_t bytes) {
-  if (!enter())
+  Entry entry;
+  if (!entry)
     return -1;
   if (bytes == 0)
     return 0;
@@ -456,6 +477,12 @@ DLC_CU_EXPORT int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
   if (tlsCapturing)
     return refuse("dlc_cuda_graph_capture: a capture is already running on "
                   "this thread");
+  if (tlsEntries > 0)
+    return refuse("dlc_cuda_graph_capture: called from inside another call "
+                  "into the library");
+  // Other threads' calls in flight end first; later ones wait for the end
+  // of the capture (Entry).
+  std::unique_lock<std::shared_mutex> exclusive(gCaptureLock);
   // Relaxed: cuDNN and cuBLAS may call functions the global mode forbids
   // while a stream is captured (none of them runs anything).
   if (CUresult r = drv.cuStreamBeginCapture(gState.stream,
@@ -511,7 +538,8 @@ DLC_CU_EXPORT int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
 }
 
 DLC_CU_EXPORT int dlc_cuda_graph_launch(dlc_cuda_graph *graph) {
-  if (!enter())
+  Entry entry;
+  if (!entry)
     return -1;
   if (!graph) {
     fail("dlc_cuda_graph_launch", "null graph");
@@ -556,7 +584,8 @@ namespace {
 /// 0 or -1. The stream is read once the runtime has started.
 int enqueueCopy(void *dst, const void *src, size_t bytes, bool copyStream,
                 const char *what) {
-  if (!enter())
+  Entry entry;
+  if (!entry)
     return -1;
   CUstream stream = copyStream ? gState.copyStream : gState.stream;
   if (bytes == 0)
@@ -584,7 +613,8 @@ DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
     fail("dlc_cuda_upload", "called while the step is captured");
     return -1;
   }
-  if (!enter())
+  Entry entry;
+  if (!entry)
     return -1;
   // Without concurrent managed access, the host must not touch managed
   // memory while a copy into it runs: the upload is made at once.
@@ -598,7 +628,8 @@ DLC_CU_EXPORT int dlc_cuda_upload(void *dst, const void *src, size_t bytes) {
 }
 
 DLC_CU_EXPORT int dlc_cuda_upload_wait(void) {
-  if (!enter())
+  Entry entry;
+  if (!entry)
     return -1;
   if (tlsCapturing) {
     fail("dlc_cuda_upload_wait", "called while the step is captured");

@@ -37,6 +37,26 @@ extern Driver drv;
 /// function calls it first and does nothing when it fails.
 bool enter();
 
+/// What an exported function that queues device work or waits for it
+/// does first, in place of enter(): unless this thread is capturing a
+/// graph, it holds the capture lock shared until the function returns. A
+/// capture (dlc_cuda_graph_capture) holds it exclusively: it waits for the
+/// calls other threads have in flight, and their later calls wait for the
+/// capture, so no other thread's work lands in a graph or breaks a capture.
+class Entry {
+public:
+  Entry();
+  ~Entry();
+  Entry(const Entry &) = delete;
+  Entry &operator=(const Entry &) = delete;
+  /// enter()'s result.
+  explicit operator bool() const { return ok; }
+
+private:
+  bool counted = false;
+  bool ok = false;
+};
+
 /// True once an error has been recorded.
 bool failed();
 

@@ -64,7 +64,8 @@ DLC_CU_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                                     intptr_t blockZ, int32_t smem,
                                     CUstream /*stream*/, void **params,
                                     void **extra, size_t /*paramsCount*/) {
-  if (!enter() || !function)
+  Entry entry;
+  if (!entry || !function)
     return;
   if (smem > 48 * 1024 &&
       !check(drv.cuFuncSetAttribute(
@@ -85,7 +86,8 @@ DLC_CU_EXPORT void mgpuLaunchClusterKernel(
     intptr_t clusterZ, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
     intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem,
     CUstream /*stream*/, void **params, void **extra) {
-  if (!enter() || !function)
+  Entry entry;
+  if (!entry || !function)
     return;
   if (smem > 48 * 1024 &&
       !check(drv.cuFuncSetAttribute(
@@ -138,7 +140,8 @@ DLC_CU_EXPORT CUevent mgpuEventCreate() {
 DLC_CU_EXPORT void mgpuEventDestroy(CUevent /*event*/) {}
 
 DLC_CU_EXPORT void mgpuEventSynchronize(CUevent /*event*/) {
-  if (enter() && !capturing())
+  Entry entry;
+  if (entry && !capturing())
     check(drv.cuStreamSynchronize(stream()), "cuStreamSynchronize");
 }
 
@@ -155,7 +158,8 @@ DLC_CU_EXPORT void mgpuMemFree(void *ptr, CUstream /*stream*/) {
 
 DLC_CU_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
                               CUstream /*stream*/) {
-  if (!enter() || sizeBytes == 0)
+  Entry entry;
+  if (!entry || sizeBytes == 0)
     return;
   check(drv.cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
                           reinterpret_cast<CUdeviceptr>(src), sizeBytes,
@@ -167,7 +171,8 @@ DLC_CU_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
 template <typename Value, typename Fn>
 static void memsetAsync(Fn fn, const char *what, void *dst, Value value,
                         size_t count) {
-  if (!enter() || count == 0)
+  Entry entry;
+  if (!entry || count == 0)
     return;
   check(fn(reinterpret_cast<CUdeviceptr>(dst), value, count, stream()), what);
 }

@@ -146,6 +146,7 @@ void dlc::cuda::poolFree(void *pointer) {
 }
 
 DLC_CU_EXPORT void *dlc_cuda_alloc(size_t bytes) {
+  Entry entry; // its waits must not fall into another thread's capture
   void *p = poolAlloc(bytes, kMinClass);
   // The block may have been used by work still on the streams (a kernel,
   // an upload): let the caller write it from the host at once.
@@ -156,7 +157,10 @@ DLC_CU_EXPORT void *dlc_cuda_alloc(size_t bytes) {
   return p;
 }
 
-DLC_CU_EXPORT void dlc_cuda_free(void *pointer) { poolFree(pointer); }
+DLC_CU_EXPORT void dlc_cuda_free(void *pointer) {
+  Entry entry;
+  poolFree(pointer);
+}
 
 // MLIR's generic allocation functions (LLVM 19: i64 size; i64 alignment,
 // i64 size; ptr), which generated host code calls for memref.alloc.

@@ -15,10 +15,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/wait.h>
@@ -393,6 +395,62 @@ TEST_F(CudaOps, PoolingWithWindowsBeyond32BitIndicesMatchesTheCpu) {
     expectClose(y.host(), ry, "forward");
     expectClose(dx.host(), rdx, "gradient");
   }
+}
+
+TEST_F(CudaOps, OtherThreadsWorkStaysOutOfACapturedGraph) {
+  // Another thread copies b while this one captures a copy of a, again and
+  // again: its copies must wait for each capture to end, never land in the
+  // graph nor break the capture.
+  const size_t n = 4096, bytes = n * sizeof(float);
+  DeviceBuffer aSrc(std::vector<float>(n, 1.0f)), aDst(n),
+      bSrc(std::vector<float>(n, 2.0f)), bDst(n);
+  std::atomic<bool> stop{false};
+  std::atomic<int> copies{0}, failed{0};
+  std::thread other([&] {
+    while (!stop.load()) {
+      if (dlc_cuda_copy_async(bDst.p, bSrc.p, bytes) != 0 ||
+          dlc_cuda_synchronize() != 0) {
+        failed = 1;
+        return;
+      }
+      ++copies;
+    }
+  });
+  for (int spin = 0; copies.load() < 10 && !failed.load() && spin < 1000000;
+       ++spin)
+    std::this_thread::yield();
+  struct Copy {
+    float *dst;
+    const float *src;
+    size_t bytes;
+  } copy{aDst.p, aSrc.p, bytes};
+  auto step = [](void *p) {
+    auto *c = static_cast<Copy *>(p);
+    dlc_cuda_copy_async(c->dst, c->src, c->bytes);
+  };
+  dlc_cuda_graph *graph = nullptr;
+  char why[256] = "";
+  for (int i = 0; i < 50; ++i) {
+    dlc_cuda_graph_destroy(graph);
+    graph = nullptr;
+    ASSERT_EQ(dlc_cuda_graph_capture(step, &copy, &graph, why, sizeof why), 0)
+        << "capture " << i << ": " << why;
+  }
+  stop = true;
+  other.join();
+  ASSERT_EQ(failed.load(), 0) << dlc_cuda_last_error();
+  EXPECT_GE(copies.load(), 10);
+  ASSERT_EQ(dlc_cuda_synchronize(), 0) << dlc_cuda_last_error();
+  for (size_t i = 0; i < n; ++i) {
+    aSrc.p[i] = 5.0f;
+    bSrc.p[i] = 3.0f;
+    bDst.p[i] = 0.0f;
+  }
+  ASSERT_EQ(dlc_cuda_graph_launch(graph), 0) << dlc_cuda_last_error();
+  EXPECT_EQ(aDst.host(), std::vector<float>(n, 5.0f)) << "the captured copy";
+  EXPECT_EQ(bDst.host(), std::vector<float>(n, 0.0f))
+      << "the other thread's copy ran in the graph";
+  dlc_cuda_graph_destroy(graph);
 }
 
 TEST_F(CudaOps, BadArgumentsAreReportedNotExecuted) {

@@ -21,9 +21,10 @@
  * Check dlc_cuda_last_error() after each call into the library; a float a
  * model function returned after an error is meaningless.
  *
- * All functions may be called from any thread, except while another thread
- * captures a graph (dlc_cuda_graph_capture: the stream is shared); the
- * library's device work is ordered on one stream.
+ * All functions may be called from any thread; the library's device work
+ * is ordered on one stream. While a thread captures a graph
+ * (dlc_cuda_graph_capture), the calls of other threads wait for the end of
+ * the capture, so their work never lands in the graph.
  *===----------------------------------------------------------------------===*/
 #ifndef DLC_CUDA_ABI_H
 #define DLC_CUDA_ABI_H
