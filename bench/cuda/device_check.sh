@@ -36,16 +36,35 @@
 # 6. Information, not a bar: the CIFAR step's device time per kernel and
 #    per cuDNN/cuBLAS call (DLC_CUDA_PROFILE=1), and cuDNN's algorithms.
 # 7. Information for a default, not a bar: cuDNN's fused convolution + bias
-#    + ReLU (DLC_CUDA_FUSED_CONV=1) against the convolution followed by
-#    dlc's bias/ReLU kernel (the default): the convolution tests and the
-#    CNNs against the CPU with it (WARN if they differ), then the CIFAR
-#    step's images/s with and without it.
+#    + ReLU (DLC_CUDA_FUSED_CONV=1) and cuBLASLt's bias (+ ReLU) epilogue
+#    for dense layers (DLC_CUDA_FUSED_GEMM=1), each against the default
+#    (cuDNN / cuBLAS, then dlc's bias/ReLU kernel): the convolution or GEMM
+#    tests and the networks against the CPU with it (WARN if they differ),
+#    then the CIFAR step's images/s with it and without.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 D=$ROOT/.device
 QUICK=0; [ "${1:-}" = --quick ] && QUICK=1
 [ -d "$D/bin" ] || { echo "no $D: run bench/cuda/prepare_device.sh first"; exit 1; }
 export LD_LIBRARY_PATH="$D/lib:/usr/local/cuda/lib64:/usr/local/cuda/lib:/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# cuDNN and cuBLAS: the toolkit's when it has them, else the ones a Python
+# package ships (PyTorch's nvidia-cudnn-cu13 and nvidia-cublas wheels), so
+# that the binaries and model libraries (NEEDED libcudnn.so.9,
+# libcublas.so.13, libcublasLt.so.13) load. cuDNN opens its sub-libraries
+# from the same directory.
+LIBS_FOUND=""
+for lib in libcudnn.so.9 libcublas.so.13 libcublasLt.so.13; do
+  dir=""
+  for d in ${LD_LIBRARY_PATH//:/ }; do
+    [ -e "$d/$lib" ] && { dir=$d; break; }
+  done
+  [ -z "$dir" ] && dir=$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l {print $NF; exit}' | xargs -r dirname)
+  if [ -z "$dir" ]; then
+    hit=$(find /usr/local /opt /usr/lib /root -name "$lib" 2>/dev/null | head -1)
+    [ -n "$hit" ] && { dir=$(dirname "$hit"); export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"; }
+  fi
+  LIBS_FOUND="$LIBS_FOUND $lib:${dir:-MISSING}"
+done
 export DLC_TEST_CUDA_MODEL=$D/lib/dlc_test_cuda_model.so
 export DLC_TEST_LINEAR_MODEL=$D/lib/dlc_test_linear_model.so
 LOG=$(mktemp -d)
@@ -99,7 +118,10 @@ check_graphs() {
 
 echo "== device"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2
-ls /usr/local/cuda/lib64/libcudnn.so.9 /usr/local/cuda/lib64/libcublas.so.* 2>&1 | head -3
+echo "libraries:$LIBS_FOUND"
+case $LIBS_FOUND in
+  *MISSING*) record FAIL "CUDA libraries" "not found:$(echo "$LIBS_FOUND" | tr ' ' '\n' | grep MISSING | tr '\n' ' ')" ;;
+esac
 
 echo "== 1. dlc-cuda-tests"
 run_gtest tests 25 "$D/bin/dlc-cuda-tests"
@@ -261,39 +283,45 @@ if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
   fi
 fi
 
-echo "== 7. cuDNN's fused convolution + bias + ReLU (DLC_CUDA_FUSED_CONV=1)"
+echo "== 7. fused epilogues: DLC_CUDA_FUSED_CONV=1 (cuDNN), DLC_CUDA_FUSED_GEMM=1 (cuBLASLt)"
 if grep -q 'no CUDA device' "$LOG/tests.txt" 2>/dev/null; then
-  record SKIP "fused conv" "no CUDA device"
+  record SKIP "fused epilogues" "no CUDA device"
 else
-  DLC_CUDA_FUSED_CONV=1 t 60 "$D/bin/dlc-cuda-tests" --gtest_brief=1 \
-    --gtest_filter='CudaOps.Convolutions*' >"$LOG/fused_tests.txt" 2>&1
-  rc=$?
-  tail -n 4 "$LOG/fused_tests.txt"
-  fused_ok=1
-  [ $rc -eq 0 ] || { fused_ok=0; record WARN "fused conv: dlc-cuda-tests" "exit $rc: $(grep -m1 -E 'Failure|differ|timed out' "$LOG/fused_tests.txt" | head -c 100)"; }
-  for name in cnn_no_dropout conv_same conv_valid; do
-    [ -f "$D/models/$name.cuda.so" ] && [ -f "$D/models/$name.cpu.so" ] || continue
-    DLC_CUDA_FUSED_CONV=1 t 30 "$D/bin/dlc-cuda-compare" check "$D/models/$name.cpu.so" \
-      "$D/models/$name.cuda.so" --batch 8 >"$LOG/fused_$name.txt" 2>&1
+  unfused=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/graph.txt" 2>/dev/null | grep -o '^[0-9.]*')
+  for variant in CONV:Convolutions GEMM:Sgemm; do
+    var=DLC_CUDA_FUSED_${variant%%:*}
+    tag=$(echo "${variant%%:*}" | tr A-Z a-z)
+    export "$var=1"
+    t 60 "$D/bin/dlc-cuda-tests" --gtest_brief=1 \
+      --gtest_filter="CudaOps.${variant#*:}*" >"$LOG/fused_${tag}_tests.txt" 2>&1
     rc=$?
-    [ $rc -eq 0 ] || { fused_ok=0; record WARN "fused conv: compare $name" "exit $rc: $(grep -m1 -E 'MISMATCH|error|timed out' "$LOG/fused_$name.txt" | head -c 100)"; }
-  done
-  if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
-    DLC_CUDA_FUSED_CONV=1 t 90 "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" \
-      --batch 96 --steps $STEPS >"$LOG/fused_graph.txt" 2>&1
+    tail -n 3 "$LOG/fused_${tag}_tests.txt"
+    ok=1
+    [ $rc -eq 0 ] || { ok=0; record WARN "fused $tag: dlc-cuda-tests" "exit $rc: $(grep -m1 -E 'Failure|differ|timed out' "$LOG/fused_${tag}_tests.txt" | head -c 100)"; }
+    for name in cnn_no_dropout conv_same conv_valid dense momentum_logits; do
+      [ -f "$D/models/$name.cuda.so" ] && [ -f "$D/models/$name.cpu.so" ] || continue
+      t 30 "$D/bin/dlc-cuda-compare" check "$D/models/$name.cpu.so" \
+        "$D/models/$name.cuda.so" --batch 8 >"$LOG/fused_${tag}_$name.txt" 2>&1
+      rc=$?
+      [ $rc -eq 0 ] || { ok=0; record WARN "fused $tag: compare $name" "exit $rc: $(grep -m1 -E 'MISMATCH|error|timed out' "$LOG/fused_${tag}_$name.txt" | head -c 100)"; }
+    done
+    [ -f "$D/models/cnn_dropout.cuda.so" ] || { unset "$var"; continue; }
+    t 90 "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" \
+      --batch 96 --steps $STEPS >"$LOG/fused_${tag}_graph.txt" 2>&1
     rc=$?
-    grep -E '^(GRAPH|MISMATCH|FAIL)|does not fuse' "$LOG/fused_graph.txt"
-    grep -q 'does not fuse' "$LOG"/fused_*.txt &&
-      record WARN "fused conv: refused by cuDNN" "$(grep -h -m1 'does not fuse' "$LOG"/fused_*.txt | head -c 120)"
-    fused=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/fused_graph.txt" | grep -o '^[0-9.]*')
-    unfused=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/graph.txt" 2>/dev/null | grep -o '^[0-9.]*')
+    unset "$var"
+    grep -E '^(GRAPH|MISMATCH|FAIL)' "$LOG/fused_${tag}_graph.txt"
+    # Refusals in the networks' runs (the tests try odd alignments on purpose).
+    refused=$(grep -h -m1 -E 'does not fuse|has no bias' "$LOG"/fused_${tag}_[!t]*.txt | head -c 120)
+    [ -n "$refused" ] && record WARN "fused $tag: refused" "$refused"
+    fused=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/fused_${tag}_graph.txt" | grep -o '^[0-9.]*')
     if [ $rc -eq 0 ] && [ -n "$fused" ] && [ -n "$unfused" ]; then
       ratio=$(python3 -c "print(f'{$fused/$unfused:.3f}')")
-      record INFO "fused conv: CIFAR images/s (graph)" "fused $fused, default $unfused: ${ratio}x; same results as the CPU: $([ $fused_ok = 1 ] && echo yes || echo NO)"
+      record INFO "fused $tag: CIFAR images/s (graph)" "$var=1 $fused, default $unfused: ${ratio}x; same results as the CPU: $([ $ok = 1 ] && echo yes || echo NO)"
     else
-      record WARN "fused conv: CIFAR graph" "exit $rc: $(grep -m1 -E 'MISMATCH|FAIL|error|timed out' "$LOG/fused_graph.txt" | head -c 100)"
+      record WARN "fused $tag: CIFAR graph" "exit $rc: $(grep -m1 -E 'MISMATCH|FAIL|error|timed out' "$LOG/fused_${tag}_graph.txt" | head -c 100)"
     fi
-  fi
+  done
 fi
 
 echo "== summary"

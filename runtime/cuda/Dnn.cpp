@@ -38,9 +38,11 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cudnn.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdio>
@@ -58,8 +60,12 @@ std::mutex gMutex; // cuDNN/cuBLAS handles, plans and scratch
 
 cudnnHandle_t gDnn = nullptr;
 cublasHandle_t gBlas = nullptr;
+cublasLtHandle_t gLt = nullptr;
+/// cuBLAS's workspace, lent to cuBLASLt too (both run on the one stream).
+void *gBlasWorkspace = nullptr;
 bool gTf32 = false;
 bool gFusedConv = false; // DLC_CUDA_FUSED_CONV=1
+bool gFusedGemm = false; // DLC_CUDA_FUSED_GEMM=1
 
 bool dnnCheck(cudnnStatus_t s, const char *call) {
   if (s == CUDNN_STATUS_SUCCESS)
@@ -87,12 +93,14 @@ bool blasCheck(cublasStatus_t s, const char *call) {
 bool handlesReady() {
   if (!enter())
     return false;
-  if (gDnn && gBlas)
+  if (gDnn && gBlas && (gLt || !gFusedGemm))
     return true;
   const char *tf32 = std::getenv("DLC_CUDA_TF32");
   gTf32 = tf32 && std::strcmp(tf32, "1") == 0;
   const char *fused = std::getenv("DLC_CUDA_FUSED_CONV");
   gFusedConv = fused && std::strcmp(fused, "1") == 0;
+  const char *fusedGemm = std::getenv("DLC_CUDA_FUSED_GEMM");
+  gFusedGemm = fusedGemm && std::strcmp(fusedGemm, "1") == 0;
   cudaStream_t s = reinterpret_cast<cudaStream_t>(stream());
   if (!gBlas) {
     // cuBLAS's workspace is the library's own, allocated once: cuBLAS then
@@ -112,6 +120,13 @@ bool handlesReady() {
                    "cublasSetMathMode"))
       return false;
     gBlas = h;
+    gBlasWorkspace = ws;
+  }
+  if (!gLt && gFusedGemm) { // only for DLC_CUDA_FUSED_GEMM=1
+    cublasLtHandle_t h = nullptr;
+    if (!blasCheck(cublasLtCreate(&h), "cublasLtCreate"))
+      return false;
+    gLt = h;
   }
   if (!gDnn) {
     cudnnHandle_t h = nullptr;
@@ -200,12 +215,14 @@ bool shiftCopy(float *out, const float *in, int64_t N, int64_t Hout,
                   params, what);
 }
 
-/// y = act(y + bias[f]) over [rows, F] (act 1: ReLU, 0: identity).
-bool biasAct(float *y, const float *bias, int64_t total, int64_t F,
+/// y[r][f] = act(y[r][f] + bias[f]) over [rows, F] with row stride ld
+/// (act 1: ReLU, 0: identity).
+bool biasAct(float *y, const float *bias, int64_t rows, int64_t F, int64_t ld,
              int64_t act, const char *what) {
-  void *params[] = {&y, &bias, &total, &F, &act};
-  return launch1d(kernelFor("dlc_bias_act", total < k30), total, params,
-                  what);
+  void *params[] = {&y, &bias, &rows, &F, &ld, &act};
+  return launch1d(kernelFor("dlc_bias_act",
+                            product30({rows, ld}) < k30 && F <= ld),
+                  rows * F, params, what);
 }
 
 enum ConvKind { kFwd = 0, kBwdData = 1, kBwdFilter = 2 };
@@ -550,7 +567,7 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
                   "cudnnConvolutionForward"))
       return;
     if (withBias)
-      biasAct(out, bias, s.N * s.OH * s.OW * s.F, s.F, act, what);
+      biasAct(out, bias, s.N * s.OH * s.OW, s.F, s.F, act, what);
   } else if (kind == kBwdData) {
     if (!dnnCheck(cudnnConvolutionBackwardData(
                       gDnn, &one, p->w, wk, p->y, a, p->conv,
@@ -606,42 +623,274 @@ bool poolFits32(int64_t N, int64_t H, int64_t W, int64_t C, int64_t KH,
 
 } // namespace
 
-DLC_CU_EXPORT void dlc_cu_sgemm(int64_t M, int64_t N, int64_t K,
-                                const float *A, int64_t lda, int64_t transA,
-                                const float *B, int64_t ldb, int64_t transB,
-                                float *C, int64_t ldc, int64_t accumulate) {
-  Entry entry;
-  if (!entry)
-    return;
+namespace {
+
+/// Checks a dlc_cu_sgemm*'s arguments; false with the error recorded, or
+/// when there is nothing to compute (M or N is 0).
+bool checkGemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+               int64_t transA, const float *B, int64_t ldb, int64_t transB,
+               const float *C, int64_t ldc, const char *what) {
   const int64_t aCols = transA ? M : K, bCols = transB ? K : N;
   if (M < 0 || N < 0 || K < 0 || lda < (aCols > 1 ? aCols : 1) ||
       ldb < (bCols > 1 ? bCols : 1) || ldc < (N > 1 ? N : 1) ||
       M > INT_MAX || N > INT_MAX || K > INT_MAX || lda > INT_MAX ||
       ldb > INT_MAX || ldc > INT_MAX) {
-    fail("dlc_cu_sgemm", ("bad arguments: M " + std::to_string(M) + ", N " +
-                          std::to_string(N) + ", K " + std::to_string(K) +
-                          ", lda " + std::to_string(lda) + ", ldb " +
-                          std::to_string(ldb) + ", ldc " + std::to_string(ldc))
-                             .c_str());
-    return;
+    fail(what, ("bad arguments: M " + std::to_string(M) + ", N " +
+                std::to_string(N) + ", K " + std::to_string(K) + ", lda " +
+                std::to_string(lda) + ", ldb " + std::to_string(ldb) +
+                ", ldc " + std::to_string(ldc))
+                   .c_str());
+    return false;
   }
   if (M == 0 || N == 0)
-    return;
+    return false;
   if (!C || (K > 0 && (!A || !B))) {
-    fail("dlc_cu_sgemm", "null pointer");
+    fail(what, "null pointer");
+    return false;
+  }
+  return true;
+}
+
+/// Row-major C[M][N] = op(A) op(B) (+ C): the column-major
+/// C^T[N][M] = op(B)^T op(A)^T. Holds gMutex, handles ready.
+bool sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+           int64_t transA, const float *B, int64_t ldb, int64_t transB,
+           float *C, int64_t ldc, bool accumulate) {
+  const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  return blasCheck(cublasSgemm(gBlas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+                               transA ? CUBLAS_OP_T : CUBLAS_OP_N, (int)N,
+                               (int)M, (int)K, &one, B, (int)ldb, A, (int)lda,
+                               &beta, C, (int)ldc),
+                   "cublasSgemm");
+}
+
+/// The largest power of two up to 256 that divides `p`'s address: what
+/// cuBLASLt's heuristic may assume of a matrix.
+uint32_t alignmentOf(const void *p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p) | 256;
+  return (uint32_t)(a & -a);
+}
+
+/// A cuBLASLt matmul with a bias (+ ReLU) epilogue for one shape, layout
+/// and pointer alignment, or `unfused` when cuBLASLt has no algorithm.
+struct LtPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  size_t workspace = 0;
+  bool unfused = false;
+};
+std::map<std::array<int64_t, 14>, LtPlan> gLtPlans;
+constexpr size_t kLtWorkspace = size_t(32) << 20; // cuBLAS's, lent
+
+/// The plan for C = act(op(A) op(B) + bias) in cuBLASLt's column-major
+/// terms (D^T[N][M] = op(B)^T op(A)^T, the bias along D^T's rows); null
+/// after an error. Holds gMutex.
+LtPlan *ltPlanFor(int64_t M, int64_t N, int64_t K, const float *A,
+                  int64_t lda, int64_t transA, const float *B, int64_t ldb,
+                  int64_t transB, const float *bias, float *C, int64_t ldc,
+                  int64_t act, const char *what) {
+  std::array<int64_t, 14> key = {M,      N,      K,   lda, transA,
+                                 ldb,    transB, ldc, act, alignmentOf(A),
+                                 alignmentOf(B), alignmentOf(C),
+                                 alignmentOf(bias), gTf32};
+  auto it = gLtPlans.find(key);
+  if (it != gLtPlans.end())
+    return &it->second;
+  if (capturing()) {
+    fail(what, "no cuBLASLt algorithm was chosen for this product before "
+               "the CUDA graph capture (the step must run once before)");
+    return nullptr;
+  }
+  LtPlan p;
+  // Releases what was created when the plan cannot be made.
+  auto abandon = [&p]() -> LtPlan * {
+    if (p.desc)
+      cublasLtMatmulDescDestroy(p.desc);
+    for (cublasLtMatrixLayout_t l : {p.a, p.b, p.c})
+      if (l)
+        cublasLtMatrixLayoutDestroy(l);
+    return nullptr;
+  };
+  const cublasOperation_t opB = transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+                          opA = transA ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const uint32_t epilogue =
+      act == 1 ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
+  // cuBLASLt's "A" is B (N x K after op), its "B" is A (K x M after op).
+  if (!blasCheck(cublasLtMatmulDescCreate(&p.desc,
+                                          gTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                                : CUBLAS_COMPUTE_32F,
+                                          CUDA_R_32F),
+                 "cublasLtMatmulDescCreate") ||
+      !blasCheck(cublasLtMatmulDescSetAttribute(
+                     p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opB, sizeof opB),
+                 "cublasLtMatmulDescSetAttribute") ||
+      !blasCheck(cublasLtMatmulDescSetAttribute(
+                     p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opA, sizeof opA),
+                 "cublasLtMatmulDescSetAttribute") ||
+      !blasCheck(cublasLtMatmulDescSetAttribute(p.desc,
+                                                CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                                &epilogue, sizeof epilogue),
+                 "cublasLtMatmulDescSetAttribute") ||
+      !blasCheck(cublasLtMatmulDescSetAttribute(
+                     p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                     sizeof bias),
+                 "cublasLtMatmulDescSetAttribute") ||
+      !blasCheck(cublasLtMatrixLayoutCreate(&p.a, CUDA_R_32F,
+                                            transB ? K : N, transB ? N : K,
+                                            ldb),
+                 "cublasLtMatrixLayoutCreate") ||
+      !blasCheck(cublasLtMatrixLayoutCreate(&p.b, CUDA_R_32F,
+                                            transA ? M : K, transA ? K : M,
+                                            lda),
+                 "cublasLtMatrixLayoutCreate") ||
+      !blasCheck(cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, N, M, ldc),
+                 "cublasLtMatrixLayoutCreate"))
+    return abandon();
+  cublasLtMatmulPreference_t pref = nullptr;
+  // No in-place split-K reduction: its counters would live in the
+  // workspace, which cuBLAS shares.
+  const uint32_t schemes =
+      CUBLASLT_REDUCTION_SCHEME_NONE | CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE |
+      CUBLASLT_REDUCTION_SCHEME_OUTPUT_TYPE;
+  const uint64_t wsBytes = kLtWorkspace;
+  // The epilogue reads the bias with D's vector width: D is assumed no
+  // more aligned than the bias.
+  const uint32_t alignA = alignmentOf(B), alignB = alignmentOf(A),
+                 alignC = std::min(alignmentOf(C), alignmentOf(bias));
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  const bool ok =
+      blasCheck(cublasLtMatmulPreferenceCreate(&pref),
+                "cublasLtMatmulPreferenceCreate") &&
+      blasCheck(cublasLtMatmulPreferenceSetAttribute(
+                    pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsBytes,
+                    sizeof wsBytes),
+                "cublasLtMatmulPreferenceSetAttribute") &&
+      blasCheck(cublasLtMatmulPreferenceSetAttribute(
+                    pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &schemes,
+                    sizeof schemes),
+                "cublasLtMatmulPreferenceSetAttribute") &&
+      blasCheck(cublasLtMatmulPreferenceSetAttribute(
+                    pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &alignA,
+                    sizeof alignA),
+                "cublasLtMatmulPreferenceSetAttribute") &&
+      blasCheck(cublasLtMatmulPreferenceSetAttribute(
+                    pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &alignB,
+                    sizeof alignB),
+                "cublasLtMatmulPreferenceSetAttribute") &&
+      blasCheck(cublasLtMatmulPreferenceSetAttribute(
+                    pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &alignC,
+                    sizeof alignC),
+                "cublasLtMatmulPreferenceSetAttribute") &&
+      blasCheck(cublasLtMatmulPreferenceSetAttribute(
+                    pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &alignC,
+                    sizeof alignC),
+                "cublasLtMatmulPreferenceSetAttribute");
+  cublasStatus_t st = CUBLAS_STATUS_SUCCESS;
+  if (ok)
+    st = cublasLtMatmulAlgoGetHeuristic(gLt, p.desc, p.a, p.b, p.c, p.c, pref,
+                                        1, &result, &found);
+  if (pref)
+    cublasLtMatmulPreferenceDestroy(pref);
+  if (!ok)
+    return abandon();
+  if (st != CUBLAS_STATUS_SUCCESS || found < 1 ||
+      result.state != CUBLAS_STATUS_SUCCESS) {
+    p.unfused = true;
+    std::fprintf(stderr,
+                 "dlc: DLC_CUDA_FUSED_GEMM: cuBLASLt has no bias%s epilogue "
+                 "for M=%lld N=%lld K=%lld (%s); cuBLAS and dlc's kernel run "
+                 "instead\n",
+                 act == 1 ? " + ReLU" : "", (long long)M, (long long)N,
+                 (long long)K,
+                 st != CUBLAS_STATUS_SUCCESS ? cublasGetStatusString(st)
+                                             : "no algorithm");
+  } else {
+    p.algo = result.algo;
+    p.workspace = result.workspaceSize;
+  }
+  return &gLtPlans.emplace(key, p).first->second;
+}
+
+} // namespace
+
+DLC_CU_EXPORT void dlc_cu_sgemm(int64_t M, int64_t N, int64_t K,
+                                const float *A, int64_t lda, int64_t transA,
+                                const float *B, int64_t ldb, int64_t transB,
+                                float *C, int64_t ldc, int64_t accumulate) {
+  Entry entry;
+  if (!entry || !checkGemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc,
+                           "dlc_cu_sgemm"))
+    return;
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (!handlesReady())
+    return;
+  ProfileScope scope("dlc_cu_sgemm");
+  sgemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate != 0);
+}
+
+DLC_CU_EXPORT void dlc_cu_sgemm_bias_act(int64_t M, int64_t N, int64_t K,
+                                         const float *A, int64_t lda,
+                                         int64_t transA, const float *B,
+                                         int64_t ldb, int64_t transB,
+                                         const float *bias, float *C,
+                                         int64_t ldc, int64_t act) {
+  const char *what = "dlc_cu_sgemm_bias_act";
+  Entry entry;
+  if (!entry)
+    return;
+  if (act != 0 && act != 1) {
+    fail(what, "bad act: 0 (identity) or 1 (relu) expected");
+    return;
+  }
+  if (!checkGemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, what))
+    return;
+  if (!bias) {
+    fail(what, "null pointer");
     return;
   }
   std::lock_guard<std::mutex> lock(gMutex);
   if (!handlesReady())
     return;
-  ProfileScope scope("dlc_cu_sgemm");
-  const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
-  // Row-major C[M][N] = column-major C^T[N][M] = op(B)^T op(A)^T.
-  blasCheck(cublasSgemm(gBlas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
-                        transA ? CUBLAS_OP_T : CUBLAS_OP_N, (int)N, (int)M,
-                        (int)K, &one, B, (int)ldb, A, (int)lda, &beta, C,
-                        (int)ldc),
-            "cublasSgemm");
+  ProfileScope scope(what);
+  if (gFusedGemm && K > 0) {
+    LtPlan *p = ltPlanFor(M, N, K, A, lda, transA, B, ldb, transB, bias, C,
+                          ldc, act, what);
+    if (!p)
+      return;
+    if (!p->unfused) {
+      const float one = 1.0f, zero = 0.0f;
+      // The bias pointer is the call's (the plan may be another call's).
+      if (!blasCheck(cublasLtMatmulDescSetAttribute(
+                         p->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                         sizeof bias),
+                     "cublasLtMatmulDescSetAttribute"))
+        return;
+      cublasStatus_t st = cublasLtMatmul(
+          gLt, p->desc, &one, B, p->a, A, p->b, &zero, C, p->c, C, p->c,
+          &p->algo, gBlasWorkspace, p->workspace,
+          reinterpret_cast<cudaStream_t>(stream()));
+      if (st == CUBLAS_STATUS_SUCCESS)
+        return;
+      // Refused before any launch (an operand cuBLASLt cannot take after
+      // all): cuBLAS and dlc's kernel from now on; in a capture, the
+      // capture fails (the step ran once before without this error).
+      if (capturing()) {
+        blasCheck(st, "cublasLtMatmul");
+        return;
+      }
+      p->unfused = true;
+      std::fprintf(stderr,
+                   "dlc: DLC_CUDA_FUSED_GEMM: cuBLASLt has no bias epilogue "
+                   "for M=%lld N=%lld K=%lld after all (cublasLtMatmul: %s); "
+                   "cuBLAS and dlc's kernel run instead\n",
+                   (long long)M, (long long)N, (long long)K,
+                   cublasGetStatusString(st));
+    }
+  }
+  if (sgemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, false))
+    biasAct(C, bias, M, N, ldc, act, what);
 }
 
 DLC_CU_EXPORT void dlc_cu_conv2d_fwd(const float *x, const float *w, float *y,

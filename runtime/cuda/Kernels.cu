@@ -8,8 +8,8 @@
 // the runtime loads it with the driver API (no CUDA runtime library).
 // NHWC; one thread per output element, consecutive threads on consecutive
 // channels (coalesced); grid-stride loops. Also the bias and activation of a
-// convolution when cuDNN's fused call is not used (without
-// DLC_CUDA_FUSED_CONV=1).
+// convolution or a dense layer's GEMM when cuDNN's or cuBLASLt's fused call
+// is not used (without DLC_CUDA_FUSED_CONV=1 / DLC_CUDA_FUSED_GEMM=1).
 
 #include <stdint.h>
 
@@ -133,13 +133,17 @@ __device__ void poolBwd(I kind, const float *x, const float *dy, float *dx,
   }
 }
 
-// y[n, i, j, f] = act(y[n, i, j, f] + bias[f]) on [total / F, F]; act 1 is
-// the ReLU (NaN stays NaN, as in the CPU kernels), 0 the identity.
+// y[r, f] = act(y[r, f] + bias[f]) on [rows, F] with row stride ld; act 1
+// is the ReLU (NaN stays NaN, as in the CPU kernels), 0 the identity.
 template <typename I>
-__device__ void biasAct(float *y, const float *bias, I total, I F, I act) {
+__device__ void biasAct(float *y, const float *bias, I rows, I F, I ld,
+                        I act) {
+  const I total = rows * F;
   GRID_STRIDE(I, idx, total) {
-    float v = y[idx] + bias[idx % F];
-    y[idx] = act == 1 && !(v > 0.0f) && v == v ? 0.0f : v;
+    I r = idx / F, f = idx - r * F;
+    float *p = y + r * ld + f;
+    float v = *p + bias[f];
+    *p = act == 1 && !(v > 0.0f) && v == v ? 0.0f : v;
   }
 }
 
@@ -164,8 +168,9 @@ __device__ void biasAct(float *y, const float *bias, I total, I F, I act) {
     poolBwd<I>(kind, x, dy, dx, N, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL);   \
   }                                                                            \
   extern "C" __global__ void dlc_bias_act##NAME(                               \
-      float *y, const float *bias, int64_t total, int64_t F, int64_t act) {    \
-    biasAct<I>(y, bias, total, F, act);                                        \
+      float *y, const float *bias, int64_t rows, int64_t F, int64_t ld,        \
+      int64_t act) {                                                           \
+    biasAct<I>(y, bias, rows, F, ld, act);                                     \
   }
 
 DLC_KERNELS(, int64_t)

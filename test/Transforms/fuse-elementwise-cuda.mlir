@@ -5,6 +5,8 @@
 // cuDNN's fused call).
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #ch4 = affine_map<(d0, d1, d2, d3) -> (d3)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#col2 = affine_map<(d0, d1) -> (d1)>
 module attributes {dlc.target = "cuda"} {
 // CHECK-LABEL: func.func @conv_bias_relu
 // CHECK: %[[Y:.+]] = net.conv2d_bias_act %{{.+}}, %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] relu
@@ -20,6 +22,44 @@ func.func @conv_bias_relu(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: 
     linalg.yield %m : f32
   } -> tensor<2x8x8x4xf32>
   return %r : tensor<2x8x8x4xf32>
+}
+
+// A dense layer's product with its bias add (+ relu) becomes
+// net.matmul_bias_act (dlc_cu_sgemm_bias_act); the batch-size query of the
+// raw product reads the input's. A transposed product (a gradient) stays.
+// CHECK-LABEL: func.func @matmul_epilogues
+// CHECK-DAG: %[[R:.+]] = net.matmul_bias_act %[[X:.+]], %{{.+}}, %{{.+}} relu : tensor<?x64xf32>, tensor<64x32xf32>, tensor<32xf32> -> tensor<?x32xf32>
+// CHECK-DAG: %[[L:.+]] = net.matmul_bias_act %[[X]], %{{.+}}, %{{.+}} : tensor<?x64xf32>, tensor<64x32xf32>, tensor<32xf32> -> tensor<?x32xf32>
+// CHECK-DAG: net.matmul %{{.+}}, %{{.+}} transpose_a
+// CHECK-DAG: tensor.dim %[[X]], %{{.+}} : tensor<?x64xf32>
+// CHECK-NOT: net.matmul_bias_act
+// CHECK: return %[[R]], %[[L]]
+func.func @matmul_epilogues(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %b: tensor<32xf32>, %g: tensor<?x32xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>, tensor<64x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %y = net.matmul %x, %w : tensor<?x64xf32>, tensor<64x32xf32> -> tensor<?x32xf32>
+  %n = tensor.dim %y, %c0 : tensor<?x32xf32>
+  %e = tensor.empty(%n) : tensor<?x32xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #col2, #id2], iterator_types = ["parallel", "parallel"]} ins(%y, %b : tensor<?x32xf32>, tensor<32xf32>) outs(%e : tensor<?x32xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x32xf32>
+  %y2 = net.matmul %x, %w : tensor<?x64xf32>, tensor<64x32xf32> -> tensor<?x32xf32>
+  %l = linalg.generic {indexing_maps = [#col2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%b, %y2 : tensor<32xf32>, tensor<?x32xf32>) outs(%e : tensor<?x32xf32>) {
+  ^bb0(%bias: f32, %in: f32, %out: f32):
+    %s = arith.addf %bias, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  %dw = net.matmul %x, %g transpose_a : tensor<?x64xf32>, tensor<?x32xf32> -> tensor<64x32xf32>
+  %eb = tensor.empty() : tensor<64x32xf32>
+  %db = linalg.generic {indexing_maps = [#id2, #col2, #id2], iterator_types = ["parallel", "parallel"]} ins(%dw, %b : tensor<64x32xf32>, tensor<32xf32>) outs(%eb : tensor<64x32xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  } -> tensor<64x32xf32>
+  return %r, %l, %db : tensor<?x32xf32>, tensor<?x32xf32>, tensor<64x32xf32>
 }
 
 // The pooling gradient kernels of the CUDA runtime apply the ReLU mask, as

@@ -126,6 +126,27 @@ func.func @conv_not_fused(%x: tensor<2x8x8x3xf32>, %w: tensor<3x3x3x4xf32>, %b: 
   return %y, %r, %r2, %r3 : tensor<2x8x8x4xf32>, tensor<2x8x8x4xf32>, tensor<2x8x8x4xf32>, tensor<2x8x8x4xf32>
 }
 
+// On the CPU a dense layer's product and its bias add + relu stay apart:
+// the GEMM kernel has no epilogue (the CUDA target fuses them).
+// CHECK-LABEL: func.func @matmul_bias_relu
+// CHECK: net.matmul %
+// CHECK: linalg.generic
+// CHECK-NOT: net.matmul_bias_act
+func.func @matmul_bias_relu(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %b: tensor<32xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %y = net.matmul %x, %w : tensor<?x64xf32>, tensor<64x32xf32> -> tensor<?x32xf32>
+  %n = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%n) : tensor<?x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y, %b : tensor<?x32xf32>, tensor<32xf32>) outs(%e : tensor<?x32xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}
+
 // The ReLU gradient x > 0 ? g : 0 of a pooling gradient g of x becomes the
 // pooling gradient's relu mask; not when the select reads another tensor
 // than the pooled input.

@@ -6,7 +6,8 @@
 // of its dense layers and every transpose combination) must match the CPU
 // kernel library to 1e-4, relative to the magnitude of the result. Needs a
 // GPU: skipped when dlc_cuda_init fails. ctest runs the convolution tests a
-// second time with DLC_CUDA_FUSED_CONV=1 (cuDNN's fused bias and ReLU).
+// second time with DLC_CUDA_FUSED_CONV=1 (cuDNN's fused bias and ReLU), and
+// the GEMM tests with DLC_CUDA_FUSED_GEMM=1 (cuBLASLt's epilogue).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -30,6 +32,10 @@ extern "C" {
 void dlc_cu_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
                   int64_t transA, const float *B, int64_t ldb, int64_t transB,
                   float *C, int64_t ldc, int64_t accumulate);
+void dlc_cu_sgemm_bias_act(int64_t M, int64_t N, int64_t K, const float *A,
+                           int64_t lda, int64_t transA, const float *B,
+                           int64_t ldb, int64_t transB, const float *bias,
+                           float *C, int64_t ldc, int64_t act);
 void dlc_cu_conv2d_fwd(const float *x, const float *w, float *y, int64_t N,
                        int64_t H, int64_t W, int64_t C, int64_t KH, int64_t KW,
                        int64_t F, int64_t OH, int64_t OW, int64_t SH,
@@ -169,6 +175,59 @@ TEST_F(CudaOps, SgemmDenseLayersOfTheCifarNet) {
   checkGemm(4096, 512, 96, 1, 0, 0, 12); // dW = x^T dy
   checkGemm(96, 4096, 512, 0, 1, 0, 13); // dx = dy W^T
   checkGemm(96, 10, 512, 0, 0, 1, 14);
+}
+
+TEST_F(CudaOps, SgemmWithBiasAndActivationMatchesTheCpu) {
+  // The dense layers' forward products with their epilogue, every
+  // transpose combination, and operands at odd float offsets (cuBLASLt
+  // plans depend on the pointers' alignment).
+  const int64_t dims[][3] = {{96, 512, 4096}, {96, 10, 512}, {7, 13, 5},
+                             {33, 64, 1}};
+  const char *fused = std::getenv("DLC_CUDA_FUSED_GEMM");
+  const bool fusedGemm = fused && std::strcmp(fused, "1") == 0;
+  uint32_t seed = 30;
+  for (auto &d : dims)
+    for (int t = 0; t < 8; ++t) {
+      const int64_t M = d[0], N = d[1], K = d[2], tA = t & 1, tB = (t >> 1) & 1;
+      const size_t off = (t >> 2) & 1; // floats
+      const int64_t lda = (tA ? M : K) + 1, ldb = (tB ? K : N) + 2,
+                    ldc = N + 3;
+      std::vector<float> a = randomVector(off + (tA ? K : M) * lda, ++seed),
+                         b = randomVector(off + (tB ? N : K) * ldb, ++seed),
+                         bias = randomVector(off + N, ++seed);
+      DeviceBuffer da(a), db(b), dbias(bias);
+      for (int64_t act = 0; act < 2; ++act) {
+        SCOPED_TRACE("M " + std::to_string(M) + " N " + std::to_string(N) +
+                     " K " + std::to_string(K) + " transA " +
+                     std::to_string(tA) + " transB " + std::to_string(tB) +
+                     " offset " + std::to_string(off) + " act " +
+                     std::to_string(act));
+        std::vector<float> c(off + M * ldc, 7.0f);
+        DeviceBuffer dc(c);
+        // With DLC_CUDA_FUSED_GEMM=1, the dense layers' aligned products
+        // must run in cuBLASLt, not fall back (which says so on stderr).
+        const bool mustFuse = fusedGemm && off == 0 && K > 1;
+        if (mustFuse)
+          testing::internal::CaptureStderr();
+        dlc_cu_sgemm_bias_act(M, N, K, da.p + off, lda, tA, db.p + off, ldb,
+                              tB, dbias.p + off, dc.p + off, ldc, act);
+        if (mustFuse) {
+          ASSERT_EQ(dlc_cuda_synchronize(), 0) << dlc_cuda_last_error();
+          const std::string note = testing::internal::GetCapturedStderr();
+          EXPECT_EQ(note.find("cuBLASLt has no"), std::string::npos) << note;
+        }
+        std::vector<float> ref = c;
+        dlc_k_sgemm_bias_act(M, N, K, a.data() + off, lda, tA, b.data() + off,
+                             ldb, tB, bias.data() + off, ref.data() + off, ldc,
+                             act);
+        std::vector<float> got = dc.host();
+        for (int64_t i = 0; i < M; ++i)
+          for (int64_t j = N; j < ldc; ++j)
+            ASSERT_EQ(got[off + i * ldc + j], 7.0f) << "padding overwritten";
+        expectClose(got, ref, "sgemm + bias");
+        ASSERT_EQ(dlc_cuda_last_error(), nullptr) << dlc_cuda_last_error();
+      }
+    }
 }
 
 //===---------------------------- Convolutions ----------------------------===//

@@ -137,6 +137,41 @@ TEST_F(Kernels, SgemmZeroK) {
   for (float v : C) EXPECT_EQ(v, 0.0f);
 }
 
+// The dense layer's epilogue: exactly dlc_k_sgemm then the bias add and
+// the ReLU (NaN kept, -0 -> +0), padding columns of C untouched.
+TEST_F(Kernels, SgemmBiasActIsSgemmThenBiasThenAct) {
+  const int64_t dims[][3] = {{1, 1, 1}, {7, 13, 5}, {96, 512, 64}, {300, 10, 33}};
+  int seed = 60;
+  for (auto &d : dims)
+    for (int t = 0; t < 4; ++t) {
+      const int64_t M = d[0], N = d[1], K = d[2], tA = t & 1, tB = t >> 1;
+      const int64_t lda = (tA ? M : K) + 1, ldb = (tB ? K : N) + 2, ldc = N + 3;
+      Vec A = randVec((size_t)((tA ? K : M) * lda), seed++);
+      Vec B = randVec((size_t)((tB ? N : K) * ldb), seed++);
+      Vec bias = randVec((size_t)N, seed++);
+      if (N > 2) {
+        bias[0] = NAN;
+        bias[1] = -0.0f;
+      }
+      Vec C0(M * ldc, 7.0f);
+      dlc_k_sgemm(M, N, K, A.data(), lda, tA, B.data(), ldb, tB, C0.data(), ldc, 0);
+      for (int64_t act : {0, 1}) {
+        Vec want = C0, got(M * ldc, 7.0f);
+        for (int64_t i = 0; i < M; ++i)
+          for (int64_t j = 0; j < N; ++j) {
+            float v = C0[i * ldc + j] + bias[j];
+            if (act == 1) v = v > 0.0f || v != v ? v : 0.0f;
+            want[i * ldc + j] = v;
+          }
+        dlc_k_sgemm_bias_act(M, N, K, A.data(), lda, tA, B.data(), ldb, tB, bias.data(),
+                             got.data(), ldc, act);
+        EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4))
+            << "M=" << M << " N=" << N << " K=" << K << " tA=" << tA << " tB=" << tB
+            << " act " << act;
+      }
+    }
+}
+
 // ---------------------------------------------------------------- conv
 
 struct ConvCase {

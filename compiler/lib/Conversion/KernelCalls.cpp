@@ -430,6 +430,42 @@ struct MatmulModel : KernelOpModel<MatmulModel, MatmulOp> {
   }
 };
 
+/// net.matmul_bias_act (x, w, bias): dlc_k_sgemm_bias_act(M, N, K, x, lda,
+/// 0, w, ldb, 0, bias, y, ldc, act).
+struct MatmulBiasActModel : KernelOpModel<MatmulBiasActModel, MatmulBiasActOp> {
+  LogicalResult bufferize(Operation *o, RewriterBase &rewriter,
+                          const BufferizationOptions &options) const {
+    auto op = cast<MatmulBiasActOp>(o);
+    auto type = cast<RankedTensorType>(op.getType());
+    KernelCall call(rewriter, op, options);
+    DLC_TRY(a, call.input(op.getLhs()));
+    DLC_TRY(bm, call.input(op.getRhs()));
+    DLC_TRY(bias, call.input(op.getBias()));
+    SmallVector<std::pair<Value, int64_t>> dyn;
+    if (type.isDynamicDim(0))
+      dyn.push_back({*a, 0});
+    if (type.isDynamicDim(1))
+      dyn.push_back({*bm, 1});
+    DLC_TRY(c, call.result(type, dyn));
+    call.addDim(*a, 0);  // M
+    call.addDim(*bm, 1); // N
+    call.addDim(*a, 1);  // K
+    call.addPointer(*a);
+    call.addDim(*a, 1); // lda
+    call.addInt(0);
+    call.addPointer(*bm);
+    call.addDim(*bm, 1); // ldb
+    call.addInt(0);
+    call.addPointer(*bias);
+    call.addPointer(*c);
+    call.addDim(*c, 1); // ldc
+    call.addInt(op.getRelu() ? 1 : 0);
+    call.emit("dlc_k_sgemm_bias_act");
+    replaceOpWithBufferizedValues(rewriter, op, *c);
+    return success();
+  }
+};
+
 #undef DLC_TRY
 
 } // namespace
@@ -445,5 +481,6 @@ void dlc::registerKernelCallInterfaces(DialectRegistry &registry) {
     Pool2DOp::attachInterface<PoolModel<Pool2DOp>>(*ctx);
     Pool2DGradOp::attachInterface<PoolModel<Pool2DGradOp>>(*ctx);
     MatmulOp::attachInterface<MatmulModel>(*ctx);
+    MatmulBiasActOp::attachInterface<MatmulBiasActModel>(*ctx);
   });
 }

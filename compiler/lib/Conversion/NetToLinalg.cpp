@@ -1548,7 +1548,8 @@ struct ConvertNetToLinalgPass
     target.addLegalOp<DescriptorOp>();
     if (kernels) {
       target.addLegalOp<Conv2DOp, Conv2DBiasActOp, Conv2DGradInputOp,
-                        Conv2DGradFilterOp, Pool2DOp, Pool2DGradOp>();
+                        Conv2DGradFilterOp, Pool2DOp, Pool2DGradOp,
+                        MatmulBiasActOp>();
       // Small products (the logic gates' layers) stay inline, where they are
       // tiled and vectorized with their neighbours; a call would cost more.
       // On CUDA every product is a cuBLAS call.

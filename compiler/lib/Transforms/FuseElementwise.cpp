@@ -13,7 +13,10 @@
 // CPU kernel applies the bias and the activation to each output tile while
 // it is still in registers, so the convolution's raw output is never
 // stored and read back (on the CUDA target, the runtime's kernel or
-// cuDNN's fused call does it, runtime/cuda/Dnn.cpp). Likewise the ReLU
+// cuDNN's fused call does it, runtime/cuda/Dnn.cpp). On the CUDA target a
+// dense layer's net.matmul becomes net.matmul_bias_act the same way (the
+// runtime's bias/ReLU kernel after cuBLAS, or cuBLASLt's epilogue).
+// Likewise the ReLU
 // gradient x > 0 ? g : 0 of a max/average pooling gradient g whose input
 // is x (the ReLU's output) becomes the pooling gradient's `relu` mask,
 // applied per image while it is in cache (on the CUDA target too: its
@@ -22,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlc/Dialect/Net/NetOps.h"
+#include "dlc/Pipeline.h"
 #include "dlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -66,22 +70,26 @@ void replaceFused(RewriterBase &rewriter, Operation *op, Operation *fused,
 }
 
 /// The bias operand and activation of `op` when it computes
-/// act(conv[n,h,w,c] + bias[c]) from a net.conv2d result whose other uses
-/// are only tensor.dim of the batch size.
-struct ConvEpilogue {
-  net::Conv2DOp conv;
+/// act(y[..., c] + bias[c]) from the result y of a ProducerOp (net.conv2d:
+/// NHWC, net.matmul: rows x columns) whose other uses are only tensor.dim
+/// of the batch size.
+template <typename ProducerOp> struct Epilogue {
+  ProducerOp producer;
   Value bias;
   bool relu = false;
 };
 
-std::optional<ConvEpilogue> matchConvEpilogue(linalg::GenericOp op) {
+template <typename ProducerOp>
+std::optional<Epilogue<ProducerOp>> matchEpilogue(linalg::GenericOp op) {
+  const int64_t rank = std::is_same_v<ProducerOp, net::Conv2DOp> ? 4 : 2;
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op->getNumResults() != 1 || op.getNumLoops() != 4 ||
-      op.getNumParallelLoops() != 4)
+      op->getNumResults() != 1 || op.getNumLoops() != rank ||
+      op.getNumParallelLoops() != rank)
     return std::nullopt;
   MLIRContext *ctx = op.getContext();
-  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
-  AffineMap channel = AffineMap::get(4, 0, getAffineDimExpr(3, ctx), ctx);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap channel =
+      AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx), ctx);
   if (op.getIndexingMapsArray()[2] != id)
     return std::nullopt;
   Block &body = op.getRegion().front();
@@ -89,7 +97,7 @@ std::optional<ConvEpilogue> matchConvEpilogue(linalg::GenericOp op) {
     return std::nullopt;
   for (int64_t yi : {0, 1}) {
     OpOperand *y = op.getDpsInputOperand(yi), *b = op.getDpsInputOperand(1 - yi);
-    auto conv = y->get().getDefiningOp<net::Conv2DOp>();
+    auto conv = y->get().getDefiningOp<ProducerOp>();
     if (!conv || op.getMatchingIndexingMap(y) != id ||
         op.getMatchingIndexingMap(b) != channel ||
         conv.getType() != op->getResult(0).getType())
@@ -122,29 +130,52 @@ std::optional<ConvEpilogue> matchConvEpilogue(linalg::GenericOp op) {
     }
     if (cast<linalg::YieldOp>(body.getTerminator()).getOperand(0) != last)
       continue;
-    // The raw convolution output must not be needed anywhere else.
+    // The raw product must not be needed anywhere else.
     if (!onlyBatchSizeUsesBesides(conv.getResult(), op) ||
         llvm::count(op->getOperands(), conv.getResult()) != 1)
       continue;
-    return ConvEpilogue{conv, b->get(), relu};
+    return Epilogue<ProducerOp>{conv, b->get(), relu};
   }
   return std::nullopt;
 }
 
 void fuseConvEpilogues(func::FuncOp fn) {
-  SmallVector<std::pair<linalg::GenericOp, ConvEpilogue>> found;
+  SmallVector<std::pair<linalg::GenericOp, Epilogue<net::Conv2DOp>>> found;
   fn.walk([&](linalg::GenericOp op) {
-    if (std::optional<ConvEpilogue> e = matchConvEpilogue(op))
+    if (auto e = matchEpilogue<net::Conv2DOp>(op))
       found.push_back({op, *e});
   });
   IRRewriter rewriter(fn.getContext());
   for (auto &[op, e] : found) {
     rewriter.setInsertionPoint(op);
+    net::Conv2DOp conv = e.producer;
     auto fused = rewriter.create<net::Conv2DBiasActOp>(
-        op.getLoc(), op->getResult(0).getType(), e.conv.getInput(),
-        e.conv.getFilter(), e.bias, e.conv.getStridesAttr(), e.conv.getPadAttr(),
+        op.getLoc(), op->getResult(0).getType(), conv.getInput(),
+        conv.getFilter(), e.bias, conv.getStridesAttr(), conv.getPadAttr(),
         e.relu ? rewriter.getUnitAttr() : UnitAttr());
-    replaceFused(rewriter, op, fused, e.conv, e.conv.getInput());
+    replaceFused(rewriter, op, fused, conv, conv.getInput());
+  }
+}
+
+/// A dense layer's net.matmul (no transposed operand) and its bias add (+
+/// ReLU): net.matmul_bias_act, for the CUDA target only -- the CPU's GEMM
+/// kernel has no epilogue, and there the bias add and ReLU run in the
+/// compiler's vectorized loop anyway.
+void fuseMatmulEpilogues(func::FuncOp fn) {
+  SmallVector<std::pair<linalg::GenericOp, Epilogue<net::MatmulOp>>> found;
+  fn.walk([&](linalg::GenericOp op) {
+    if (auto e = matchEpilogue<net::MatmulOp>(op))
+      if (!e->producer.getTransposeA() && !e->producer.getTransposeB())
+        found.push_back({op, *e});
+  });
+  IRRewriter rewriter(fn.getContext());
+  for (auto &[op, e] : found) {
+    rewriter.setInsertionPoint(op);
+    net::MatmulOp mm = e.producer;
+    auto fused = rewriter.create<net::MatmulBiasActOp>(
+        op.getLoc(), op->getResult(0).getType(), mm.getLhs(), mm.getRhs(),
+        e.bias, e.relu ? rewriter.getUnitAttr() : UnitAttr());
+    replaceFused(rewriter, op, fused, mm, mm.getLhs());
   }
 }
 
@@ -213,6 +244,8 @@ struct DlcFuseElementwisePass
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     fuseConvEpilogues(getOperation());
+    if (dlc::targetsCuda(getOperation()))
+      fuseMatmulEpilogues(getOperation());
     fusePoolReluGrads(getOperation());
   }
 };

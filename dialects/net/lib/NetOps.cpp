@@ -590,6 +590,27 @@ LogicalResult MatmulOp::verify() {
   return success();
 }
 
+LogicalResult MatmulBiasActOp::verify() {
+  auto lhs = dyn_cast<RankedTensorType>(getLhs().getType());
+  auto rhs = dyn_cast<RankedTensorType>(getRhs().getType());
+  auto bias = dyn_cast<RankedTensorType>(getBias().getType());
+  auto out = dyn_cast<RankedTensorType>(getType());
+  if (!lhs || !rhs || !bias || !out || lhs.getRank() != 2 ||
+      rhs.getRank() != 2 || out.getRank() != 2)
+    return emitOpError("expected 2-D ranked operands and result");
+  if (!dimsMatch(lhs.getDimSize(1), rhs.getDimSize(0)))
+    return emitOpError("contraction sizes differ (")
+           << lhs.getDimSize(1) << " vs " << rhs.getDimSize(0) << ")";
+  if (!dimsMatch(lhs.getDimSize(0), out.getDimSize(0)) ||
+      !dimsMatch(rhs.getDimSize(1), out.getDimSize(1)))
+    return emitOpError("expected result ")
+           << lhs.getDimSize(0) << "x" << rhs.getDimSize(1) << ", got " << out;
+  if (bias.getRank() != 1 || !dimsMatch(bias.getDimSize(0), out.getDimSize(1)))
+    return emitOpError("expected a bias of ")
+           << out.getDimSize(1) << " elements, got " << bias;
+  return success();
+}
+
 LogicalResult BiasAddOp::verify() {
   auto in = dyn_cast<RankedTensorType>(getInput().getType());
   auto bias = dyn_cast<RankedTensorType>(getBias().getType());

@@ -299,3 +299,33 @@ DLC_K_API void dlc_k_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int6
   dlck_grid(g.mp, g.np, T, &g.tm, &g.tn);
   dlck_parallel(g.tm * g.tn, gemm_task, &g);
 }
+
+typedef struct {
+  float *C;
+  const float *bias;
+  int64_t M, N, ldc, rows, relu;
+} bias_act_ctx;
+
+static void bias_act_task(void *vctx, int64_t t) {
+  const bias_act_ctx *c = (const bias_act_ctx *)vctx;
+  int64_t i1 = DLCK_MIN((t + 1) * c->rows, c->M);
+  for (int64_t i = t * c->rows; i < i1; ++i) {
+    float *row = c->C + i * c->ldc;
+    for (int64_t j = 0; j < c->N; ++j) {
+      float v = row[j] + c->bias[j];
+      row[j] = c->relu && !(v > 0.0f) && v == v ? 0.0f : v;
+    }
+  }
+}
+
+DLC_K_API void dlc_k_sgemm_bias_act(int64_t M, int64_t N, int64_t K, const float *A,
+                                    int64_t lda, int64_t transA, const float *B, int64_t ldb,
+                                    int64_t transB, const float *bias, float *C, int64_t ldc,
+                                    int64_t act) {
+  if (M <= 0 || N <= 0) return;
+  dlc_k_sgemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, 0);
+  bias_act_ctx c = {C, bias, M, N, ldc, 0, act == 1};
+  /* Row blocks of ~16K elements. */
+  c.rows = DLCK_MAX((int64_t)16384 / N, 1);
+  dlck_parallel((M + c.rows - 1) / c.rows, bias_act_task, &c);
+}

@@ -10,6 +10,7 @@
 // CHECK-DAG: func.func private @dlc_k_pool2d_fwd(i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @dlc_k_pool2d_bwd(i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @dlc_k_sgemm(i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64)
+// CHECK-DAG: func.func private @dlc_k_sgemm_bias_act(i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, !llvm.ptr, i64, i64)
 
 // CHECK-LABEL: func.func @conv(
 // CHECK-SAME: %[[X:.+]]: memref<?x8x8x3xf32>, %[[W:.+]]: memref<3x3x3x4xf32>
@@ -85,6 +86,16 @@ func.func @matmuls(%x: tensor<?x256xf32>, %w: tensor<256x512xf32>, %d: tensor<?x
   %dx = net.matmul %d, %w transpose_b : tensor<?x512xf32>, tensor<256x512xf32> -> tensor<?x256xf32>
   %s = net.matmul %a, %b : tensor<?x2xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
   return %y, %dw, %dx, %s : tensor<?x512xf32>, tensor<256x512xf32>, tensor<?x256xf32>, tensor<?x3xf32>
+}
+
+// A dense layer with its epilogue: M N K, A lda 0, B ldb 0, bias, C ldc, act.
+// CHECK-LABEL: func.func @matmul_bias_act(
+// CHECK: call @dlc_k_sgemm_bias_act(%{{.+}}, %c512_i64, %c256_i64, %{{.+}}, %c256_i64, %c0_i64, %{{.+}}, %c512_i64, %c0_i64, %{{.+}}, %{{.+}}, %c512_i64, %c1_i64)
+// CHECK: call @dlc_k_sgemm_bias_act(%{{.+}}, %c512_i64, %c256_i64, %{{.+}}, %c256_i64, %c0_i64, %{{.+}}, %c512_i64, %c0_i64, %{{.+}}, %{{.+}}, %c512_i64, %c0_i64)
+func.func @matmul_bias_act(%x: tensor<?x256xf32>, %w: tensor<256x512xf32>, %b: tensor<512xf32>) -> (tensor<?x512xf32>, tensor<?x512xf32>) {
+  %r = net.matmul_bias_act %x, %w, %b relu : tensor<?x256xf32>, tensor<256x512xf32>, tensor<512xf32> -> tensor<?x512xf32>
+  %l = net.matmul_bias_act %x, %w, %b : tensor<?x256xf32>, tensor<256x512xf32>, tensor<512xf32> -> tensor<?x512xf32>
+  return %r, %l : tensor<?x512xf32>, tensor<?x512xf32>
 }
 
 // A parameter is a dense row-major slice of the flat buffer: the kernel gets

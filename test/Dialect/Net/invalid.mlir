@@ -781,3 +781,35 @@ func.func @moving_average_decay(%p: memref<8xf32>) {
   net.moving_average %p, %p offset 0 size 4 decay -0.5 : memref<8xf32>
   return
 }
+
+// -----
+
+func.func @matmul_bias_act_rank(%x: tensor<?x8x1xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'net.matmul_bias_act' op expected 2-D ranked operands and result}}
+  %y = net.matmul_bias_act %x, %w, %b relu : tensor<?x8x1xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_bias_act_contraction(%x: tensor<?x8xf32>, %w: tensor<6x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'net.matmul_bias_act' op contraction sizes differ (8 vs 6)}}
+  %y = net.matmul_bias_act %x, %w, %b : tensor<?x8xf32>, tensor<6x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_bias_act_result(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'net.matmul_bias_act' op expected result 2x4, got 'tensor<2x5xf32>'}}
+  %y = net.matmul_bias_act %x, %w, %b : tensor<2x8xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_bias_act_bias(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'net.matmul_bias_act' op expected a bias of 4 elements, got 'tensor<3xf32>'}}
+  %y = net.matmul_bias_act %x, %w, %b relu : tensor<?x8xf32>, tensor<8x4xf32>, tensor<3xf32> -> tensor<?x4xf32>
+  return
+}

@@ -176,3 +176,12 @@ func.func @bn_buffers(%p: memref<8xf32>, %g: memref<8xf32>) {
   net.moving_average %p, %g offset 4 size 4 decay 0.9 : memref<8xf32>
   return
 }
+
+// CHECK-LABEL: func.func @dense_primitives
+func.func @dense_primitives(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  // CHECK: net.matmul_bias_act %{{.+}}, %{{.+}}, %{{.+}} relu : tensor<?x8xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %r = net.matmul_bias_act %x, %w, %b relu : tensor<?x8xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  // CHECK: net.matmul_bias_act %{{.+}}, %{{.+}}, %{{.+}} : tensor<?x8xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %l = net.matmul_bias_act %x, %w, %b : tensor<?x8xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  return %r, %l : tensor<?x4xf32>, tensor<?x4xf32>
+}

@@ -40,6 +40,20 @@ DLC_K_API void dlc_k_sgemm(int64_t M, int64_t N, int64_t K,
                            const float *B, int64_t ldb, int64_t transB,
                            float *C, int64_t ldc, int64_t accumulate);
 
+/* The GEMM above (overwriting C) with a dense layer's epilogue:
+ * C[i][j] = act(op(A) op(B) [i][j] + bias[j]), act = identity (act 0) or
+ * relu (act 1; NaN stays NaN), bit-identical to dlc_k_sgemm followed by
+ * the bias add and the activation. bias [N]. The CPU target keeps the two
+ * apart (the epilogue runs in the compiler's fused elementwise loop); the
+ * CUDA lowering checked on the host (`--target=cuda-host`) calls this in
+ * place of dlc_cu_sgemm_bias_act. */
+DLC_K_API void dlc_k_sgemm_bias_act(int64_t M, int64_t N, int64_t K,
+                                    const float *A, int64_t lda,
+                                    int64_t transA, const float *B,
+                                    int64_t ldb, int64_t transB,
+                                    const float *bias, float *C, int64_t ldc,
+                                    int64_t act);
+
 /* y[n,oh,ow,f] = sum_{kh,kw,c} x[n, oh*SH+kh-PT, ow*SW+kw-PL, c] * w[kh,kw,c,f]
  * (out-of-image x = 0). y [N,OH,OW,F] is overwritten. */
 DLC_K_API void dlc_k_conv2d_fwd(const float *x, const float *w, float *y,

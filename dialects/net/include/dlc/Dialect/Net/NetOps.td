@@ -366,6 +366,32 @@ def Net_MatmulOp : Net_Op<"matmul", [Pure,
   let hasVerifier = 1;
 }
 
+def Net_MatmulBiasActOp : Net_Op<"matmul_bias_act", [Pure]> {
+  let summary = "net.matmul with its layer's bias add and activation fused";
+  let description = [{
+    `act(lhs rhs + bias)` for a dense layer, the bias indexed by the
+    output column; `relu` selects max(x, 0), else the identity. Created
+    from a net.matmul and the elementwise op that consumes it by
+    dlc-fuse-elementwise (after differentiation) on the CUDA target, where
+    the runtime runs the bias and activation after the GEMM, or in
+    cuBLASLt's epilogue.
+
+    ```mlir
+    %y = net.matmul_bias_act %x, %w, %b relu
+        : tensor<?x512xf32>, tensor<512x10xf32>, tensor<10xf32>
+          -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Net_F32Tensor:$lhs, Net_F32Tensor:$rhs,
+                       Net_F32Tensor:$bias, UnitAttr:$relu);
+  let results = (outs Net_F32Tensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $bias (`relu` $relu^)? attr-dict `:` type($lhs) `,`
+    type($rhs) `,` type($bias) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 def Net_BiasAddOp : Net_Op<"bias_add", [Pure,
     AllTypesMatch<["input", "output"]>,
     DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
