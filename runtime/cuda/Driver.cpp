@@ -14,12 +14,12 @@
 #include "dlc/cuda_abi.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
 #include <mutex>
 #include <new>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -75,10 +75,37 @@ thread_local bool tlsCurrent = false;
 /// may use.
 thread_local bool tlsCapturing = false;
 std::string gCaptureError;
-/// Entry holds it shared, a capture exclusively; tlsEntries counts this
-/// thread's nested Entry objects (only the outermost locks).
-std::shared_mutex gCaptureLock;
+/// The capture gate: Entry holds it shared, a capture exclusively. Writer
+/// first: once a capture waits, new outermost Entries wait too, so calls
+/// that overlap on other threads cannot starve it. tlsEntries counts this
+/// thread's nested Entry objects (only the outermost takes the gate).
+std::mutex gGateMutex;
+std::condition_variable gGateChanged;
+int gGateCalls = 0;          // outermost Entries inside
+int gGateCapturesWaiting = 0;
+bool gGateCapturing = false; // a capture holds the gate
 thread_local int tlsEntries = 0;
+
+/// Holds the gate exclusively for one capture.
+class CaptureGate {
+public:
+  CaptureGate() {
+    std::unique_lock<std::mutex> lock(gGateMutex);
+    ++gGateCapturesWaiting;
+    gGateChanged.wait(lock, [] { return !gGateCapturing && gGateCalls == 0; });
+    --gGateCapturesWaiting;
+    gGateCapturing = true;
+  }
+  ~CaptureGate() {
+    {
+      std::lock_guard<std::mutex> lock(gGateMutex);
+      gGateCapturing = false;
+    }
+    gGateChanged.notify_all();
+  }
+  CaptureGate(const CaptureGate &) = delete;
+  CaptureGate &operator=(const CaptureGate &) = delete;
+};
 std::atomic<uint64_t> gGraphGeneration{0};
 
 void failMessage(const std::string &message) {
@@ -289,18 +316,28 @@ bool dlc::cuda::enter() {
   return true;
 }
 
-dlc::cuda::Entry::Entry() {
-  if (!tlsCapturing) {
-    counted = true;
-    if (tlsEntries++ == 0)
-      gCaptureLock.lock_shared();
-  }
-  ok = enter();
+dlc::cuda::Entry::Hold::Hold() {
+  if (tlsCapturing)
+    return;
+  counted = true;
+  if (tlsEntries++ > 0)
+    return;
+  std::unique_lock<std::mutex> lock(gGateMutex);
+  gGateChanged.wait(
+      lock, [] { return !gGateCapturing && gGateCapturesWaiting == 0; });
+  ++gGateCalls;
 }
 
-dlc::cuda::Entry::~Entry() {
-  if (counted && --tlsEntries == 0)
-    gCaptureLock.unlock_shared();
+dlc::cuda::Entry::Hold::~Hold() {
+  if (!counted || --tlsEntries > 0)
+    return;
+  bool last;
+  {
+    std::lock_guard<std::mutex> lock(gGateMutex);
+    last = --gGateCalls == 0;
+  }
+  if (last)
+    gGateChanged.notify_all();
 }
 
 CUstream dlc::cuda::stream() { return gState.stream; }
@@ -482,7 +519,7 @@ DLC_CU_EXPORT int dlc_cuda_graph_capture(void (*fn)(void *), void *arg,
                   "into the library");
   // Other threads' calls in flight end first; later ones wait for the end
   // of the capture (Entry).
-  std::unique_lock<std::shared_mutex> exclusive(gCaptureLock);
+  CaptureGate gate;
   // Relaxed: cuDNN and cuBLAS may call functions the global mode forbids
   // while a stream is captured (none of them runs anything).
   if (CUresult r = drv.cuStreamBeginCapture(gState.stream,
@@ -561,7 +598,8 @@ DLC_CU_EXPORT void dlc_cuda_graph_destroy(dlc_cuda_graph *graph) {
 }
 
 DLC_CU_EXPORT void *dlc_cuda_host_alloc(size_t bytes) {
-  if (!enter())
+  Entry entry; // page-locking synchronizes the device
+  if (!entry)
     return nullptr;
   void *p = nullptr;
   if (!check(drv.cuMemAllocHost(&p, bytes ? bytes : 1),
@@ -573,6 +611,7 @@ DLC_CU_EXPORT void *dlc_cuda_host_alloc(size_t bytes) {
 DLC_CU_EXPORT void dlc_cuda_host_free(void *pointer) {
   if (!pointer || !drv.cuMemFreeHost || !gState.context)
     return;
+  Entry entry; // held even after an error: the free synchronizes too
   // The thread may never have called into the library (or the library has
   // failed since): make the context current for the free.
   if (drv.cuCtxSetCurrent(gState.context) == CUDA_SUCCESS)

@@ -45,15 +45,19 @@ bool enter();
 /// capture, so no other thread's work lands in a graph or breaks a capture.
 class Entry {
 public:
-  Entry();
-  ~Entry();
+  Entry() : ok(enter()) {}
   Entry(const Entry &) = delete;
   Entry &operator=(const Entry &) = delete;
   /// enter()'s result.
   explicit operator bool() const { return ok; }
 
 private:
-  bool counted = false;
+  /// The shared hold, taken before enter() and released even if it throws.
+  struct Hold {
+    Hold();
+    ~Hold();
+    bool counted = false;
+  } hold;
   bool ok = false;
 };
 

@@ -36,10 +36,12 @@ char gEventMarker;
 } // namespace
 
 DLC_CU_EXPORT CUmodule mgpuModuleLoad(void *data, size_t /*gpuBlobSize*/) {
+  Entry entry; // loading a module may synchronize
   return loadModule(data, -1);
 }
 
 DLC_CU_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
+  Entry entry;
   return loadModule(data, optLevel < 0 ? 0 : optLevel > 4 ? 4 : optLevel);
 }
 
@@ -149,10 +151,14 @@ DLC_CU_EXPORT void mgpuEventRecord(CUevent /*event*/, CUstream /*stream*/) {}
 
 DLC_CU_EXPORT void *mgpuMemAlloc(uint64_t sizeBytes, CUstream /*stream*/,
                                  bool /*isHostShared*/) {
+  Entry entry;
   return poolAlloc((size_t)sizeBytes, 256);
 }
 
 DLC_CU_EXPORT void mgpuMemFree(void *ptr, CUstream /*stream*/) {
+  if (!ptr)
+    return;
+  Entry entry;
   poolFree(ptr);
 }
 

@@ -158,6 +158,8 @@ DLC_CU_EXPORT void *dlc_cuda_alloc(size_t bytes) {
 }
 
 DLC_CU_EXPORT void dlc_cuda_free(void *pointer) {
+  if (!pointer)
+    return;
   Entry entry;
   poolFree(pointer);
 }
@@ -165,14 +167,19 @@ DLC_CU_EXPORT void dlc_cuda_free(void *pointer) {
 // MLIR's generic allocation functions (LLVM 19: i64 size; i64 alignment,
 // i64 size; ptr), which generated host code calls for memref.alloc.
 DLC_CU_EXPORT void *_mlir_memref_to_llvm_alloc(size_t size) {
+  Entry entry; // a new slab is cuMemAllocManaged, which synchronizes
   return poolAlloc(size, kMinClass);
 }
 
 DLC_CU_EXPORT void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment,
                                                        size_t size) {
+  Entry entry;
   return poolAlloc(size, alignment < kMinClass ? kMinClass : alignment);
 }
 
 DLC_CU_EXPORT void _mlir_memref_to_llvm_free(void *pointer) {
+  if (!pointer)
+    return;
+  Entry entry;
   poolFree(pointer);
 }

@@ -24,7 +24,8 @@
  * All functions may be called from any thread; the library's device work
  * is ordered on one stream. While a thread captures a graph
  * (dlc_cuda_graph_capture), the calls of other threads wait for the end of
- * the capture, so their work never lands in the graph.
+ * the capture, so their work never lands in the graph: the function being
+ * captured must not wait for another thread that calls into the library.
  *===----------------------------------------------------------------------===*/
 #ifndef DLC_CUDA_ABI_H
 #define DLC_CUDA_ABI_H
