@@ -25,15 +25,14 @@ net.model @m {
 // CHECK: linalg.fill ins(%[[ZERO]] : f32) outs(%[[VAR]] :
 // CHECK: return %[[L]]
 
-// The training step averages them into the parameters before clipping and
-// the optimizer, which then see zero gradients there.
+// The training step averages them into the parameters before the clipped
+// update, which then sees zero gradients there.
 // CHECK-LABEL: func.func private @m.train_step_impl(
 // CHECK-SAME: %[[P:[^:]+]]: memref<32xf32>, %{{[^:]+}}: memref<64xf32>, {{.*}}, %[[GR:[^:]+]]: memref<32xf32>)
 // CHECK: call @m.loss_and_grad_impl(
 // CHECK-NEXT: net.moving_average %[[P]], %[[GR]] offset 24 size 4 decay 7.500000e-01 : memref<32xf32>
 // CHECK-NEXT: net.moving_average %[[P]], %[[GR]] offset 28 size 4 decay 7.500000e-01 : memref<32xf32>
-// CHECK-NEXT: net.clip_by_global_norm %[[GR]]
-// CHECK-NEXT: net.apply_gradients adam %[[P]], %[[GR]]
+// CHECK-NEXT: net.apply_gradients adam %[[P]], %[[GR]], {{.*}} clip_norm 5.000000e+00
 
 // gamma ~ normal(1, 0.002), beta 0, moving mean 0, moving variance 1.
 // CHECK-LABEL: func.func private @m.init_params_impl(

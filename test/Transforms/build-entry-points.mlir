@@ -42,12 +42,13 @@ net.model @m {
 // CHECK: %[[ZERO:.+]] = arith.constant 0 : i64
 // CHECK: call @m.loss_and_grad_impl(%{{.+}}, %{{.+}}, %{{.+}}, %[[ZERO]], %[[TMP]], %{{.+}})
 
-// The training step: gradients to the workspace, clipped, then the update.
+// The training step: gradients to the workspace, then the update, which
+// clips them as it reads them.
 // CHECK-LABEL: func.func private @m.train_step_impl(
 // CHECK-SAME: %[[P:[^:]+]]: memref<26xf32>, %[[S:[^:]+]]: memref<26xf32>, %[[X:[^:]+]]: memref<?x3xf32>, %[[Y:[^:]+]]: memref<?x2xf32>, %[[STEP:[^:]+]]: i64, %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
 // CHECK: %[[L:.+]] = call @m.loss_and_grad_impl(%[[P]], %[[X]], %[[Y]], %[[STEP]], %[[PRED]], %[[G]])
-// CHECK: net.clip_by_global_norm %[[G]] clip 2.500000e+00 : memref<26xf32>
-// CHECK: net.apply_gradients momentum %[[P]], %[[G]], %[[S]], %[[STEP]] learning_rate 1.000000e-01
+// CHECK-NOT: net.clip_by_global_norm
+// CHECK: net.apply_gradients momentum %[[P]], %[[G]], %[[S]], %[[STEP]] learning_rate 1.000000e-01 clip_norm 2.500000e+00 : memref<26xf32>, memref<26xf32>
 // CHECK: return %[[L]]
 
 // CHECK-LABEL: func.func private @m.init_params_impl(

@@ -873,6 +873,20 @@ void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
     sumSquares(slice(main, n - main), 1, {red}, scalar1, acc);
 }
 
+/// TensorFlow's clip_by_global_norm factor for the gradients `g`:
+/// clip / max(norm(g), clip).
+Value clipScale(OpBuilder &b, Location loc, Value g, double clipNorm) {
+  auto accType = MemRefType::get({}, b.getF32Type());
+  Value acc = b.create<memref::AllocaOp>(loc, accType);
+  b.create<linalg::FillOp>(loc, f32Const(b, loc, 0.0), acc);
+  sumSquaresInto(b, loc, g, acc);
+  Value clip = f32Const(b, loc, clipNorm);
+  Value norm = b.create<math::SqrtOp>(
+      loc, b.create<memref::LoadOp>(loc, acc, ValueRange{}));
+  return b.create<arith::DivFOp>(loc, clip,
+                                 b.create<arith::MaximumFOp>(loc, norm, clip));
+}
+
 struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -880,16 +894,8 @@ struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value g = adaptor.getGrads();
-    auto accType = MemRefType::get({}, rewriter.getF32Type());
-    Value acc = rewriter.create<memref::AllocaOp>(loc, accType);
-    rewriter.create<linalg::FillOp>(loc, f32Const(rewriter, loc, 0.0), acc);
-    sumSquaresInto(rewriter, loc, g, acc);
     // g *= clip / max(norm, clip)
-    Value clip = f32Const(rewriter, loc, op.getClip().convertToDouble());
-    Value norm = rewriter.create<math::SqrtOp>(
-        loc, rewriter.create<memref::LoadOp>(loc, acc, ValueRange{}));
-    Value scale = rewriter.create<arith::DivFOp>(
-        loc, clip, rewriter.create<arith::MaximumFOp>(loc, norm, clip));
+    Value scale = clipScale(rewriter, loc, g, op.getClip().convertToDouble());
     updateInPlace(rewriter, loc, {}, g, [&](OpBuilder &b, Location l, ValueRange a) {
       return SmallVector<Value>{b.create<arith::MulFOp>(l, a[0], scale)};
     });
@@ -941,16 +947,34 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
           ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
     };
     Value lr = learningRate(rewriter, loc, op, adaptor.getStep());
+    // With clip_norm, every update reads g * scale (the clipped gradient)
+    // where it read g.
+    Value scale;
+    if (std::optional<llvm::APFloat> clip = op.getClipNorm())
+      scale = clipScale(rewriter, loc, grads, clip->convertToDouble());
+    auto update = [&](ValueRange outs,
+                      function_ref<SmallVector<Value>(OpBuilder &, Location,
+                                                      ValueRange)>
+                          body) {
+      updateInPlace(rewriter, loc, grads, outs,
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      if (!scale)
+                        return body(b, l, a);
+                      SmallVector<Value> args(a);
+                      args[0] = b.create<arith::MulFOp>(l, a[0], scale);
+                      return body(b, l, args);
+                    });
+    };
     switch (op.getOptimizer()) {
     case Optimizer::sgd: // w -= lr g
-      updateInPlace(rewriter, loc, grads, params, [&](OpBuilder &b, Location l, ValueRange a) {
+      update(params, [&](OpBuilder &b, Location l, ValueRange a) {
         Value step = b.create<arith::MulFOp>(l, a[0], lr);
         return SmallVector<Value>{b.create<arith::SubFOp>(l, a[1], step)};
       });
       break;
     case Optimizer::momentum: { // a = m a + g; w -= lr a
       double m = op.getMomentum().convertToDouble();
-      updateInPlace(rewriter, loc, grads, {params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
+      update({params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
         Value acc = b.create<arith::AddFOp>(
             l, b.create<arith::MulFOp>(l, a[2], f32Const(b, l, m)), a[0]);
         Value w = b.create<arith::SubFOp>(
@@ -961,7 +985,7 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
     }
     case Optimizer::nesterov: { // a = m a + g; w -= lr (g + m a)
       double m = op.getMomentum().convertToDouble();
-      updateInPlace(rewriter, loc, grads, {params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
+      update({params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
         Value mc = f32Const(b, l, m);
         Value acc = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, a[2], mc), a[0]);
         Value look = b.create<arith::AddFOp>(l, a[0], b.create<arith::MulFOp>(l, acc, mc));
@@ -984,7 +1008,7 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
       Value first = rewriter.create<arith::CmpIOp>(
           loc, arith::CmpIPredicate::sle, adaptor.getStep(),
           rewriter.create<arith::ConstantOp>(loc, rewriter.getI64IntegerAttr(1)));
-      updateInPlace(rewriter, loc, grads, {params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
+      update({params, slot(0)}, [&](OpBuilder &b, Location l, ValueRange a) {
         Value g = a[0];
         Value prev = b.create<arith::SelectOp>(l, first, f32Const(b, l, start), a[2]);
         Value g2 = b.create<arith::MulFOp>(l, g, g);
@@ -1019,7 +1043,7 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
               loc, lr,
               rewriter.create<math::SqrtOp>(loc, rewriter.create<arith::SubFOp>(loc, one, pow(b2)))),
           rewriter.create<arith::SubFOp>(loc, one, pow(b1)));
-      updateInPlace(rewriter, loc, grads, {params, slot(0), slot(1)},
+      update({params, slot(0), slot(1)},
                     [&](OpBuilder &b, Location l, ValueRange a) {
         Value g = a[0];
         Value mNew = b.create<arith::AddFOp>(

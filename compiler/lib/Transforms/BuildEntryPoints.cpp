@@ -305,9 +305,8 @@ private:
             fb.getI64IntegerAttr(
                 cast<ShapedType>(p.getType()).getNumElements()),
             p.getMovingAverageAttr());
+    // Clipping scales the gradients inside the update: one pass over them.
     double clip = regression.getClipNorm().convertToDouble();
-    if (clip > 0.0)
-      fb.create<ClipByGlobalNormOp>(loc, gradsBuf, fb.getF64FloatAttr(clip));
     fb.create<ApplyGradientsOp>(
         loc, regression.getOptimizerAttr(), paramsBuf, gradsBuf,
         fn.getArgument(1), fn.getArgument(4), regression.getLearningRateAttr(),
@@ -316,7 +315,8 @@ private:
         fb.getF64FloatAttr(regression.getEffectiveEpsilon()),
         regression.getDecayAttr(), regression.getInitialAccumulatorAttr(),
         regression.getLrDecayAttr(), regression.getDecayStepAttr(),
-        regression.getStaircaseAttr());
+        regression.getStaircaseAttr(),
+        clip > 0.0 ? fb.getF64FloatAttr(clip) : FloatAttr());
     fb.create<func::ReturnOp>(loc, loss);
   }
 

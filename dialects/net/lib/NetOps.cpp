@@ -765,6 +765,10 @@ LogicalResult ApplyGradientsOp::verify() {
     return emitOpError("expected ") << want << " state elements for "
                                     << stringifyOptimizer(getOptimizer())
                                     << ", got " << state;
+  if (std::optional<llvm::APFloat> clip = getClipNorm();
+      clip && !(clip->convertToDouble() > 0.0))
+    return emitOpError("expected clip_norm > 0, got ")
+           << clip->convertToDouble();
   return success();
 }
 

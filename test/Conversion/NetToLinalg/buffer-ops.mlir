@@ -81,6 +81,27 @@ func.func @sgd_staircase(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<0xf32>
   return
 }
 
+// With clip_norm the update reads g * scale where it read g: the norm's
+// reduction, then one pass over g that leaves it unscaled.
+// CHECK-LABEL: func.func @momentum_clipped
+// CHECK-SAME: (%[[P:.+]]: memref<5xf32>, %[[G:.+]]: memref<5xf32>, %[[S:.+]]: memref<5xf32>
+// CHECK-DAG: %[[CLIP:.+]] = arith.constant 5.000000e+00 : f32
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ALL]]], iterator_types = ["reduction"]} ins(%[[G]] : memref<5xf32>)
+// CHECK: %[[NORM:.+]] = math.sqrt
+// CHECK: %[[MAX:.+]] = arith.maximumf %[[NORM]], %[[CLIP]]
+// CHECK: %[[SCALE:.+]] = arith.divf %[[CLIP]], %[[MAX]]
+// CHECK-NOT: outs(%[[G]]
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : memref<5xf32>) outs(%[[P]], %[[S]] : memref<5xf32>, memref<5xf32>)
+// CHECK: ^bb0(%[[GI:.+]]: f32, %[[PI:.+]]: f32, %[[AI:.+]]: f32):
+// CHECK: %[[GS:.+]] = arith.mulf %[[GI]], %[[SCALE]]
+// CHECK: %[[MA:.+]] = arith.mulf %[[AI]], %{{.+}}
+// CHECK: %[[A:.+]] = arith.addf %[[MA]], %[[GS]]
+// CHECK: linalg.yield %{{.+}}, %[[A]]
+func.func @momentum_clipped(%p: memref<5xf32>, %g: memref<5xf32>, %s: memref<5xf32>, %t: i64) {
+  net.apply_gradients momentum %p, %g, %s, %t learning_rate 0.5 momentum 0.9 clip_norm 5.0 : memref<5xf32>, memref<5xf32>
+  return
+}
+
 // The accumulator is the state buffer: a = m a + g; w -= lr a.
 // CHECK-LABEL: func.func @momentum
 // CHECK-SAME: (%[[P:.+]]: memref<5xf32>, %[[G:.+]]: memref<5xf32>, %[[S:.+]]: memref<5xf32>

@@ -813,3 +813,11 @@ func.func @matmul_bias_act_bias(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: te
   %y = net.matmul_bias_act %x, %w, %b relu : tensor<?x8xf32>, tensor<8x4xf32>, tensor<3xf32> -> tensor<?x4xf32>
   return
 }
+
+// -----
+
+func.func @apply_gradients_clip(%p: memref<4xf32>, %s: memref<4xf32>, %t: i64) {
+  // expected-error @+1 {{'net.apply_gradients' op expected clip_norm > 0, got -1.000000e+00}}
+  net.apply_gradients momentum %p, %p, %s, %t learning_rate 0.1 clip_norm -1.0 : memref<4xf32>, memref<4xf32>
+  return
+}

@@ -73,6 +73,8 @@ func.func @buffers(%p: memref<3xf32>, %g: memref<3xf32>, %s: memref<6xf32>, %ste
   net.clip_by_global_norm %g clip 5.0 : memref<3xf32>
   // CHECK: net.apply_gradients adam %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} learning_rate 1.000000e-03 beta2 0.98999999999999999 : memref<3xf32>, memref<6xf32>
   net.apply_gradients adam %p, %g, %s, %step learning_rate 0.001 beta2 0.99 : memref<3xf32>, memref<6xf32>
+  // CHECK: net.apply_gradients adam %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} learning_rate 1.000000e-03 clip_norm 5.000000e+00 : memref<3xf32>, memref<6xf32>
+  net.apply_gradients adam %p, %g, %s, %step learning_rate 0.001 clip_norm 5.0 : memref<3xf32>, memref<6xf32>
   // CHECK: net.random_init uniform(-1.000000e+00, 1.000000e+00) %{{.+}}[0, 2] seed %{{.+}} stream 0 fan_in 2 fan_out 1 : memref<3xf32>
   net.random_init uniform(-1.0, 1.0) %p[0, 2] seed %step stream 0 fan_in 2 fan_out 1 : memref<3xf32>
   return

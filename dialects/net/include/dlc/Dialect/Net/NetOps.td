@@ -850,7 +850,9 @@ def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
     adagrad: 1 per parameter; adam: 2). `step` counts from 1 (adam's bias
     correction; rmsprop's mean square starts at 1 and adagrad's accumulator
     at `initial_accumulator`, as in TensorFlow, so the zeroed state is
-    replaced at step 1).
+    replaced at step 1). With `clip_norm`, the update uses the gradients
+    clipped to that global norm (net.clip_by_global_norm's scale), computed
+    on the fly: the gradient buffer is read once and left unscaled.
 
     ```mlir
     net.apply_gradients sgd %params, %grads, %state, %step
@@ -870,14 +872,14 @@ def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
       DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator,
       DefaultValuedAttr<F64Attr, "0.0">:$lr_decay,
       DefaultValuedAttr<I64Attr, "100">:$decay_step,
-      UnitAttr:$staircase);
+      UnitAttr:$staircase, OptionalAttr<F64Attr>:$clip_norm);
   let assemblyFormat = [{
     $optimizer $params `,` $grads `,` $state `,` $step
     `learning_rate` $learning_rate (`momentum` $momentum^)?
     (`beta1` $beta1^)? (`beta2` $beta2^)? (`epsilon` $epsilon^)?
     (`decay` $decay^)? (`initial_accumulator` $initial_accumulator^)?
     (`lr_decay` $lr_decay^)? (`decay_step` $decay_step^)?
-    (`staircase` $staircase^)?
+    (`staircase` $staircase^)? (`clip_norm` $clip_norm^)?
     attr-dict `:` type($params) `,` type($state)
   }];
   let hasVerifier = 1;
