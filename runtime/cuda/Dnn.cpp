@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "KernelShapes.h"
 
 // The legacy convolution API is deprecated in cuDNN 9 but complete; the
 // graph API would need cudnn-frontend, which is not installed.
@@ -171,31 +172,6 @@ bool transpose(const float *a, float *b, int64_t rows, int64_t cols,
                    what);
 }
 
-constexpr int64_t k30 = int64_t(1) << 30;
-
-/// The product of `factors` (each >= 0), or 2^30 if it or a factor is not
-/// below 2^30.
-int64_t product30(std::initializer_list<int64_t> factors) {
-  int64_t p = 1;
-  for (int64_t f : factors) {
-    if (f < 0 || f >= k30)
-      return k30;
-    p *= f; // both below 2^30
-    if (p >= k30)
-      return k30;
-  }
-  return p;
-}
-
-/// Every value is in (-2^28, 2^28): a sum of four of them and a value
-/// below 2^30 fits in 31 bits.
-bool within28(std::initializer_list<int64_t> values) {
-  for (int64_t v : values)
-    if (v <= -(k30 >> 2) || v >= (k30 >> 2))
-      return false;
-  return true;
-}
-
 /// The Kernels.cu kernel `name`, or its `_i32` variant (32-bit index
 /// arithmetic: a GPU divides 64-bit integers in software) when `fits32`:
 /// every index and intermediate value it computes is below 2^31 (the
@@ -208,11 +184,10 @@ bool shiftCopy(float *out, const float *in, int64_t N, int64_t Hout,
                int64_t Wout, int64_t Hin, int64_t Win, int64_t C, int64_t di,
                int64_t dj, const char *what) {
   void *params[] = {&out, &in, &N, &Hout, &Wout, &Hin, &Win, &C, &di, &dj};
-  const bool fits32 = product30({N, Hout, Wout, C}) < k30 &&
-                      product30({N, Hin, Win, C}) < k30 &&
-                      within28({Hout, Wout, Hin, Win, di, dj});
-  return launch1d(kernelFor("dlc_shift_copy", fits32), N * Hout * Wout * C,
-                  params, what);
+  return launch1d(kernelFor("dlc_shift_copy", shiftCopyFits32(N, Hout, Wout,
+                                                             Hin, Win, C, di,
+                                                             dj)),
+                  N * Hout * Wout * C, params, what);
 }
 
 /// y[r][f] = act(y[r][f] + bias[f]) over [rows, F] with row stride ld
@@ -220,8 +195,7 @@ bool shiftCopy(float *out, const float *in, int64_t N, int64_t Hout,
 bool biasAct(float *y, const float *bias, int64_t rows, int64_t F, int64_t ld,
              int64_t act, const char *what) {
   void *params[] = {&y, &bias, &rows, &F, &ld, &act};
-  return launch1d(kernelFor("dlc_bias_act",
-                            product30({rows, ld}) < k30 && F <= ld),
+  return launch1d(kernelFor("dlc_bias_act", biasActFits32(rows, F, ld)),
                   rows * F, params, what);
 }
 
@@ -610,15 +584,6 @@ bool checkPool(int64_t kind, int64_t maxKind, const float *a, const float *b,
     return false;
   }
   return true;
-}
-
-/// Whether a pooling's kernels may take 32-bit indices (kernelFor).
-bool poolFits32(int64_t N, int64_t H, int64_t W, int64_t C, int64_t KH,
-                int64_t KW, int64_t OH, int64_t OW, int64_t SH, int64_t SW,
-                int64_t PT, int64_t PL) {
-  return product30({N, H, W, C}) < k30 && product30({N, OH, OW, C}) < k30 &&
-         product30({OH, SH}) < k30 && product30({OW, SW}) < k30 &&
-         within28({H, W, KH, KW, SH, SW, PT, PL});
 }
 
 } // namespace

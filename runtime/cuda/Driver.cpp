@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "KernelShapes.h"
 
 #include "dlc/cuda_abi.h"
 
@@ -399,12 +400,9 @@ bool dlc::cuda::launch1d(CUfunction f, int64_t threads, void **params,
     return false;
   if (threads <= 0)
     return true;
-  const int64_t block = 256;
-  int64_t grid = (threads + block - 1) / block;
-  if (grid > (int64_t(1) << 20)) // the kernels loop over the rest
-    grid = int64_t(1) << 20;
-  CUresult r = drv.cuLaunchKernel(f, (unsigned)grid, 1, 1, (unsigned)block, 1,
-                                  1, 0, gState.stream, params, nullptr);
+  CUresult r = drv.cuLaunchKernel(f, (unsigned)blocksFor(threads), 1, 1,
+                                  (unsigned)kBlockThreads, 1, 1, 0,
+                                  gState.stream, params, nullptr);
   if (r != CUDA_SUCCESS) {
     fail(what, ("cuLaunchKernel: " + describe(r)).c_str());
     return false;

@@ -14,6 +14,8 @@
 #include "dlc/cuda_abi.h"
 #include "dlc/kernels.h"
 
+#include "RandomVector.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -93,15 +95,6 @@ struct DeviceBuffer {
   float *p = nullptr;
   size_t n;
 };
-
-std::vector<float> randomVector(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = u(rng);
-  return v;
-}
 
 /// |got - ref| <= 1e-4 * max(|ref|, rms(ref)) everywhere.
 void expectClose(const std::vector<float> &got, const std::vector<float> &ref,
