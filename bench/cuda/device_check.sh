@@ -20,9 +20,12 @@
 #    and first train_step, CUDA vs CPU, to 1e-4;
 #    then 20 steps of M_train_step_graph replayed as a CUDA graph against
 #    M_train_step.
-# 3. Training with dlc-train (`dlc train` without the compiler): the OR gate
-#    (2000 epochs; predictions must separate 0 from 1) and a Fashion-MNIST
-#    slice (MLP and CNN, 1 epoch; test accuracy printed).
+# 3. Training with dlc-train (`dlc train` and `dlc predict` without the
+#    compiler): the OR gate (2000 epochs; the predictions must separate 0
+#    from 1, be the same from the CUDA checkpoint in the CPU library, and
+#    match the CPU library trained the same way to 1e-3) and a Fashion-MNIST
+#    slice (MLP and CNN, 1 epoch; test accuracy within 0.02 of the CPU
+#    library's on the same slice and seed).
 #    Fashion-MLP is trained twice, with CUDA graphs (the default) and with
 #    DLC_CUDA_GRAPHS=0: the console lines must be the same. With graphs,
 #    the trainer's "CUDA graphs:" line (--verbose) must show replayed steps.
@@ -92,6 +95,7 @@ FAILED=0
 record() { # status what detail
   SUMMARY+=("$(printf '%-5s %-44s %s' "$1" "$2" "$3")")
   [ "$1" = FAIL ] && FAILED=1
+  return 0 # `cond && record PASS ... || record FAIL ...` records one line
 }
 
 # run_gtest NAME LINES BINARY: runs a gtest binary into $LOG/NAME.txt, prints
@@ -161,6 +165,26 @@ done
 [ $checked = 0 ] && record SKIP "per-op networks" "no model libraries in .device/models (see PREPARE.txt)"
 
 echo "== 3. training"
+OR_INPUTS=(--input 0,0 --input 0,1 --input 1,0 --input 1,1)
+# or_predictions LIB CHECKPOINT OUT: the OR table's four predictions.
+or_predictions() {
+  (cd "$LOG" && t 30 "$D/bin/dlc-train" predict "$1" --checkpoint "$2" "${OR_INPUTS[@]}") >"$3" 2>&1
+}
+# compare_predictions A B TOLERANCE: max |a - b| over the "-> [v]" lines;
+# exit 0 when within TOLERANCE and both have four.
+compare_predictions() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import re, sys
+def preds(path):
+    return [float(v) for v in re.findall(r"-> \[([-0-9.eE+naif]+)\]", open(path).read())]
+a, b, tol = preds(sys.argv[1]), preds(sys.argv[2]), float(sys.argv[3])
+if len(a) != 4 or len(b) != 4:
+    print(f"predictions missing ({len(a)} and {len(b)})"); sys.exit(1)
+d = max(abs(x - y) for x, y in zip(a, b))
+print(f"max difference {d:.2e} (tolerance {tol:g}): {a} vs {b}")
+sys.exit(0 if d <= tol else 1)
+PY
+}
 if [ -f "$D/models/or.cuda.so" ]; then
   (cd "$LOG" && t 90 "$D/bin/dlc-train" "$D/models/or.cuda.so" --data "$D/data/or.csv" \
      --epochs 2000 --batch-size 4 --quiet --verbose --checkpoint or.ckpt) >"$LOG/or.txt" 2>&1
@@ -168,7 +192,40 @@ if [ -f "$D/models/or.cuda.so" ]; then
   tail -n 5 "$LOG/or.txt"
   loss=$(grep -o 'loss: [0-9.]*' "$LOG/or.txt" | tail -1)
   [ $rc -eq 0 ] && record PASS "train OR (CUDA)" "$loss" || record FAIL "train OR (CUDA)" "exit $rc: $(tail -1 "$LOG/or.txt")"
-  [ $rc -eq 0 ] && check_graphs or "$LOG/or.txt"
+  if [ $rc -eq 0 ]; then
+    check_graphs or "$LOG/or.txt"
+    # The predictions separate 0 from 1 ...
+    or_predictions "$D/models/or.cuda.so" or.ckpt "$LOG/or.pred.cuda.txt"
+    cat "$LOG/or.pred.cuda.txt"
+    if python3 - "$LOG/or.pred.cuda.txt" <<'PY'
+import re, sys
+p = [float(v) for v in re.findall(r"-> \[([-0-9.eE+naif]+)\]", open(sys.argv[1]).read())]
+sys.exit(0 if len(p) == 4 and p[0] < 0.5 and min(p[1:]) > 0.5 else 1)
+PY
+    then
+      record PASS "OR predictions (CUDA)" "$(grep -o '\[[-0-9.e]*\]$' "$LOG/or.pred.cuda.txt" | tr '\n' ' ')"
+    else
+      record FAIL "OR predictions (CUDA)" "$(tr '\n' ' ' <"$LOG/or.pred.cuda.txt" | head -c 120)"
+    fi
+    # ... the CUDA checkpoint gives the same ones in the CPU library ...
+    if [ -f "$D/models/or.cpu.so" ]; then
+      or_predictions "$D/models/or.cpu.so" or.ckpt "$LOG/or.pred.cross.txt"
+      if out=$(compare_predictions "$LOG/or.pred.cuda.txt" "$LOG/or.pred.cross.txt" 1e-5); then
+        record PASS "OR checkpoint: CUDA -> CPU library" "$out"
+      else
+        record FAIL "OR checkpoint: CUDA -> CPU library" "$out"
+      fi
+      # ... and the CPU library trained the same way predicts the same.
+      (cd "$LOG" && t 60 "$D/bin/dlc-train" "$D/models/or.cpu.so" --data "$D/data/or.csv" \
+         --epochs 2000 --batch-size 4 --quiet --checkpoint or_cpu.ckpt) >"$LOG/or.cpu.txt" 2>&1
+      or_predictions "$D/models/or.cpu.so" or_cpu.ckpt "$LOG/or.pred.cpu.txt"
+      if out=$(compare_predictions "$LOG/or.pred.cuda.txt" "$LOG/or.pred.cpu.txt" 1e-3); then
+        record PASS "OR trained: CUDA = CPU" "$out"
+      else
+        record FAIL "OR trained: CUDA = CPU" "$out"
+      fi
+    fi
+  fi
 else
   record SKIP "train OR (CUDA)" "no or.cuda.so"
 fi
@@ -189,6 +246,21 @@ if [ -d "$D/data/fashion-mnist" ]; then
                   || record FAIL "train $net slice (CUDA)" "exit $rc: $(tail -1 "$LOG/$net.txt")"
     grep -q 'cannot be captured in a CUDA graph' "$LOG/$net.txt" &&
       record FAIL "$net: CUDA graph capture" "$(grep -m1 'cannot be captured' "$LOG/$net.txt")"
+    # The CPU library on the same slice, same seed (dropout masks are the
+    # same function of seed, step and element on both targets).
+    if [ $rc -eq 0 ] && [ -f "$D/models/$net.cpu.so" ]; then
+      (cd "$LOG" && t 120 "$D/bin/dlc-train" "$D/models/$net.cpu.so" \
+         --data "fashion-mnist:$D/data/fashion-mnist" --validation test --epochs 1 \
+         --batch-size 96 --quiet --checkpoint "$net.cpu.ckpt") >"$LOG/$net.cpu.txt" 2>&1
+      cpuacc=$(grep -o 'val_acc: [0-9.]*' "$LOG/$net.cpu.txt" | tail -1)
+      tail -n 1 "$LOG/$net.cpu.txt"
+      if [ -n "$acc" ] && [ -n "$cpuacc" ] &&
+         python3 -c "import sys; sys.exit(0 if abs(${acc#val_acc: } - ${cpuacc#val_acc: }) <= 0.02 else 1)"; then
+        record PASS "$net: CUDA accuracy = CPU (0.02)" "CUDA $acc, CPU $cpuacc"
+      else
+        record FAIL "$net: CUDA accuracy = CPU (0.02)" "CUDA ${acc:-none}, CPU ${cpuacc:-none: $(tail -1 "$LOG/$net.cpu.txt" | head -c 80)}"
+      fi
+    fi
     if [ $net = fashion_mlp ] && [ $rc -eq 0 ]; then
       start=$(date +%s.%N)
       (cd "$LOG" && DLC_CUDA_GRAPHS=0 t 120 "$D/bin/dlc-train" "$D/models/$net.cuda.so" \
@@ -327,5 +399,10 @@ fi
 echo "== summary"
 [ -f "$D/PREPARE.txt" ] && sed 's/^/prepare: /' "$D/PREPARE.txt"
 printf '%s\n' "${SUMMARY[@]}"
+# On the device tool's machine, the logs and the summary come back in $OUT.
+if [ -n "${OUT:-}" ] && [ -d "$OUT" ] && [ -w "$OUT" ]; then
+  printf '%s\n' "${SUMMARY[@]}" >"$OUT/device_check_summary.txt"
+  tar czf "$OUT/device_check_logs.tgz" --exclude='*.ckpt*' -C "$LOG" . 2>/dev/null
+fi
 rm -rf "$LOG"
 exit $FAILED
