@@ -27,12 +27,15 @@ net.model @m {
 // CHECK: %[[S:.+]] = tensor.extract %[[L]][]
 // CHECK: return %[[S]] : f32
 
-// The forward and backward passes exist once, here.
+// The forward and backward passes exist once, here. The gradients' slices
+// come first, so that each gradient can be computed in its slice.
 // CHECK-LABEL: func.func private @m.loss_and_grad_impl(
 // CHECK-SAME: %{{[^:]+}}: i64, %[[PRED:[^:]+]]: memref<?x2xf32>, %[[G:[^:]+]]: memref<26xf32>) -> f32
+// CHECK-NEXT: %[[V:.+]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [3, 4]
+// CHECK-NEXT: %[[VB:.+]] = memref.reinterpret_cast %[[G]] to offset: [12], sizes: [4]
 // CHECK: net.loss_grad softmax_categorical_crossentropy
-// CHECK: %[[V:.+]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [3, 4]
 // CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[V]]
+// CHECK-NEXT: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[VB]]
 // CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[PRED]]
 // CHECK-NOT: net.apply_gradients
 

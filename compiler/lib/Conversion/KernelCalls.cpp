@@ -21,7 +21,9 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include <optional>
 #include <type_traits>
+#include <utility>
 
 using namespace mlir;
 using namespace mlir::bufferization;
@@ -59,13 +61,44 @@ bool isView(Operation *op) {
 /// On a view that a kernel call writes directly (directDestination).
 constexpr StringLiteral kKernelOutputAttr = "dlc.kernel_output";
 
+/// The elements [first, last] of its root buffer that a view with a static
+/// strided layout covers, or nullopt.
+std::optional<std::pair<int64_t, int64_t>> extentOf(Value view) {
+  auto type = dyn_cast<MemRefType>(view.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type || !type.hasStaticShape() ||
+      failed(getStridesAndOffset(type, strides, offset)) ||
+      ShapedType::isDynamic(offset) || type.getNumElements() == 0)
+    return std::nullopt;
+  int64_t last = offset;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides)) {
+    if (ShapedType::isDynamic(stride) || stride < 0)
+      return std::nullopt;
+    last += (size - 1) * stride;
+  }
+  return std::make_pair(offset, last);
+}
+
 /// Whether `buffer` (a function argument, or a view of one) is only ever
 /// the destination of bufferization.materialize_in_destination: nothing
 /// reads it, so it may be written before the materialization. Views that
 /// kernels already write (kKernelOutputAttr) count as such destinations.
-bool onlyMaterializedInto(Value buffer) {
+/// With `extent` (the elements a kernel would write, of the argument),
+/// direct views of the argument that cover other elements are not looked
+/// at: whatever reads or writes them (the other gradients' slices, a bias
+/// gradient's reduction computed in its slice) does not touch these.
+bool onlyMaterializedInto(
+    Value buffer,
+    std::optional<std::pair<int64_t, int64_t>> extent = std::nullopt) {
   for (OpOperand &use : buffer.getUses()) {
     Operation *user = use.getOwner();
+    if (extent && isa<memref::ReinterpretCastOp>(user)) {
+      auto other = extentOf(user->getResult(0));
+      if (other && (other->second < extent->first ||
+                    other->first > extent->second))
+        continue;
+    }
     if (auto into = dyn_cast<MaterializeInDestinationOp>(user)) {
       if (use.get() != into.getDest())
         return false;
@@ -110,8 +143,13 @@ Value directDestination(RewriterBase &b, Operation *op) {
     root = def->getOperand(0);
   }
   auto arg = dyn_cast<BlockArgument>(root);
+  // The elements written, when one reinterpret_cast of the argument views
+  // them (a parameter's slice of the flat gradient buffer).
+  std::optional<std::pair<int64_t, int64_t>> extent;
+  if (views.size() == 1 && isa<memref::ReinterpretCastOp>(views.front()))
+    extent = extentOf(dest);
   if (!arg || !isa<func::FuncOp>(arg.getOwner()->getParentOp()) ||
-      !onlyMaterializedInto(root))
+      !onlyMaterializedInto(root, extent))
     return {};
   for (Operation *view : llvm::reverse(views))
     if (view->getBlock() != op->getBlock() || op->isBeforeInBlock(view))

@@ -60,6 +60,8 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   // before tiling keeps the alias analysis small (one op per layer).
   // A layer's bias add and activation in one pass over its output.
   pm.addNestedPass<func::FuncOp>(createDlcFuseElementwise());
+  // Each result computed in its destination (a gradient in its slice).
+  pm.addNestedPass<func::FuncOp>(createDlcUntieEmptyTensors());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.setFunctionBoundaryTypeConversion(

@@ -238,14 +238,19 @@ private:
          paramsType},
         {b.getF32Type()});
     OpBuilder fb = OpBuilder::atBlockEnd(&fn.front());
+    // The gradients' slices first: defined before the computation, they let
+    // empty-tensor elimination compute each gradient in its slice (a bias
+    // gradient's reduction, too) instead of a temporary copied there.
+    SmallVector<Value> gradSlices;
+    for (auto [i, p] : llvm::enumerate(params))
+      gradSlices.push_back(sliceOf(fb, loc, fn.getArgument(5), offsets[i],
+                                   cast<RankedTensorType>(p.getType())));
     Value x = toTensor(fb, loc, fn.getArgument(1));
     Value y = toTensor(fb, loc, fn.getArgument(2));
     SmallVector<Value> r = inlineWithParams(fb, grad, fn.getArgument(0),
                                             {x, y, fn.getArgument(3)});
-    for (auto [i, p] : llvm::enumerate(params))
-      storeTo(fb, loc, r[2 + i],
-              sliceOf(fb, loc, fn.getArgument(5), offsets[i],
-                      cast<RankedTensorType>(p.getType())));
+    for (auto [i, slice] : llvm::enumerate(gradSlices))
+      storeTo(fb, loc, r[2 + i], slice);
     storeTo(fb, loc, r[1], fn.getArgument(4));
     fb.create<func::ReturnOp>(loc, extractScalar(fb, r[0]));
     return fn;

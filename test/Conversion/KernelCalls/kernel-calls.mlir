@@ -127,3 +127,55 @@ func.func @slices(%p: memref<131088xf32>, %x: memref<?x256xf32>, %d: memref<?x51
   bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1], offset: 16>>) -> ()
   return %y : tensor<?x512xf32>
 }
+
+// Another slice of the same argument computed in place beside it (a bias
+// gradient's reduction, as empty-tensor elimination leaves it) covers other
+// elements: the product is still computed in its slice directly.
+// CHECK-LABEL: func.func @slices_beside_a_reduction(
+// CHECK-SAME: %[[X:.+]]: memref<?x256xf32>, %[[D:.+]]: memref<?x512xf32>, %[[G:.+]]: memref<131088xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: %[[BV:.+]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [16]
+// CHECK: %[[GV:.+]] = memref.reinterpret_cast %[[G]] to offset: [16], sizes: [256, 512]
+// CHECK: linalg.fill {{.*}} outs(%[[BV]]
+// CHECK: linalg.generic {{.*}} outs(%[[BV]]
+// CHECK: %[[GI:.+]] = memref.extract_aligned_pointer_as_index %[[GV]]
+// CHECK: call @dlc_k_sgemm
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.copy
+// CHECK: return
+func.func @slices_beside_a_reduction(%x: memref<?x256xf32>, %d: memref<?x512xf32>, %g: memref<131088xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %bv = memref.reinterpret_cast %g to offset: [0], sizes: [16], strides: [1] : memref<131088xf32> to memref<16xf32, strided<[1]>>
+  %gv = memref.reinterpret_cast %g to offset: [16], sizes: [256, 512], strides: [512, 1] : memref<131088xf32> to memref<256x512xf32, strided<[512, 1], offset: 16>>
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf32>
+  %dt = bufferization.to_tensor %d restrict : memref<?x512xf32>
+  %b0 = bufferization.to_tensor %bv restrict writable : memref<16xf32, strided<[1]>>
+  %bf = linalg.fill ins(%cst : f32) outs(%b0 : tensor<16xf32>) -> tensor<16xf32>
+  %db = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>], iterator_types = ["reduction", "parallel"]} ins(%xt : tensor<?x256xf32>) outs(%bf : tensor<16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %dw = net.matmul %xt, %dt transpose_a : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  bufferization.materialize_in_destination %db in restrict writable %bv : (tensor<16xf32>, memref<16xf32, strided<[1]>>) -> ()
+  bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1], offset: 16>>) -> ()
+  return
+}
+
+// A view that overlaps the slice and is read keeps the product in a buffer
+// of its own until the materialization.
+// CHECK-LABEL: func.func @slice_under_a_read_view(
+// CHECK: %[[T:.+]] = memref.alloc() {{.*}}: memref<256x512xf32>
+// CHECK: call @dlc_k_sgemm
+// CHECK: memref.copy %[[T]]
+// CHECK: return
+func.func @slice_under_a_read_view(%x: memref<?x256xf32>, %d: memref<?x512xf32>, %g: memref<131088xf32>) -> tensor<32xf32> {
+  %rv = memref.reinterpret_cast %g to offset: [0], sizes: [32], strides: [1] : memref<131088xf32> to memref<32xf32, strided<[1]>>
+  %gv = memref.reinterpret_cast %g to offset: [16], sizes: [256, 512], strides: [512, 1] : memref<131088xf32> to memref<256x512xf32, strided<[512, 1], offset: 16>>
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf32>
+  %dt = bufferization.to_tensor %d restrict : memref<?x512xf32>
+  %r = bufferization.to_tensor %rv restrict : memref<32xf32, strided<[1]>>
+  %dw = net.matmul %xt, %dt transpose_a : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1], offset: 16>>) -> ()
+  return %r : tensor<32xf32>
+}

@@ -144,6 +144,22 @@ def DlcLowerVectors : Pass<"dlc-lower-vectors", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def DlcUntieEmptyTensors : Pass<"dlc-untie-empty-tensors", "mlir::func::FuncOp"> {
+  let summary = "Give each use of a tensor.empty, or of a fill of one, its own";
+  let description = [{
+    On tensors, before empty-tensor elimination: CSE makes one tensor.empty
+    (and one linalg.fill of it) of every shape, shared by all the ops that
+    start from one, such as the bias gradients of two layers with as many
+    channels. Empty-tensor elimination (MLIR 19) replaces a tensor.empty
+    with the destination of one of them, for all its uses, and bufferization
+    then copies the others. Each use but one gets its own clone of the fill
+    and the tensor.empty, made just before it, so that each result can be
+    computed in its own destination.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def DlcFuseElementwise : Pass<"dlc-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Fuse single-use elementwise producers into their consumers";
   let description = [{
@@ -151,10 +167,12 @@ def DlcFuseElementwise : Pass<"dlc-fuse-elementwise", "mlir::func::FuncOp"> {
     use is fused into the linalg.generic using it (linalg's elementwise
     fusion), so a layer's bias add and activation are one pass over its
     output. Producers with more uses stay, so nothing is computed twice.
-    Then (not for `dlc.target = "cuda"`) a net.conv2d whose result feeds
-    only such an op computing act(y + bias[c]), act identity or relu,
-    becomes net.conv2d_bias_act, which the kernel library computes with a
-    fused epilogue. On both targets, the ReLU gradient `x > 0 ? g : 0` of
+    Then a net.conv2d whose result feeds only such an op computing
+    act(y + bias[c]), act identity or relu, becomes net.conv2d_bias_act,
+    which the kernel library computes with a fused epilogue (on
+    `dlc.target = "cuda"`, the runtime's bias/ReLU kernel after cuDNN, or
+    cuDNN's fused call); on the CUDA target a dense layer's net.matmul
+    becomes net.matmul_bias_act the same way. On both targets, the ReLU gradient `x > 0 ? g : 0` of
     a pooling gradient g of x becomes the pooling gradient's `relu` mask.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
