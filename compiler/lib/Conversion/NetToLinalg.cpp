@@ -68,10 +68,70 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs, BodyFn body) {
       .getResult(0);
 }
 
+/// Whether the ops being built are for the CUDA target (the module's
+/// `dlc.target`).
+bool buildingForCuda(OpBuilder &b) {
+  return dlc::targetsCuda(b.getInsertionBlock()->getParentOp());
+}
+
+/// One thread per row of the [N, C] `inputs` (on the GPU): a linalg.generic
+/// over the N rows, parallel, whose body loops over its row's C elements
+/// (tensor.extract) and yields the `outputs` [N] values `body` computes from
+/// the row index and the number of columns. A row reduction is then one
+/// kernel without a fill, and reductions over the same row share it.
+using RowLoopFn =
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, Value)>;
+SmallVector<Value> perRowLoop(OpBuilder &b, Location loc, Value like,
+                              unsigned outputs, RowLoopFn body) {
+  auto type = cast<RankedTensorType>(like.getType());
+  auto rowType = RankedTensorType::get({type.getDimSize(0)}, b.getF32Type());
+  Value cols = b.create<tensor::DimOp>(loc, like, 1);
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < outputs; ++i)
+    inits.push_back(emptyLike(b, loc, rowType, like));
+  SmallVector<AffineMap> maps(outputs, b.getMultiDimIdentityMap(1));
+  auto op = b.create<linalg::GenericOp>(
+      loc, SmallVector<Type>(outputs, rowType), ValueRange{}, inits, maps,
+      iterators(1, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        Value row = nb.create<linalg::IndexOp>(nl, 0);
+        nb.create<linalg::YieldOp>(nl, body(nb, nl, row, cols));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+/// sum over j of body(inputs[..][row, j]..., acc), j from 0, in a loop.
+Value rowLoopSum(OpBuilder &b, Location loc, ValueRange inputs, Value row,
+                 Value cols, Value init, BodyFn body) {
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  return b
+      .create<scf::ForOp>(
+          loc, zero, cols, one, ValueRange{init},
+          [&](OpBuilder &lb, Location ll, Value j, ValueRange acc) {
+            SmallVector<Value> args;
+            for (Value in : inputs)
+              args.push_back(
+                  lb.create<tensor::ExtractOp>(ll, in, ValueRange{row, j}));
+            args.push_back(acc[0]);
+            lb.create<scf::YieldOp>(ll, body(lb, ll, args));
+          })
+      .getResult(0);
+}
+
 /// Reduces the last dimension of a [N, C] tensor to [N]; `body` gets
-/// (input scalars..., accumulator).
+/// (input scalars..., accumulator). On the CUDA target, one thread per row
+/// (perRowLoop); the sum runs in the same order.
 Value rowReduce(OpBuilder &b, Location loc, ValueRange inputs, double init,
                 BodyFn body) {
+  if (buildingForCuda(b))
+    return perRowLoop(b, loc, inputs[0], 1,
+                      [&](OpBuilder &nb, Location nl, Value row, Value cols) {
+                        return SmallVector<Value>{
+                            rowLoopSum(nb, nl, inputs, row, cols,
+                                       f32Const(nb, nl, init), body)};
+                      })
+        .front();
   auto type = cast<RankedTensorType>(inputs[0].getType());
   auto rowType = RankedTensorType::get({type.getDimSize(0)}, b.getF32Type());
   Value acc = filled(b, loc, emptyLike(b, loc, rowType, inputs[0]), init);
@@ -172,8 +232,41 @@ Value clampProb(OpBuilder &b, Location loc, Value p) {
   return b.create<arith::MinimumFOp>(loc, lo, f32Const(b, loc, 1.0 - eps));
 }
 
+Value maxCombine(OpBuilder &b, Location loc, ValueRange a) {
+  return b.create<arith::MaximumFOp>(loc, a[0], a[1]).getResult();
+}
+
+/// On the CUDA target: each row's maximum m and s = sum_j exp(x_j - m) of
+/// [N, C] logits in one kernel (two loops over the row, in the order of
+/// the separate reductions). The softmax and its loss share it (CSE).
+std::pair<Value, Value> softmaxRowStats(OpBuilder &b, Location loc, Value x) {
+  SmallVector<Value> r = perRowLoop(
+      b, loc, x, 2, [&](OpBuilder &nb, Location nl, Value row, Value cols) {
+        Value m = rowLoopSum(nb, nl, x, row, cols,
+                             f32Const(nb, nl, -INFINITY), maxCombine);
+        Value s = rowLoopSum(
+            nb, nl, x, row, cols, f32Const(nb, nl, 0.0),
+            [&](OpBuilder &lb, Location ll, ValueRange a) {
+              Value e = lb.create<math::ExpOp>(
+                  ll, lb.create<arith::SubFOp>(ll, a[0], m));
+              return lb.create<arith::AddFOp>(ll, e, a[1]).getResult();
+            });
+        return SmallVector<Value>{m, s};
+      });
+  return {r[0], r[1]};
+}
+
 /// Row-wise softmax of [N, C] logits, computed stably.
 Value softmax(OpBuilder &b, Location loc, Value x) {
+  if (buildingForCuda(b)) { // two kernels: the row statistics, then this
+    auto [m, s] = softmaxRowStats(b, loc, x);
+    return withRows(b, loc, x, {m, s},
+                    [](OpBuilder &nb, Location nl, ValueRange a) {
+                      Value e = nb.create<math::ExpOp>(
+                          nl, nb.create<arith::SubFOp>(nl, a[0], a[1]));
+                      return nb.create<arith::DivFOp>(nl, e, a[2]).getResult();
+                    });
+  }
   Value max = rowReduce(b, loc, x, -INFINITY,
                         [](OpBuilder &nb, Location nl, ValueRange a) {
                           return nb.create<arith::MaximumFOp>(nl, a[0], a[1])
@@ -478,6 +571,22 @@ struct LossLowering : OpConversionPattern<LossOp> {
       });
       break;
     case Loss::softmax_categorical_crossentropy: { // sum_j t_j (lse - z_j)
+      if (buildingForCuda(rewriter)) { // the softmax's row statistics
+        auto [m, s] = softmaxRowStats(rewriter, loc, p);
+        Value perClass = withRows(
+            rewriter, loc, {p, t}, {m, s},
+            [](OpBuilder &b, Location l, ValueRange a) {
+              Value shifted = b.create<arith::SubFOp>(l, a[0], a[2]);
+              Value lse = b.create<math::LogOp>(l, a[3]);
+              return b
+                  .create<arith::MulFOp>(
+                      l, a[1], b.create<arith::SubFOp>(l, lse, shifted))
+                  .getResult();
+            });
+        sum = sumAll(rewriter, loc, perClass,
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+        break;
+      }
       Value max = rowReduce(rewriter, loc, p, -INFINITY, [](OpBuilder &b, Location l, ValueRange a) {
         return b.create<arith::MaximumFOp>(l, a[0], a[1]).getResult();
       });
