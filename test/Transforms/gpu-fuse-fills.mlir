@@ -177,3 +177,129 @@ func.func @not_fused(%p: memref<128xf32>, %q: memref<128xf32>, %s: memref<f32>, 
   }
   return
 }
+
+// -----
+
+// The kernels between the fill and the stage that accumulates into it
+// touch other memory: a buffer of their own, or a slice of the same
+// argument that covers other elements. The fill still goes into the stage.
+
+// CHECK-LABEL: func.func @past_other_kernels
+// CHECK-SAME: %[[G:[^:]+]]: memref<300xf32>, %[[Q:[^:]+]]: memref<128xf32>
+// CHECK-DAG: %[[P:.+]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [128]
+// CHECK-DAG: %[[O:.+]] = memref.reinterpret_cast %[[G]] to offset: [128], sizes: [128]
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %[[Q]]
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %[[O]]
+// CHECK: gpu.launch
+// CHECK-NOT: memref.load %[[P]]
+// CHECK: memref.store %{{.*}}, %[[P]]
+// CHECK-NOT: gpu.launch
+func.func @past_other_kernels(%g: memref<300xf32>, %q: memref<128xf32>) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %one = arith.constant 1.0 : f32
+  %p = memref.reinterpret_cast %g to offset: [0], sizes: [128], strides: [1] : memref<300xf32> to memref<128xf32, strided<[1]>>
+  %o = memref.reinterpret_cast %g to offset: [128], sizes: [128], strides: [1] : memref<300xf32> to memref<128xf32, strided<[1], offset: 128>>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %p[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %q[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %o[%tx] : memref<128xf32, strided<[1], offset: 128>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %p[%tx] : memref<128xf32, strided<[1]>>
+    %w = arith.addf %v, %one : f32
+    memref.store %w, %p[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Not fused: in between, a kernel reads a slice of the same argument that
+// overlaps the filled one; a kernel reads a view of the filled buffer; a
+// call (which may touch any memory) runs.
+
+// CHECK-LABEL: func.func @not_past
+// CHECK-COUNT-8: gpu.launch
+// CHECK-NOT: gpu.launch
+func.func private @touch(memref<300xf32>)
+func.func @not_past(%g: memref<300xf32>, %q: memref<128xf32>, %r: memref<128xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %one = arith.constant 1.0 : f32
+  %p = memref.reinterpret_cast %g to offset: [0], sizes: [128], strides: [1] : memref<300xf32> to memref<128xf32, strided<[1]>>
+  %o = memref.reinterpret_cast %g to offset: [100], sizes: [128], strides: [1] : memref<300xf32> to memref<128xf32, strided<[1], offset: 100>>
+  // An overlapping slice read in between.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %p[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %o[%tx] : memref<128xf32, strided<[1], offset: 100>>
+    memref.store %v, %q[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %p[%tx] : memref<128xf32, strided<[1]>>
+    %w = arith.addf %v, %one : f32
+    memref.store %w, %p[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  // A view of the filled buffer read in between.
+  %h = memref.subview %r[0] [64] [1] : memref<128xf32> to memref<64xf32, strided<[1]>>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %r[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %h[%c0] : memref<64xf32, strided<[1]>>
+    memref.store %v, %q[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %r[%tx] : memref<128xf32>
+    %w = arith.addf %v, %one : f32
+    memref.store %w, %r[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  // A call in between.
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %q[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  func.call @touch(%g) : (memref<300xf32>) -> ()
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %q[%tx] : memref<128xf32>
+    %w = arith.addf %v, %one : f32
+    memref.store %w, %q[%tx] : memref<128xf32>
+    gpu.terminator
+  }
+  return
+}

@@ -396,8 +396,11 @@ def DlcGpuFuseFills : Pass<"dlc-gpu-fuse-fills", "mlir::ModuleOp"> {
   let description = [{
     Runs on `gpu.launch` ops, after dlc-gpu-device-scalars. A kernel whose
     only effect is to store one value (a constant, or a value defined above
-    it) into a buffer, `m[f(ids)] = c` under scf.if guards, followed (with
-    nothing that touches memory in between) by a kernel with the same grid
+    it) into a buffer, `m[f(ids)] = c` under scf.if guards, followed by a
+    kernel -- the next one that uses `m`, a view of it or, for a static
+    slice of a function argument, a view of the argument covering any of
+    the same elements, with only other kernels and ops without memory
+    effects in between -- with the same grid
     and blocks in which each thread loads `m[f(ids)]` once, under the same
     guards and outside any loop, and stores that element after the load
     in the same block, and does nothing else with `m`: the load becomes
