@@ -12,6 +12,7 @@
 
 #include "dlc/Dialect/Net/NetOps.h"
 #include "dlc/Pipeline.h"
+#include "dlc/StaticExtent.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
@@ -61,25 +62,6 @@ bool isView(Operation *op) {
 /// On a view that a kernel call writes directly (directDestination).
 constexpr StringLiteral kKernelOutputAttr = "dlc.kernel_output";
 
-/// The elements [first, last] of its root buffer that a view with a static
-/// strided layout covers, or nullopt.
-std::optional<std::pair<int64_t, int64_t>> extentOf(Value view) {
-  auto type = dyn_cast<MemRefType>(view.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (!type || !type.hasStaticShape() ||
-      failed(getStridesAndOffset(type, strides, offset)) ||
-      ShapedType::isDynamic(offset) || type.getNumElements() == 0)
-    return std::nullopt;
-  int64_t last = offset;
-  for (auto [size, stride] : llvm::zip(type.getShape(), strides)) {
-    if (ShapedType::isDynamic(stride) || stride < 0)
-      return std::nullopt;
-    last += (size - 1) * stride;
-  }
-  return std::make_pair(offset, last);
-}
-
 /// Whether `buffer` (a function argument, or a view of one) is only ever
 /// the destination of bufferization.materialize_in_destination: nothing
 /// reads it, so it may be written before the materialization. Views that
@@ -94,9 +76,8 @@ bool onlyMaterializedInto(
   for (OpOperand &use : buffer.getUses()) {
     Operation *user = use.getOwner();
     if (extent && isa<memref::ReinterpretCastOp>(user)) {
-      auto other = extentOf(user->getResult(0));
-      if (other && (other->second < extent->first ||
-                    other->first > extent->second))
+      auto other = dlc::staticExtent(user->getResult(0));
+      if (other && dlc::disjoint(*other, *extent))
         continue;
     }
     if (auto into = dyn_cast<MaterializeInDestinationOp>(user)) {
@@ -147,7 +128,7 @@ Value directDestination(RewriterBase &b, Operation *op) {
   // them (a parameter's slice of the flat gradient buffer).
   std::optional<std::pair<int64_t, int64_t>> extent;
   if (views.size() == 1 && isa<memref::ReinterpretCastOp>(views.front()))
-    extent = extentOf(dest);
+    extent = dlc::staticExtent(dest);
   if (!arg || !isa<func::FuncOp>(arg.getOwner()->getParentOp()) ||
       !onlyMaterializedInto(root, extent))
     return {};

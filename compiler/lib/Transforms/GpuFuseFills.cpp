@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dlc/StaticExtent.h"
 #include "dlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -190,25 +191,6 @@ bool isViewOp(Operation *op) {
              memref::ReshapeOp>(op);
 }
 
-/// The elements [first, last] of its source that a static strided view
-/// covers, or nullopt.
-std::optional<std::pair<int64_t, int64_t>> extentOf(Value view) {
-  auto type = dyn_cast<MemRefType>(view.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (!type || !type.hasStaticShape() ||
-      failed(getStridesAndOffset(type, strides, offset)) ||
-      ShapedType::isDynamic(offset) || type.getNumElements() == 0)
-    return std::nullopt;
-  int64_t last = offset;
-  for (auto [size, stride] : llvm::zip(type.getShape(), strides)) {
-    if (ShapedType::isDynamic(stride) || stride < 0)
-      return std::nullopt;
-    last += (size - 1) * stride;
-  }
-  return std::make_pair(offset, last);
-}
-
 /// The values through which ops may touch the memory of `m`: `m`, the
 /// views made of it, and -- when `m` is a static view (reinterpret_cast)
 /// of a function argument, a gradient's slice -- the argument and its
@@ -223,7 +205,7 @@ SmallVector<Value> mayAlias(Value m) {
         self(user->getResult(0), self);
   };
   auto cast = m.getDefiningOp<memref::ReinterpretCastOp>();
-  auto extent = extentOf(m);
+  auto extent = dlc::staticExtent(m);
   if (!cast || !isa<BlockArgument>(cast.getSource()) || !extent) {
     addWithViews(m, addWithViews);
     return values;
@@ -233,9 +215,9 @@ SmallVector<Value> mayAlias(Value m) {
   for (Operation *user : root.getUsers()) {
     if (!isViewOp(user) || user->getOperand(0) != root)
       continue; // the root itself is in the list
-    auto other = extentOf(user->getResult(0));
+    auto other = dlc::staticExtent(user->getResult(0));
     if (isa<memref::ReinterpretCastOp>(user) && other &&
-        (other->second < extent->first || other->first > extent->second))
+        dlc::disjoint(*other, *extent))
       continue;
     addWithViews(user->getResult(0), addWithViews);
   }
