@@ -14,8 +14,10 @@
 //   partial2[w, c]   = sum over h of partial[h, w, c]  (1024 threads)
 //   db[c]           += sum over w of partial2[w, c]     (32 threads)
 //
-// A stage over one long static loop has it factored in two first: the
-// clipping norm's last 522 gradient values are summed as 87 x 6.
+// A stage over one long static loop has it factored in two first: 522
+// values are summed as 87 x 6. A length with no factor short enough (a
+// large prime) stays one loop; convert-net-to-linalg hands the clipping
+// norm over in blocks that always factor.
 //
 // The CPU pipeline splits full sums only (`full-only`, max-serial 4096), for
 // accuracy: a vectorized sum of the CIFAR CNN's 2M fully-connected weights
