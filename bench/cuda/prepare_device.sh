@@ -7,6 +7,12 @@
 #
 #   bench/cuda/prepare_device.sh [BUILD_DIR]
 #
+# Rehearsal without a GPU: DLC_DEVICE_TARGET=cuda-host builds the "CUDA"
+# libraries with --target=cuda-host (the CUDA lowering run on the host), and
+# DLC_DEVICE_DIR names the output folder (default .device); device_check.sh
+# with the same DLC_DEVICE_DIR then runs every step it can on the CPU
+# (CI does: the bench.device_check_rehearsal test).
+#
 # BUILD_DIR (default build, the README's) is configured if new and its
 # runtime-side targets built: dlc-cuda-tests with its fixture libraries,
 # dlc-cuda-compare, dlc-train, and dlc-kernel-tests-avx512 (the CPU kernels'
@@ -18,7 +24,9 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-OUT=$ROOT/.device
+OUT=${DLC_DEVICE_DIR:-$ROOT/.device}
+TARGET=${DLC_DEVICE_TARGET:-cuda}
+case $TARGET in cuda|cuda-host) ;; *) echo "prepare_device: DLC_DEVICE_TARGET must be cuda or cuda-host" >&2; exit 2 ;; esac
 rm -rf "$OUT"
 mkdir -p "$OUT"/{bin,lib,models,data}
 note() { echo "prepare_device: $*"; echo "$*" >> "$OUT/PREPARE.txt"; }
@@ -67,13 +75,13 @@ else
     if ! "$DLC_BIN" compile "$net" -o "$OUT/models/$name.cpu.so" 2>"$OUT/models/$name.err"; then
       note "$name: CPU build failed: $(head -n 1 "$OUT/models/$name.err")"; continue
     fi
-    if ! "$DLC_BIN" compile "$net" --target cuda -o "$OUT/models/$name.cuda.so" \
+    if ! "$DLC_BIN" compile "$net" --target "$TARGET" -o "$OUT/models/$name.cuda.so" \
         2>"$OUT/models/$name.err"; then
       note "$name: CUDA build failed: $(head -n 1 "$OUT/models/$name.err")"
       rm -f "$OUT/models/$name.cpu.so"; continue
     fi
     rm -f "$OUT/models/$name.err"
-    note "$name: built for CPU and CUDA"
+    note "$name: built for CPU and $TARGET"
   done
 fi
 
@@ -101,6 +109,7 @@ else
   note "no $FM: no Fashion-MNIST slice"
 fi
 
+echo "$TARGET" >"$OUT/TARGET"
 size=$(du -sm "$OUT" | cut -f1)
 note "total ${size} MiB in $OUT"
 [ "$size" -lt 64 ] || { note "too large to carry (64 MiB)"; exit 1; }
