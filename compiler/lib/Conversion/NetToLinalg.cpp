@@ -74,6 +74,18 @@ bool buildingForCuda(OpBuilder &b) {
   return dlc::targetsCuda(b.getInsertionBlock()->getParentOp());
 }
 
+/// The longest row a GPU thread reduces alone (rowsInLoops); longer rows
+/// keep the reduction form, which dlc-split-reductions splits in stages.
+constexpr int64_t kMaxRowLoop = 1024;
+
+/// Whether the row reductions of a [N, C] tensor `x` are one thread per row
+/// (perRowLoop): on the CUDA target, C static and at most kMaxRowLoop.
+bool rowsInLoops(OpBuilder &b, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  return buildingForCuda(b) && type.getRank() == 2 &&
+         !type.isDynamicDim(1) && type.getDimSize(1) <= kMaxRowLoop;
+}
+
 /// One thread per row of the [N, C] `inputs` (on the GPU): a linalg.generic
 /// over the N rows, parallel, whose body loops over its row's C elements
 /// (tensor.extract) and yields the `outputs` [N] values `body` computes from
@@ -121,10 +133,10 @@ Value rowLoopSum(OpBuilder &b, Location loc, ValueRange inputs, Value row,
 
 /// Reduces the last dimension of a [N, C] tensor to [N]; `body` gets
 /// (input scalars..., accumulator). On the CUDA target, one thread per row
-/// (perRowLoop); the sum runs in the same order.
+/// (perRowLoop, rowsInLoops); the sum runs in the same order.
 Value rowReduce(OpBuilder &b, Location loc, ValueRange inputs, double init,
                 BodyFn body) {
-  if (buildingForCuda(b))
+  if (rowsInLoops(b, inputs[0]))
     return perRowLoop(b, loc, inputs[0], 1,
                       [&](OpBuilder &nb, Location nl, Value row, Value cols) {
                         return SmallVector<Value>{
@@ -258,7 +270,7 @@ std::pair<Value, Value> softmaxRowStats(OpBuilder &b, Location loc, Value x) {
 
 /// Row-wise softmax of [N, C] logits, computed stably.
 Value softmax(OpBuilder &b, Location loc, Value x) {
-  if (buildingForCuda(b)) { // two kernels: the row statistics, then this
+  if (rowsInLoops(b, x)) { // two kernels: the row statistics, then this
     auto [m, s] = softmaxRowStats(b, loc, x);
     return withRows(b, loc, x, {m, s},
                     [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -571,7 +583,7 @@ struct LossLowering : OpConversionPattern<LossOp> {
       });
       break;
     case Loss::softmax_categorical_crossentropy: { // sum_j t_j (lse - z_j)
-      if (buildingForCuda(rewriter)) { // the softmax's row statistics
+      if (rowsInLoops(rewriter, p)) { // the softmax's row statistics
         auto [m, s] = softmaxRowStats(rewriter, loc, p);
         Value perClass = withRows(
             rewriter, loc, {p, t}, {m, s},

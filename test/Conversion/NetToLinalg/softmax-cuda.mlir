@@ -39,4 +39,15 @@ func.func @softmax_loss_and_gradient(%z: tensor<?x10xf32>, %t: tensor<?x10xf32>)
   return %p, %l, %g : tensor<?x10xf32>, tensor<f32>, tensor<?x10xf32>
 }
 
+// Rows longer than 1024 keep the reduction form, which
+// dlc-split-reductions splits in stages.
+// CHECK-LABEL: func.func @long_rows(
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-NOT: scf.for
+func.func @long_rows(%z: tensor<?x2000xf32>) -> tensor<?x2000xf32> {
+  %p = net.activation softmax %z : tensor<?x2000xf32>
+  return %p : tensor<?x2000xf32>
+}
+
 }
