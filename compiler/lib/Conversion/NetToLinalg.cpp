@@ -948,6 +948,8 @@ struct MovingAverageLowering : OpConversionPattern<MovingAverageOp> {
 /// summed element by element, as before.
 constexpr int64_t kSquaresLanes = 16;
 constexpr int64_t kSquaresChunk = 256 * kSquaresLanes;
+/// The threads of the first stage of the sum of squares on the GPU.
+constexpr int64_t kGpuSquaresThreads = 128 * 128;
 
 void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
   auto type = cast<MemRefType>(g.getType());
@@ -970,13 +972,74 @@ void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
                                        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   };
   if (!ShapedType::isDynamic(n) && type.getLayout().isIdentity() &&
+      buildingForCuda(b) && n >= 2 * kGpuSquaresThreads) {
+    // On the GPU, one kernel of kGpuSquaresThreads threads: thread t sums
+    // the squares of g[t], g[t + T], ... (coalesced), and of the one
+    // element of the rest (n mod T) at t, into partials[t]; then the sum
+    // of the partials, which dlc-split-reductions splits evenly (T is a
+    // power of two). Any length, even one with a large prime factor (the
+    // CIFAR CNN's 2159114 = 2 * 53 * 20369), in three kernels.
+    const int64_t T = kGpuSquaresThreads, rows = n / T, rest = n - rows * T;
+    Value partials = b.create<memref::AllocaOp>(
+        loc, MemRefType::get({T}, b.getF32Type()));
+    AffineMap id1 = b.getMultiDimIdentityMap(1);
+    b.create<linalg::GenericOp>(
+        loc, TypeRange{}, ValueRange{}, partials, ArrayRef<AffineMap>{id1},
+        ArrayRef<utils::IteratorType>{par},
+        [&](OpBuilder &nb, Location l, ValueRange) {
+          auto index = [&](int64_t v) {
+            return nb.create<arith::ConstantIndexOp>(l, v).getResult();
+          };
+          auto square = [&](OpBuilder &sb, Value at, Value sum) {
+            Value v = sb.create<memref::LoadOp>(l, g, at);
+            return sb.create<arith::AddFOp>(
+                l, sum, sb.create<arith::MulFOp>(l, v, v));
+          };
+          Value t = nb.create<linalg::IndexOp>(l, 0);
+          Value sum =
+              nb.create<scf::ForOp>(
+                    l, index(0), index(rows * T), index(T),
+                    ValueRange{f32Const(nb, l, 0.0)},
+                    [&](OpBuilder &fb, Location, Value row, ValueRange a) {
+                      Value at = fb.create<arith::AddIOp>(l, row, t);
+                      fb.create<scf::YieldOp>(
+                          l, ValueRange{square(fb, at, a[0])});
+                    })
+                  .getResult(0);
+          if (rest > 0) {
+            Value inRest = nb.create<arith::CmpIOp>(
+                l, arith::CmpIPredicate::ult, t, index(rest));
+            sum = nb.create<scf::IfOp>(
+                        l, inRest,
+                        [&](OpBuilder &ib, Location) {
+                          Value at = ib.create<arith::AddIOp>(
+                              l, t, index(rows * T));
+                          ib.create<scf::YieldOp>(
+                              l, ValueRange{square(ib, at, sum)});
+                        },
+                        [&](OpBuilder &ib, Location) {
+                          ib.create<scf::YieldOp>(l, ValueRange{sum});
+                        })
+                      .getResult(0);
+          }
+          nb.create<linalg::YieldOp>(l, sum);
+        });
+    b.create<linalg::GenericOp>(
+        loc, TypeRange{}, partials, acc, ArrayRef<AffineMap>{id1, scalar1},
+        ArrayRef<utils::IteratorType>{red},
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          nb.create<linalg::YieldOp>(
+              l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
+        });
+    return;
+  }
+  if (!ShapedType::isDynamic(n) && type.getLayout().isIdentity() &&
       buildingForCuda(b)) {
-    // On the GPU: blocks of [k, 128 * 128], then of [k, 128], then the
-    // rest (< 128), each summed into acc; dlc-split-reductions turns each
-    // into stages in which no thread adds more than about 128 values in a
-    // row. (A length with a large prime factor, such as the CIFAR CNN's
-    // 2159114 = 2 * 53 * 20369, does not split evenly as a whole; the
-    // chunks below are for the CPU's vector lanes.)
+    // Smaller on the GPU: blocks of [k, 128 * 128], then of [k, 128], then
+    // the rest (< 128), each summed into acc; dlc-split-reductions turns
+    // each into stages in which no thread adds more than about 128 values
+    // in a row (a length with a large prime factor does not split evenly
+    // as a whole; the chunks below are for the CPU's vector lanes).
     int64_t offset = 0;
     for (int64_t block : {int64_t(128 * 128), int64_t(128)}) {
       int64_t k = (n - offset) / block;

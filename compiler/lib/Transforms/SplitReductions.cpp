@@ -16,8 +16,8 @@
 //
 // A stage over one long static loop has it factored in two first: 522
 // values are summed as 87 x 6. A length with no factor short enough (a
-// large prime) stays one loop; convert-net-to-linalg hands the clipping
-// norm over in blocks that always factor.
+// large prime) stays one loop; convert-net-to-linalg gives the clipping
+// norm a form that always splits.
 //
 // The CPU pipeline splits full sums only (`full-only`, max-serial 4096), for
 // accuracy: a vectorized sum of the CIFAR CNN's 2M fully-connected weights
