@@ -7,6 +7,9 @@
 #ch4 = affine_map<(d0, d1, d2, d3) -> (d3)>
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #col2 = affine_map<(d0, d1) -> (d1)>
+#row = affine_map<(n) -> (n)>
+#bcast = affine_map<(n, c) -> (n)>
+
 module attributes {dlc.target = "cuda"} {
 // CHECK-LABEL: func.func @conv_bias_relu
 // CHECK: %[[Y:.+]] = net.conv2d_bias_act %{{.+}}, %{{.+}}, %{{.+}} strides [1, 1] pad [1, 1, 1, 1] relu
@@ -77,5 +80,63 @@ func.func @pool_relu_grad(%x: tensor<?x8x8x4xf32>, %y: tensor<?x4x4x4xf32>, %dy:
     linalg.yield %s : f32
   } -> tensor<?x8x8x4xf32>
   return %m : tensor<?x8x8x4xf32>
+}
+
+// A row reduction in a loop (one thread per row) that the consumer reads
+// broadcast is fused only while its loop is short: it is computed again for
+// each element of the row.
+// CHECK-LABEL: func.func @row_loop_producers(
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.+}} : tensor<?x10xf32>)
+// CHECK: scf.for %{{.+}} = %c0 to %c10
+// CHECK: arith.divf
+// CHECK: %[[S:.+]] = linalg.generic {{.*}} iterator_types = ["parallel"]}
+// CHECK: scf.for %{{.+}} = %c0 to %c100
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[S]] : tensor<?x100xf32>, tensor<?xf32>)
+// CHECK-NOT: scf.for
+// CHECK: return
+func.func @row_loop_producers(%x: tensor<?x10xf32>, %y: tensor<?x100xf32>) -> (tensor<?x10xf32>, tensor<?x100xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c10 = arith.constant 10 : index
+  %c100 = arith.constant 100 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x10xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %e2 = tensor.empty(%n) : tensor<?xf32>
+  // 10 elements a row: fused into the consumer.
+  %s10 = linalg.generic {indexing_maps = [#row], iterator_types = ["parallel"]} outs(%e : tensor<?xf32>) {
+  ^bb0(%o: f32):
+    %i = linalg.index 0 : index
+    %r = scf.for %j = %c0 to %c10 step %c1 iter_args(%a = %zero) -> (f32) {
+      %v = tensor.extract %x[%i, %j] : tensor<?x10xf32>
+      %t = arith.addf %v, %a : f32
+      scf.yield %t : f32
+    }
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %o10 = tensor.empty(%n) : tensor<?x10xf32>
+  %u10 = linalg.generic {indexing_maps = [#id2, #bcast, #id2], iterator_types = ["parallel", "parallel"]} ins(%x, %s10 : tensor<?x10xf32>, tensor<?xf32>) outs(%o10 : tensor<?x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.divf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<?x10xf32>
+  // 100 elements a row: a kernel of its own.
+  %s100 = linalg.generic {indexing_maps = [#row], iterator_types = ["parallel"]} outs(%e2 : tensor<?xf32>) {
+  ^bb0(%o: f32):
+    %i = linalg.index 0 : index
+    %r = scf.for %j = %c0 to %c100 step %c1 iter_args(%a = %zero) -> (f32) {
+      %v = tensor.extract %y[%i, %j] : tensor<?x100xf32>
+      %t = arith.addf %v, %a : f32
+      scf.yield %t : f32
+    }
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %o100 = tensor.empty(%n) : tensor<?x100xf32>
+  %u100 = linalg.generic {indexing_maps = [#id2, #bcast, #id2], iterator_types = ["parallel", "parallel"]} ins(%y, %s100 : tensor<?x100xf32>, tensor<?xf32>) outs(%o100 : tensor<?x100xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.divf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<?x100xf32>
+  return %u10, %u100 : tensor<?x10xf32>, tensor<?x100xf32>
 }
 }

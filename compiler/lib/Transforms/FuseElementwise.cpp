@@ -29,6 +29,8 @@
 #include "dlc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -230,6 +232,10 @@ void fusePoolReluGrads(func::FuncOp fn) {
   }
 }
 
+/// The longest loop in a producer that fusion may recompute for each
+/// element of a consumer that reads it broadcast.
+constexpr int64_t kMaxRecomputedLoop = 64;
+
 struct DlcFuseElementwisePass
     : public dlc::impl::DlcFuseElementwiseBase<DlcFuseElementwisePass> {
   void runOnOperation() override {
@@ -237,9 +243,35 @@ struct DlcFuseElementwisePass
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *fused) {
           Operation *producer = fused->get().getDefiningOp();
-          return producer && producer->getNumResults() == 1 &&
-                 producer->getResult(0).hasOneUse() &&
-                 isa<RankedTensorType>(fused->get().getType());
+          if (!producer || producer->getNumResults() != 1 ||
+              !producer->getResult(0).hasOneUse() ||
+              !isa<RankedTensorType>(fused->get().getType()))
+            return false;
+          // A producer the consumer reads broadcast (a row's value in each
+          // of its elements) is computed again for each element it reaches:
+          // fine for a few arithmetic ops or a short loop (a row of 10
+          // classes: cheaper than a kernel launch), not for a long one (the
+          // CUDA target's row reductions over up to 1024 elements).
+          auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
+          if (consumer &&
+              !consumer.getMatchingIndexingMap(fused).isPermutation()) {
+            WalkResult longLoop = producer->walk([&](Operation *inner) {
+              if (inner == producer || inner->getNumRegions() == 0)
+                return WalkResult::advance();
+              auto loop = dyn_cast<scf::ForOp>(inner);
+              std::optional<int64_t> trips =
+                  loop ? constantTripCount(loop.getLowerBound(),
+                                           loop.getUpperBound(),
+                                           loop.getStep())
+                       : std::nullopt;
+              return trips && *trips <= kMaxRecomputedLoop
+                         ? WalkResult::advance()
+                         : WalkResult::interrupt();
+            });
+            if (longLoop.wasInterrupted())
+              return false;
+          }
+          return true;
         });
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

@@ -166,7 +166,10 @@ def DlcFuseElementwise : Pass<"dlc-fuse-elementwise", "mlir::func::FuncOp"> {
     On tensors, before bufferization: a linalg.generic whose result has one
     use is fused into the linalg.generic using it (linalg's elementwise
     fusion), so a layer's bias add and activation are one pass over its
-    output. Producers with more uses stay, so nothing is computed twice.
+    output. Producers with more uses stay, so nothing is computed twice;
+    so does a producer that the consumer reads broadcast (one value per
+    row) when it loops more than 64 times (a CUDA row reduction), since it
+    would run again for each element of the row.
     Then a net.conv2d whose result feeds only such an op computing
     act(y + bias[c]), act identity or relu, becomes net.conv2d_bias_act,
     which the kernel library computes with a fused epilogue (on
