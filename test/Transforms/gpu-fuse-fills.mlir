@@ -303,3 +303,121 @@ func.func @not_past(%g: memref<300xf32>, %q: memref<128xf32>, %r: memref<128xf32
   }
   return
 }
+
+// -----
+
+// Not fused: other views of the same memory.
+
+// The buffer the filled view was taken from is written in between.
+// CHECK-LABEL: func.func @parent_write
+// CHECK-COUNT-3: gpu.launch
+func.func @parent_write(%buf: memref<256xf32>) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %one = arith.constant 1.0 : f32
+  %s = memref.subview %buf[0] [128] [1] : memref<256xf32> to memref<128xf32, strided<[1]>>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %s[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %buf[%tx] : memref<256xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %s[%tx] : memref<128xf32, strided<[1]>>
+    %w = arith.addf %v, %one : f32
+    memref.store %w, %s[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  return
+}
+// The next kernel also reads the filled elements through the argument.
+// CHECK-LABEL: func.func @alias_in_b
+// CHECK-COUNT-2: gpu.launch
+func.func @alias_in_b(%g: memref<256xf32>, %out: memref<128xf32>) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %m = memref.reinterpret_cast %g to offset: [0], sizes: [128], strides: [1] : memref<256xf32> to memref<128xf32, strided<[1]>>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %m[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %old = memref.load %g[%tx] : memref<256xf32>
+    memref.store %old, %out[%tx] : memref<128xf32>
+    %v = memref.load %m[%tx] : memref<128xf32, strided<[1]>>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %m[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  return
+}
+// A reinterpret_cast made of a disjoint view starts again from the base:
+// it writes the filled elements.
+// CHECK-LABEL: func.func @view_of_view
+// CHECK-COUNT-3: gpu.launch
+func.func @view_of_view(%g: memref<256xf32>) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %one = arith.constant 1.0 : f32
+  %m = memref.reinterpret_cast %g to offset: [0], sizes: [128], strides: [1] : memref<256xf32> to memref<128xf32, strided<[1]>>
+  %hi = memref.reinterpret_cast %g to offset: [128], sizes: [128], strides: [1] : memref<256xf32> to memref<128xf32, strided<[1], offset: 128>>
+  %lo = memref.reinterpret_cast %hi to offset: [0], sizes: [128], strides: [1] : memref<128xf32, strided<[1], offset: 128>> to memref<128xf32, strided<[1]>>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %m[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    memref.store %one, %lo[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %v = memref.load %m[%tx] : memref<128xf32, strided<[1]>>
+    %w = arith.addf %v, %one : f32
+    memref.store %w, %m[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  return
+}
+// The filled buffer is a view of a slice that is written in between.
+// CHECK-LABEL: func.func @expand_of_slice
+// CHECK-COUNT-3: gpu.launch
+func.func @expand_of_slice(%g: memref<256xf32>) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c64 = arith.constant 64 : index
+  %one = arith.constant 1.0 : f32
+  %sl = memref.reinterpret_cast %g to offset: [0], sizes: [128], strides: [1] : memref<256xf32> to memref<128xf32, strided<[1]>>
+  %m = memref.expand_shape %sl [[0, 1]] output_shape [2, 64] : memref<128xf32, strided<[1]>> into memref<2x64xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %m[%bx, %tx] : memref<2x64xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    memref.store %one, %sl[%tx] : memref<128xf32, strided<[1]>>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %v = memref.load %m[%bx, %tx] : memref<2x64xf32>
+    %w = arith.addf %v, %one : f32
+    memref.store %w, %m[%bx, %tx] : memref<2x64xf32>
+    gpu.terminator
+  }
+  return
+}

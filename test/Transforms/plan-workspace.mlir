@@ -123,3 +123,33 @@ func.func private @m.other_impl(%x: memref<?x4xf32>, %k: index) -> memref<?x16xf
   memref.dealloc %base : memref<f32>
   return %e : memref<?x16xf32>
 }
+
+// A buffer an scf.if yields lives as long as the if's result: %d, made
+// after the if, does not take %a's bytes (nor %b's) while %r is used.
+// CHECK-LABEL: func.func private @m.yielded_impl(
+// CHECK-SAME: %{{[^:]+}}: i1, %[[FIXED:[^:]+]]: !llvm.ptr
+// CHECK: %[[OA:.+]] = arith.constant 0 : index
+// CHECK: arith.index_cast %[[OA]]
+// CHECK: %[[OB:.+]] = arith.constant 64 : index
+// CHECK: arith.index_cast %[[OB]]
+// CHECK: scf.if
+// CHECK: %[[OD:.+]] = arith.constant 128 : index
+// CHECK: arith.index_cast %[[OD]]
+// CHECK: linalg.fill
+func.func private @m.yielded_impl(%c: i1) -> f32 {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %two = arith.constant 2.0 : f32
+  %a = memref.alloc() : memref<16xf32>
+  %b = memref.alloc() : memref<16xf32>
+  %r = scf.if %c -> memref<16xf32> {
+    scf.yield %a : memref<16xf32>
+  } else {
+    scf.yield %b : memref<16xf32>
+  }
+  %d = memref.alloc() : memref<16xf32>
+  linalg.fill ins(%one : f32) outs(%d : memref<16xf32>)
+  linalg.fill ins(%two : f32) outs(%r : memref<16xf32>)
+  %v = memref.load %d[%c0] : memref<16xf32>
+  return %v : f32
+}

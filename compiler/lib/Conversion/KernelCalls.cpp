@@ -62,6 +62,19 @@ bool isView(Operation *op) {
 /// On a view that a kernel call writes directly (directDestination).
 constexpr StringLiteral kKernelOutputAttr = "dlc.kernel_output";
 
+/// Whether a memref.reinterpret_cast is made of `view` or of a view of it:
+/// it starts again from the buffer's base, outside `view`'s extent.
+bool reinterpretedBelow(Value view) {
+  for (Operation *user : view.getUsers()) {
+    if (isa<memref::ReinterpretCastOp>(user))
+      return true;
+    if (isView(user) && user->getOperand(0) == view &&
+        reinterpretedBelow(user->getResult(0)))
+      return true;
+  }
+  return false;
+}
+
 /// Whether `buffer` (a function argument, or a view of one) is only ever
 /// the destination of bufferization.materialize_in_destination: nothing
 /// reads it, so it may be written before the materialization. Views that
@@ -77,7 +90,8 @@ bool onlyMaterializedInto(
     Operation *user = use.getOwner();
     if (extent && isa<memref::ReinterpretCastOp>(user)) {
       auto other = dlc::staticExtent(user->getResult(0));
-      if (other && dlc::disjoint(*other, *extent))
+      if (other && dlc::disjoint(*other, *extent) &&
+          !reinterpretedBelow(user->getResult(0)))
         continue;
     }
     if (auto into = dyn_cast<MaterializeInDestinationOp>(user)) {

@@ -129,6 +129,54 @@ memref::StoreOp fillStore(gpu::LaunchOp launch) {
   return store;
 }
 
+bool isViewOp(Operation *op) {
+  return isa<memref::ReinterpretCastOp, memref::SubViewOp, memref::CastOp,
+             memref::ExpandShapeOp, memref::CollapseShapeOp,
+             memref::ReshapeOp>(op);
+}
+
+/// The value a chain of views of `v` starts from.
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isViewOp(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+/// The values outside kernels through which ops may touch the memory of
+/// `m`: everything computed from the buffer `m` is a view of (views,
+/// pointers, what a region yields; not sizes), except views whose static
+/// extent is disjoint from `m`'s (the other gradients' slices of one
+/// argument). Extents are measured from the buffer's base, so a view made
+/// from a disjoint view is looked at again. Buffers of the workspace that
+/// are live at the same time never overlap (dlc-plan-workspace).
+SmallVector<Value> mayAlias(Value m) {
+  Value root = rootOf(m);
+  auto extent = dlc::staticExtent(m);
+  SmallVector<Value> aliases, work{root};
+  llvm::SmallPtrSet<Value, 16> seen{root};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    auto other = def && isViewOp(def) ? dlc::staticExtent(v) : std::nullopt;
+    if (!(extent && other && dlc::disjoint(*other, *extent)))
+      aliases.push_back(v);
+    for (Operation *user : v.getUsers()) {
+      if (isa<memref::DimOp>(user) || user->getParentOfType<gpu::LaunchOp>())
+        continue;
+      ValueRange results = user->getResults();
+      if (user->hasTrait<OpTrait::IsTerminator>())
+        results = user->getParentOp()->getResults();
+      for (Value r : results)
+        if (seen.insert(r).second)
+          work.push_back(r);
+    }
+  }
+  return aliases;
+}
+
 /// Fuses the fill `a` into `b` when `b` loads each filled element first;
 /// true when it did.
 bool fuse(RewriterBase &rewriter, gpu::LaunchOp a, gpu::LaunchOp b) {
@@ -141,7 +189,9 @@ bool fuse(RewriterBase &rewriter, gpu::LaunchOp a, gpu::LaunchOp b) {
   Value m = fill.getMemRef();
   if (a.getBody().isAncestor(m.getParentRegion()))
     return false;
-  // In b, the buffer is loaded once and stored after, in the same block.
+  // In b, the buffer is loaded once and stored after, in the same block,
+  // and nothing else touches its memory (through another view either).
+  SmallVector<Value> aliases = mayAlias(m);
   memref::LoadOp load;
   memref::StoreOp store;
   bool other = false;
@@ -153,8 +203,10 @@ bool fuse(RewriterBase &rewriter, gpu::LaunchOp a, gpu::LaunchOp b) {
                s && s.getMemRef() == m) {
       other |= bool(store);
       store = s;
-    } else if (llvm::is_contained(op->getOperands(), m)) {
-      other = true; // a view, a call, a copy of it
+    } else if (llvm::any_of(op->getOperands(), [&](Value v) {
+                 return llvm::is_contained(aliases, v);
+               })) {
+      other = true; // a view, a call, a copy, another view's access
     }
   });
   if (other || !load || !store || store->getBlock() != load->getBlock() ||
@@ -183,45 +235,6 @@ bool fuse(RewriterBase &rewriter, gpu::LaunchOp a, gpu::LaunchOp b) {
   rewriter.replaceOp(load, v);
   rewriter.eraseOp(a);
   return true;
-}
-
-bool isViewOp(Operation *op) {
-  return isa<memref::ReinterpretCastOp, memref::SubViewOp, memref::CastOp,
-             memref::ExpandShapeOp, memref::CollapseShapeOp,
-             memref::ReshapeOp>(op);
-}
-
-/// The values through which ops may touch the memory of `m`: `m`, the
-/// views made of it, and -- when `m` is a static view (reinterpret_cast)
-/// of a function argument, a gradient's slice -- the argument and its
-/// other views, but those that cover other elements. Buffers of the
-/// workspace that are live at the same time never overlap (the plan).
-SmallVector<Value> mayAlias(Value m) {
-  SmallVector<Value> values;
-  auto addWithViews = [&](Value v, auto &self) -> void {
-    values.push_back(v);
-    for (Operation *user : v.getUsers())
-      if (isViewOp(user) && user->getOperand(0) == v)
-        self(user->getResult(0), self);
-  };
-  auto cast = m.getDefiningOp<memref::ReinterpretCastOp>();
-  auto extent = dlc::staticExtent(m);
-  if (!cast || !isa<BlockArgument>(cast.getSource()) || !extent) {
-    addWithViews(m, addWithViews);
-    return values;
-  }
-  Value root = cast.getSource();
-  values.push_back(root);
-  for (Operation *user : root.getUsers()) {
-    if (!isViewOp(user) || user->getOperand(0) != root)
-      continue; // the root itself is in the list
-    auto other = dlc::staticExtent(user->getResult(0));
-    if (isa<memref::ReinterpretCastOp>(user) && other &&
-        dlc::disjoint(*other, *extent))
-      continue;
-    addWithViews(user->getResult(0), addWithViews);
-  }
-  return values;
 }
 
 /// The launch after the fill `a` that may take it: the next launch that

@@ -202,7 +202,13 @@ std::optional<int64_t> lastUse(Value root, Block &block,
       // Sizes are not the buffer; loads read it (their values are data).
       if (isa<memref::DimOp>(user))
         continue;
-      for (Value result : user->getResults())
+      // A region that yields it (scf.if, scf.for) hands it on in the
+      // results of the op around.
+      ValueRange results = user->getResults();
+      if (user->hasTrait<OpTrait::IsTerminator>() &&
+          !isa<func::ReturnOp>(user) && user->getParentOp())
+        results = user->getParentOp()->getResults();
+      for (Value result : results)
         if (isa<BaseMemRefType, LLVM::LLVMPointerType, IndexType,
                 IntegerType>(result.getType()) &&
             !isa<memref::LoadOp>(user))

@@ -179,3 +179,22 @@ func.func @slice_under_a_read_view(%x: memref<?x256xf32>, %d: memref<?x512xf32>,
   bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1], offset: 16>>) -> ()
   return %r : tensor<32xf32>
 }
+
+// A disjoint view is not passed over when a reinterpret_cast is made of it:
+// that starts again from the buffer's base and here reads the slice.
+// CHECK-LABEL: func.func @slice_under_a_view_of_a_view(
+// CHECK: %[[T:.+]] = memref.alloc() {{.*}}: memref<256x512xf32>
+// CHECK: call @dlc_k_sgemm
+// CHECK: memref.copy %[[T]]
+// CHECK: return
+func.func @slice_under_a_view_of_a_view(%x: memref<?x256xf32>, %d: memref<?x512xf32>, %g: memref<131088xf32>) -> tensor<32xf32> {
+  %hi = memref.reinterpret_cast %g to offset: [0], sizes: [16], strides: [1] : memref<131088xf32> to memref<16xf32, strided<[1]>>
+  %lo = memref.reinterpret_cast %hi to offset: [16], sizes: [32], strides: [1] : memref<16xf32, strided<[1]>> to memref<32xf32, strided<[1], offset: 16>>
+  %gv = memref.reinterpret_cast %g to offset: [16], sizes: [256, 512], strides: [512, 1] : memref<131088xf32> to memref<256x512xf32, strided<[512, 1], offset: 16>>
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf32>
+  %dt = bufferization.to_tensor %d restrict : memref<?x512xf32>
+  %r = bufferization.to_tensor %lo restrict : memref<32xf32, strided<[1], offset: 16>>
+  %dw = net.matmul %xt, %dt transpose_a : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1], offset: 16>>) -> ()
+  return %r : tensor<32xf32>
+}
