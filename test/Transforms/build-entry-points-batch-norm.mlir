@@ -1,4 +1,4 @@
-// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-regularize --net-build-entry-points | FileCheck %s
+// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-build-entry-points | FileCheck %s
 
 // Parameters: W [0, 12), b [12, 16), beta [16, 20), gamma [20, 24),
 // moving_mean [24, 28), moving_variance [28, 32).

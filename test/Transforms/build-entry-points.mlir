@@ -1,4 +1,4 @@
-// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-regularize --net-build-entry-points | FileCheck %s
+// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-build-entry-points | FileCheck %s
 
 net.model @m {
   %x = net.input_data shape [?, 3]

@@ -1,4 +1,4 @@
-// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-regularize --net-build-entry-points --net-export-c-abi | FileCheck %s
+// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-build-entry-points --net-export-c-abi | FileCheck %s
 
 net.model @or_gate {
   %x = net.input_data shape [?, 2]

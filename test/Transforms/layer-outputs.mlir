@@ -1,6 +1,6 @@
 // RUN: dlc-opt %s --net-infer-shapes --net-expand-layers | FileCheck %s --check-prefix=EXPAND
 // RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff | FileCheck %s --check-prefix=DIFF
-// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-regularize --net-build-entry-points | FileCheck %s --check-prefix=ENTRY
+// RUN: dlc-opt %s --net-infer-shapes --net-expand-layers --net-autodiff --net-build-entry-points | FileCheck %s --check-prefix=ENTRY
 // RUN: dlc-opt %s --dlc-to-train | FileCheck %s --check-prefix=CABI
 // RUN: dlc-opt %s --dlc-to-llvm | FileCheck %s --check-prefix=LLVM
 

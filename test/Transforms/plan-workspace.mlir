@@ -153,3 +153,29 @@ func.func private @m.yielded_impl(%c: i1) -> f32 {
   %v = memref.load %d[%c0] : memref<16xf32>
   return %v : f32
 }
+
+// A buffer stored into (in a loop, too) is used there, not escaped: it is
+// in the workspace.
+// CHECK-LABEL: func.func private @m.stored_impl(
+// CHECK-SAME: %[[FIXED:[^:]+]]: !llvm.ptr
+// CHECK-NOT: memref.alloc
+// CHECK: llvm.getelementptr %[[FIXED]]
+// CHECK: %[[A:.+]] = builtin.unrealized_conversion_cast %{{.+}} to memref<16xf32>
+// CHECK: scf.parallel
+// CHECK: memref.store %{{.+}}, %[[A]][%{{.+}}] : memref<16xf32>
+// CHECK: memref.load %[[A]]
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func private @m.stored_impl() -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %one = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<16xf32>
+  scf.parallel (%i) = (%c0) to (%c16) step (%c1) {
+    memref.store %one, %a[%i] : memref<16xf32>
+  }
+  %v = memref.load %a[%c0] : memref<16xf32>
+  memref.dealloc %a : memref<16xf32>
+  return %v : f32
+}

@@ -501,37 +501,6 @@ struct AddLowering : OpConversionPattern<AddOp> {
   }
 };
 
-struct AddScaledLowering : OpConversionPattern<AddScaledOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(AddScaledOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    double scale = op.getScale().convertToDouble();
-    rewriter.replaceOp(
-        op, elementwise(rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()},
-                        [&](OpBuilder &b, Location l, ValueRange a) {
-                          Value s = b.create<arith::MulFOp>(l, a[1], f32Const(b, l, scale));
-                          return b.create<arith::AddFOp>(l, a[0], s).getResult();
-                        }));
-    return success();
-  }
-};
-
-struct L2LossLowering : OpConversionPattern<L2LossOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(L2LossOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value sum = sumAll(rewriter, loc, adaptor.getInput(), [](OpBuilder &b, Location l, ValueRange a) {
-      return b.create<arith::MulFOp>(l, a[0], a[0]).getResult();
-    });
-    double half = op.getScale().convertToDouble() / 2.0;
-    rewriter.replaceOp(op, scaleScalar(rewriter, loc, sum, f32Const(rewriter, loc, half)));
-    return success();
-  }
-};
-
 struct LossLowering : OpConversionPattern<LossOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -939,6 +908,51 @@ struct MovingAverageLowering : OpConversionPattern<MovingAverageOp> {
   }
 };
 
+/// Whether `type` is a 1-D buffer of consecutive elements.
+bool unitStride1D(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.getRank() == 1 &&
+         succeeded(getStridesAndOffset(type, strides, offset)) &&
+         strides[0] == 1;
+}
+
+/// What thread `t` of `T` sums over `n` elements on the GPU: `element(at,
+/// sum)` (sum plus element at's term) folded over at = t, t + T, ... below
+/// rows * T (rows = n / T), then at rows * T + t when t < n mod T. Threads
+/// next to each other take elements next to each other (coalesced).
+using StridedElementFn = function_ref<Value(OpBuilder &, Value, Value)>;
+Value stridedThreadSum(OpBuilder &b, Location loc, Value t, int64_t n,
+                       int64_t T, StridedElementFn element) {
+  const int64_t rows = n / T, rest = n - rows * T;
+  auto index = [&](OpBuilder &ib, int64_t v) -> Value {
+    return ib.create<arith::ConstantIndexOp>(loc, v);
+  };
+  Value sum = b.create<scf::ForOp>(
+                   loc, index(b, 0), index(b, rows * T), index(b, T),
+                   ValueRange{f32Const(b, loc, 0.0)},
+                   [&](OpBuilder &fb, Location, Value row, ValueRange a) {
+                     Value at = fb.create<arith::AddIOp>(loc, row, t);
+                     fb.create<scf::YieldOp>(loc, ValueRange{element(fb, at, a[0])});
+                   })
+                  .getResult(0);
+  if (rest == 0)
+    return sum;
+  Value inRest =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, t, index(b, rest));
+  return b
+      .create<scf::IfOp>(
+          loc, inRest,
+          [&](OpBuilder &ib, Location) {
+            Value at = ib.create<arith::AddIOp>(loc, t, index(ib, rows * T));
+            ib.create<scf::YieldOp>(loc, ValueRange{element(ib, at, sum)});
+          },
+          [&](OpBuilder &ib, Location) {
+            ib.create<scf::YieldOp>(loc, ValueRange{sum});
+          })
+      .getResult(0);
+}
+
 /// acc += sum of squares of the 1-D buffer `g`. A buffer of at least
 /// kSquaresChunk elements is summed in two stages: 16 lanes of each chunk
 /// accumulate their strided elements in parallel ([chunks, 256, 16] ->
@@ -979,7 +993,7 @@ void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
     // of the partials, which dlc-split-reductions splits evenly (T is a
     // power of two). Any length, even one with a large prime factor (the
     // CIFAR CNN's 2159114 = 2 * 53 * 20369), in three kernels.
-    const int64_t T = kGpuSquaresThreads, rows = n / T, rest = n - rows * T;
+    const int64_t T = kGpuSquaresThreads;
     Value partials = b.create<memref::AllocaOp>(
         loc, MemRefType::get({T}, b.getF32Type()));
     AffineMap id1 = b.getMultiDimIdentityMap(1);
@@ -987,41 +1001,13 @@ void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
         loc, TypeRange{}, ValueRange{}, partials, ArrayRef<AffineMap>{id1},
         ArrayRef<utils::IteratorType>{par},
         [&](OpBuilder &nb, Location l, ValueRange) {
-          auto index = [&](int64_t v) {
-            return nb.create<arith::ConstantIndexOp>(l, v).getResult();
-          };
-          auto square = [&](OpBuilder &sb, Value at, Value sum) {
-            Value v = sb.create<memref::LoadOp>(l, g, at);
-            return sb.create<arith::AddFOp>(
-                l, sum, sb.create<arith::MulFOp>(l, v, v));
-          };
           Value t = nb.create<linalg::IndexOp>(l, 0);
-          Value sum =
-              nb.create<scf::ForOp>(
-                    l, index(0), index(rows * T), index(T),
-                    ValueRange{f32Const(nb, l, 0.0)},
-                    [&](OpBuilder &fb, Location, Value row, ValueRange a) {
-                      Value at = fb.create<arith::AddIOp>(l, row, t);
-                      fb.create<scf::YieldOp>(
-                          l, ValueRange{square(fb, at, a[0])});
-                    })
-                  .getResult(0);
-          if (rest > 0) {
-            Value inRest = nb.create<arith::CmpIOp>(
-                l, arith::CmpIPredicate::ult, t, index(rest));
-            sum = nb.create<scf::IfOp>(
-                        l, inRest,
-                        [&](OpBuilder &ib, Location) {
-                          Value at = ib.create<arith::AddIOp>(
-                              l, t, index(rows * T));
-                          ib.create<scf::YieldOp>(
-                              l, ValueRange{square(ib, at, sum)});
-                        },
-                        [&](OpBuilder &ib, Location) {
-                          ib.create<scf::YieldOp>(l, ValueRange{sum});
-                        })
-                      .getResult(0);
-          }
+          Value sum = stridedThreadSum(
+              nb, l, t, n, T, [&](OpBuilder &sb, Value at, Value sum) -> Value {
+                Value v = sb.create<memref::LoadOp>(l, g, at);
+                return sb.create<arith::AddFOp>(
+                    l, sum, sb.create<arith::MulFOp>(l, v, v));
+              });
           nb.create<linalg::YieldOp>(l, sum);
         });
     b.create<linalg::GenericOp>(
@@ -1057,8 +1043,7 @@ void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
                  scalar1, acc);
     return;
   }
-  if (ShapedType::isDynamic(n) || n < kSquaresChunk ||
-      !type.getLayout().isIdentity()) {
+  if (ShapedType::isDynamic(n) || n < kSquaresChunk || !unitStride1D(type)) {
     sumSquares(g, 1, {red}, scalar1, acc);
     return;
   }
@@ -1110,6 +1095,131 @@ struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
       return SmallVector<Value>{b.create<arith::MulFOp>(l, a[0], scale)};
     });
     rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// The threads of the weight decay's pass on the GPU for `n` elements: a
+/// power of two, at most kGpuSquaresThreads, each thread taking two
+/// elements or more (fewer than four when there are fewer threads).
+int64_t weightDecayThreads(int64_t n) {
+  return std::min<int64_t>(
+      kGpuSquaresThreads,
+      llvm::bit_floor(static_cast<uint64_t>(std::max<int64_t>(n / 2, 1))));
+}
+
+/// TFLearn's L2 regularizer on slices of the flat buffers: grads += decay *
+/// params, and the loss plus decay * sum(params^2) / 2 of each slice.
+///
+/// On the CPU, slice by slice: one in-place update and one sum of squares
+/// (in vector lanes) each. On the GPU, one kernel over the range the slices
+/// span, T threads (weightDecayThreads): thread t takes the elements t,
+/// t + T, ... (coalesced), finds each one's decay from its index (zero
+/// between the slices: biases, which it leaves alone), updates its gradient
+/// and sums its term into partials[t]; then the partials are summed into
+/// the loss (dlc-split-reductions stages that sum).
+struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WeightDecayOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value params = adaptor.getParams(), grads = adaptor.getGrads();
+    ArrayRef<int64_t> offsets = op.getOffsets(), sizes = op.getSizes();
+    ArrayRef<double> decays = op.getDecays();
+    auto scalarType = MemRefType::get({}, rewriter.getF32Type());
+    AffineMap scalar1 = AffineMap::get(1, 0, {}, rewriter.getContext());
+    AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
+    auto red = utils::IteratorType::reduction;
+    Value acc = rewriter.create<memref::AllocaOp>(loc, scalarType);
+    rewriter.create<linalg::FillOp>(loc, adaptor.getLoss(), acc);
+    auto index = [&](OpBuilder &b, int64_t v) -> Value {
+      return b.create<arith::ConstantIndexOp>(loc, v);
+    };
+    if (!buildingForCuda(rewriter)) {
+      for (size_t k = 0; k < offsets.size(); ++k) {
+        int64_t offset = offsets[k], size = sizes[k];
+        double d = decays[k];
+        auto slice = [&](Value buffer) -> Value {
+          return rewriter.create<memref::SubViewOp>(
+              loc, buffer, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(offset)},
+              ArrayRef<OpFoldResult>{rewriter.getIndexAttr(size)},
+              ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+        };
+        Value w = slice(params), g = slice(grads);
+        updateInPlace(rewriter, loc, w, g,
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value dw = b.create<arith::MulFOp>(l, a[0], f32Const(b, l, d));
+                        return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], dw)};
+                      });
+        Value squares = rewriter.create<memref::AllocaOp>(loc, scalarType);
+        rewriter.create<linalg::FillOp>(loc, f32Const(rewriter, loc, 0.0), squares);
+        sumSquaresInto(rewriter, loc, w, squares);
+        AffineMap none = AffineMap::get(0, 0, {}, rewriter.getContext());
+        rewriter.create<linalg::GenericOp>(
+            loc, TypeRange{}, squares, acc, ArrayRef<AffineMap>{none, none},
+            ArrayRef<utils::IteratorType>{},
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value term = b.create<arith::MulFOp>(l, a[0], f32Const(b, l, d / 2.0));
+              b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, a[1], term).getResult());
+            });
+      }
+    } else {
+      const int64_t lo = offsets.front(), n = offsets.back() + sizes.back() - lo;
+      const int64_t T = weightDecayThreads(n);
+      Value partials = rewriter.create<memref::AllocaOp>(
+          loc, MemRefType::get({T}, rewriter.getF32Type()));
+      auto loop = rewriter.create<scf::ParallelOp>(
+          loc, ValueRange{index(rewriter, 0)}, ValueRange{index(rewriter, T)},
+          ValueRange{index(rewriter, 1)});
+      {
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointToStart(loop.getBody());
+        Value t = loop.getInductionVars()[0];
+        // Element lo + k: its gradient updated, sum + its term returned.
+        auto element = [&](OpBuilder &b, Value k, Value sum) -> Value {
+          Value at = b.create<arith::AddIOp>(loc, k, index(b, lo));
+          Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(), at);
+          auto i64 = [&](int64_t v) -> Value {
+            return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
+          };
+          auto from = [&](int64_t bound, double value, Value before) -> Value {
+            Value past = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, i64(bound));
+            return b.create<arith::SelectOp>(loc, past, f32Const(b, loc, value), before);
+          };
+          // decay / 2 at `at` (in [lo, hi)): zero between the slices.
+          Value half = f32Const(b, loc, decays[0] / 2.0);
+          for (size_t k = 0; k < offsets.size(); ++k) {
+            if (k > 0)
+              half = from(offsets[k], decays[k] / 2.0, half);
+            int64_t end = offsets[k] + sizes[k];
+            if (k + 1 < offsets.size() && offsets[k + 1] != end)
+              half = from(end, 0.0, half);
+          }
+          Value decayed = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, half,
+                                                  f32Const(b, loc, 0.0));
+          Value w = b.create<memref::LoadOp>(loc, params, at);
+          Value g = b.create<memref::LoadOp>(loc, grads, at);
+          Value decay = b.create<arith::AddFOp>(loc, half, half);
+          Value updated = b.create<arith::AddFOp>(loc, g, b.create<arith::MulFOp>(loc, decay, w));
+          b.create<memref::StoreOp>(loc, b.create<arith::SelectOp>(loc, decayed, updated, g),
+                                    grads, at);
+          Value term = b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, half, w), w);
+          return b.create<arith::AddFOp>(
+              loc, sum,
+              b.create<arith::SelectOp>(loc, decayed, term, f32Const(b, loc, 0.0)));
+        };
+        Value sum = stridedThreadSum(rewriter, loc, t, n, T, element);
+        rewriter.create<memref::StoreOp>(loc, sum, partials, t);
+      }
+      rewriter.create<linalg::GenericOp>(
+          loc, TypeRange{}, partials, acc, ArrayRef<AffineMap>{id1, scalar1},
+          ArrayRef<utils::IteratorType>{red},
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            nb.create<linalg::YieldOp>(l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
+          });
+    }
+    rewriter.replaceOp(op, rewriter.create<memref::LoadOp>(loc, acc, ValueRange{}));
     return success();
   }
 };
@@ -1807,8 +1917,8 @@ struct ConvertNetToLinalgPass
     RewritePatternSet patterns(ctx);
     patterns.add<MatmulLowering, BiasAddLowering, BiasGradLowering,
                  ActivationLowering, ActivationGradLowering, AddLowering,
-                 AddScaledLowering, L2LossLowering, LossLowering,
-                 LossGradLowering, ClipByGlobalNormLowering,
+                 LossLowering, LossGradLowering, ClipByGlobalNormLowering,
+                 WeightDecayLowering,
                  ApplyGradientsLowering, RandomInitLowering, ReshapeLowering,
                  ApplyDropoutLowering, Conv2DLowering, Conv2DGradFilterLowering,
                  Conv2DGradInputLowering, Pool2DLowering, Pool2DGradLowering,

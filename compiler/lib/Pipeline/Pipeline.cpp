@@ -40,8 +40,7 @@ void dlc::buildPipeline(OpPassManager &pm, Phase phase,
   if (!done(Phase::Train)) {
   pm.addPass(createNetExpandLayers());      // layers -> parameters + primitives
   pm.addPass(createNetAutodiff());          // predict / eval / grad functions
-  pm.addPass(createNetRegularize());        // L2 terms into grad
-  pm.addPass(createNetBuildEntryPoints());  // flat buffers, clipping, optimizer
+  pm.addPass(createNetBuildEntryPoints());  // flat buffers, L2, optimizer
   pm.addPass(createNetExportCABI());        // pointer-level C entry points
   }
   if (phase == Phase::Train)

@@ -252,7 +252,26 @@ private:
     for (auto [i, slice] : llvm::enumerate(gradSlices))
       storeTo(fb, loc, r[2 + i], slice);
     storeTo(fb, loc, r[1], fn.getArgument(4));
-    fb.create<func::ReturnOp>(loc, extractScalar(fb, r[0]));
+    Value loss = extractScalar(fb, r[0]);
+    // L2: the decayed weights' terms, on the flat buffers in one op (on the
+    // GPU, one pass over them).
+    SmallVector<int64_t> decayOffsets, decaySizes;
+    SmallVector<double> decays;
+    for (auto [i, p] : llvm::enumerate(params)) {
+      double decay = p.getDecay().convertToDouble();
+      if (decay == 0.0)
+        continue;
+      decayOffsets.push_back(offsets[i]);
+      decaySizes.push_back(cast<ShapedType>(p.getType()).getNumElements());
+      decays.push_back(decay);
+    }
+    if (!decays.empty())
+      loss = fb.create<WeightDecayOp>(
+          loc, fn.getArgument(0), fn.getArgument(5), loss,
+          fb.getDenseI64ArrayAttr(decayOffsets),
+          fb.getDenseI64ArrayAttr(decaySizes),
+          fb.getDenseF64ArrayAttr(decays));
+    fb.create<func::ReturnOp>(loc, loss);
     return fn;
   }
 

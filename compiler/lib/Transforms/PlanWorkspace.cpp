@@ -192,8 +192,10 @@ std::optional<int64_t> lastUse(Value root, Block &block,
           return std::nullopt;
         continue;
       }
-      if (isa<func::ReturnOp, memref::StoreOp>(user) ||
-          (isa<LLVM::StoreOp>(user) && use.getOperandNumber() == 0))
+      // Stored as a value, it escapes; stored into, it is used.
+      if (isa<func::ReturnOp>(user) ||
+          (isa<memref::StoreOp, LLVM::StoreOp>(user) &&
+           use.getOperandNumber() == 0))
         return std::nullopt;
       Operation *top = block.findAncestorOpInBlock(*user);
       if (!top)

@@ -8,6 +8,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace dlc::net;
 
@@ -718,12 +720,6 @@ LogicalResult BiasGradOp::verify() {
   return success();
 }
 
-void L2LossOp::build(OpBuilder &b, OperationState &state, Value input,
-                     double scale) {
-  build(b, state, RankedTensorType::get({}, b.getF32Type()), input,
-        b.getF64FloatAttr(scale));
-}
-
 void LossOp::build(OpBuilder &b, OperationState &state, Loss kind,
                    Value prediction, Value target) {
   build(b, state, RankedTensorType::get({}, b.getF32Type()), kind, prediction,
@@ -769,6 +765,32 @@ LogicalResult ApplyGradientsOp::verify() {
       clip && !(clip->convertToDouble() > 0.0))
     return emitOpError("expected clip_norm > 0, got ")
            << clip->convertToDouble();
+  return success();
+}
+
+LogicalResult WeightDecayOp::verify() {
+  auto params = cast<MemRefType>(getParams().getType());
+  if (params.getRank() != 1 || !params.hasStaticShape())
+    return emitOpError("expected static 1-D params and grads, got ") << params;
+  ArrayRef<int64_t> offsets = getOffsets(), sizes = getSizes();
+  ArrayRef<double> decays = getDecays();
+  if (offsets.empty() || offsets.size() != sizes.size() ||
+      offsets.size() != decays.size())
+    return emitOpError("expected as many offsets, sizes and decays, at least "
+                       "one, got ")
+           << offsets.size() << ", " << sizes.size() << " and "
+           << decays.size();
+  int64_t end = 0;
+  for (auto [offset, size, decay] : llvm::zip(offsets, sizes, decays)) {
+    if (offset < end || size <= 0 || offset + size > params.getDimSize(0))
+      return emitOpError("slice [")
+             << offset << ", " << offset + size
+             << ") is empty, out of the buffer (" << params.getDimSize(0)
+             << ") or not after the slice before";
+    if (!(decay > 0.0) || std::isinf(decay))
+      return emitOpError("expected a positive finite decay, got ") << decay;
+    end = offset + size;
+  }
   return success();
 }
 

@@ -784,6 +784,86 @@ func.func @moving_average_decay(%p: memref<8xf32>) {
 
 // -----
 
+func.func @weight_decay_types(%p: memref<8xf32>, %g: memref<4xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op failed to verify that all of {params, grads} have same type}}
+  %t = "net.weight_decay"(%p, %g, %l) <{offsets = array<i64: 0>, sizes = array<i64: 4>, decays = array<f64: 0.1>}> : (memref<8xf32>, memref<4xf32>, f32) -> f32
+  return
+}
+
+// -----
+
+func.func @weight_decay_rank(%p: memref<2x4xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op expected static 1-D params and grads, got 'memref<2x4xf32>'}}
+  %t = net.weight_decay %p, %p, %l offsets [0] sizes [4] decays [0.1] : memref<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_counts(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op expected as many offsets, sizes and decays, at least one, got 2, 1 and 1}}
+  %t = net.weight_decay %p, %p, %l offsets [0, 4] sizes [4] decays [0.1] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_none(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op expected as many offsets, sizes and decays, at least one, got 0, 0 and 0}}
+  %t = net.weight_decay %p, %p, %l offsets [] sizes [] decays [] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_outside(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op slice [6, 10) is empty, out of the buffer (8) or not after the slice before}}
+  %t = net.weight_decay %p, %p, %l offsets [6] sizes [4] decays [0.1] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_empty(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op slice [2, 2) is empty, out of the buffer (8) or not after the slice before}}
+  %t = net.weight_decay %p, %p, %l offsets [2] sizes [0] decays [0.1] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_overlap(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op slice [2, 4) is empty, out of the buffer (8) or not after the slice before}}
+  %t = net.weight_decay %p, %p, %l offsets [0, 2] sizes [3, 2] decays [0.1, 0.1] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_negative_offset(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op slice [-1, 1) is empty, out of the buffer (8) or not after the slice before}}
+  %t = net.weight_decay %p, %p, %l offsets [-1] sizes [2] decays [0.1] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_zero(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op expected a positive finite decay, got 0.000000e+00}}
+  %t = net.weight_decay %p, %p, %l offsets [0] sizes [2] decays [0.0] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_inf(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op expected a positive finite decay, got INF}}
+  %t = "net.weight_decay"(%p, %p, %l) <{offsets = array<i64: 0>, sizes = array<i64: 2>, decays = array<f64: 0x7FF0000000000000>}> : (memref<8xf32>, memref<8xf32>, f32) -> f32
+  return
+}
+
+// -----
+
 func.func @matmul_bias_act_rank(%x: tensor<?x8x1xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) {
   // expected-error @+1 {{'net.matmul_bias_act' op expected 2-D ranked operands and result}}
   %y = net.matmul_bias_act %x, %w, %b relu : tensor<?x8x1xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<?x4xf32>

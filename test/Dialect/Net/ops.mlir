@@ -56,10 +56,6 @@ func.func @primitives(%x: tensor<?x2xf32>, %t: tensor<?x1xf32>) -> tensor<f32> {
   %g = net.activation_grad relu %y, %a : tensor<?x1xf32>
   // CHECK: net.add %{{.+}}, %{{.+}} : tensor<?x1xf32>
   %s = net.add %g, %y : tensor<?x1xf32>
-  // CHECK: net.add_scaled %{{.+}}, %{{.+}} scale 1.000000e-03 : tensor<2x1xf32>
-  %r = net.add_scaled %dw, %w scale 0.001 : tensor<2x1xf32>
-  // CHECK: net.l2_loss %{{.+}} scale 1.000000e-03 : tensor<2x1xf32>
-  %l2 = net.l2_loss %r scale 0.001 : tensor<2x1xf32>
   // CHECK: net.loss mean_square %{{.+}}, %{{.+}} : tensor<?x1xf32>
   %l = net.loss mean_square %s, %t : tensor<?x1xf32>
   // CHECK: net.loss_grad sigmoid_binary_crossentropy %{{.+}}, %{{.+}} : tensor<?x1xf32>
@@ -68,7 +64,11 @@ func.func @primitives(%x: tensor<?x2xf32>, %t: tensor<?x1xf32>) -> tensor<f32> {
 }
 
 // CHECK-LABEL: func.func @buffers
-func.func @buffers(%p: memref<3xf32>, %g: memref<3xf32>, %s: memref<6xf32>, %step: i64) {
+func.func @buffers(%p: memref<3xf32>, %g: memref<3xf32>, %s: memref<6xf32>, %step: i64, %loss: f32) -> f32 {
+  // CHECK: net.weight_decay %{{.+}}, %{{.+}}, %{{.+}} offsets [0] sizes [2] decays [1.000000e-03] : memref<3xf32>
+  %total = net.weight_decay %p, %g, %loss offsets [0] sizes [2] decays [0.001] : memref<3xf32>
+  // CHECK: net.weight_decay %{{.+}}, %{{.+}}, %{{.+}} offsets [0, 2] sizes [1, 1] decays [1.000000e-03, 5.000000e-01] : memref<3xf32>
+  %total2 = net.weight_decay %p, %g, %total offsets [0, 2] sizes [1, 1] decays [0.001, 0.5] : memref<3xf32>
   // CHECK: net.clip_by_global_norm %{{.+}} clip 5.000000e+00 : memref<3xf32>
   net.clip_by_global_norm %g clip 5.0 : memref<3xf32>
   // CHECK: net.apply_gradients adam %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} learning_rate 1.000000e-03 beta2 0.98999999999999999 : memref<3xf32>, memref<6xf32>
@@ -77,7 +77,7 @@ func.func @buffers(%p: memref<3xf32>, %g: memref<3xf32>, %s: memref<6xf32>, %ste
   net.apply_gradients adam %p, %g, %s, %step learning_rate 0.001 clip_norm 5.0 : memref<3xf32>, memref<6xf32>
   // CHECK: net.random_init uniform(-1.000000e+00, 1.000000e+00) %{{.+}}[0, 2] seed %{{.+}} stream 0 fan_in 2 fan_out 1 : memref<3xf32>
   net.random_init uniform(-1.0, 1.0) %p[0, 2] seed %step stream 0 fan_in 2 fan_out 1 : memref<3xf32>
-  return
+  return %total2 : f32
 }
 
 // CHECK-LABEL: net.model @cnn_layers

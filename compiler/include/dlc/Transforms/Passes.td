@@ -51,15 +51,6 @@ def NetAutodiff : Pass<"net-autodiff", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
-def NetRegularize : Pass<"net-regularize", "mlir::ModuleOp"> {
-  let summary = "Add the L2 terms of regularized parameters to M.grad";
-  let description = [{
-    For each parameter with a non-zero decay `wd`, adds `wd * sum(w^2) / 2`
-    to the loss returned by `M.grad` and `wd * w` to its gradient (TFLearn's
-    `regularizer='L2'`; biases are never regularized).
-  }];
-}
-
 def NetBuildEntryPoints : Pass<"net-build-entry-points", "mlir::ModuleOp"> {
   let summary = "Build the buffer-level entry points of each model";
   let description = [{
@@ -74,7 +65,9 @@ def NetBuildEntryPoints : Pass<"net-build-entry-points", "mlir::ModuleOp"> {
     gradient and the training step call. The training step writes the
     gradients to the workspace, clips them by global norm
     (`net.clip_by_global_norm`) and applies the optimizer
-    (`net.apply_gradients`). Before clipping, each moving-average parameter
+    (`net.apply_gradients`). Parameters with an L2 decay add their terms
+    to the gradients and the loss in `M.loss_and_grad_impl`
+    (`net.weight_decay`). Before clipping, each moving-average parameter
     (batch normalization's moving statistics) is updated from the batch
     statistic in its gradient slot, which is then zeroed
     (`net.moving_average`); `M.gradient_impl` zeroes those slots too. The

@@ -737,31 +737,6 @@ def Net_AddOp : Net_Op<"add", [Pure, SameOperandsAndResultType, Commutative]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
 }
 
-def Net_AddScaledOp : Net_Op<"add_scaled", [Pure, SameOperandsAndResultType]> {
-  let summary = "lhs + scale * rhs (the L2 term of a weight gradient)";
-  let description = [{
-    ```mlir
-    %g2 = net.add_scaled %g, %w scale 0.001 : tensor<2x1xf32>
-    ```
-  }];
-  let arguments = (ins Net_F32Tensor:$lhs, Net_F32Tensor:$rhs, F64Attr:$scale);
-  let results = (outs Net_F32Tensor:$output);
-  let assemblyFormat = "$lhs `,` $rhs `scale` $scale attr-dict `:` type($lhs)";
-}
-
-def Net_L2LossOp : Net_Op<"l2_loss", [Pure]> {
-  let summary = "scale * sum(x^2) / 2";
-  let description = [{
-    ```mlir
-    %r = net.l2_loss %w scale 0.001 : tensor<2x1xf32>
-    ```
-  }];
-  let arguments = (ins Net_F32Tensor:$input, F64Attr:$scale);
-  let results = (outs Net_F32Scalar:$output);
-  let assemblyFormat = "$input `scale` $scale attr-dict `:` type($input)";
-  let builders = [OpBuilder<(ins "::mlir::Value":$input, "double":$scale)>];
-}
-
 def Net_LossOp : Net_Op<"loss", [Pure, AllTypesMatch<["prediction", "target"]>,
     DeclareOpInterfaceMethods<Net_DifferentiableOpInterface>]> {
   let summary = "mean loss over the batch";
@@ -816,6 +791,32 @@ def Net_ClipByGlobalNormOp : Net_Op<"clip_by_global_norm"> {
   let arguments = (ins Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$grads,
                        F64Attr:$clip);
   let assemblyFormat = "$grads `clip` $clip attr-dict `:` type($grads)";
+}
+
+def Net_WeightDecayOp : Net_Op<"weight_decay", [AllTypesMatch<["params", "grads"]>]> {
+  let summary = "adds the L2 terms of the decayed parameters to the gradients and the loss";
+  let description = [{
+    TFLearn's L2 regularizer (`weight_decay * tf.nn.l2_loss(W)`) on slices
+    of the flat buffers: for each slice [`offsets[k]`, `offsets[k] +
+    sizes[k]`) with decay `decays[k]`, `grads += decay * params` in place,
+    and the result is `loss + sum over the slices of decay * sum(params^2)
+    / 2`. Slices are listed in ascending order and do not overlap.
+
+    ```mlir
+    %total = net.weight_decay %params, %grads, %loss offsets [0, 8]
+        sizes [6, 4] decays [1.0e-3, 1.0e-2] : memref<16xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Net_F32MemRef, "", [MemRead]>:$params,
+                       Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$grads,
+                       F32:$loss, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$sizes, DenseF64ArrayAttr:$decays);
+  let results = (outs F32:$total);
+  let assemblyFormat = [{
+    $params `,` $grads `,` $loss `offsets` $offsets `sizes` $sizes
+    `decays` $decays attr-dict `:` type($params)
+  }];
+  let hasVerifier = 1;
 }
 
 def Net_MovingAverageOp : Net_Op<"moving_average",

@@ -1,0 +1,107 @@
+// RUN: dlc-opt %s --split-input-file --convert-net-to-linalg --canonicalize | FileCheck %s
+
+// CPU: slice by slice, g += decay * w in place, and loss + decay / 2 *
+// sum(w^2) (the sum of squares in vector lanes from 4096 elements on).
+// CHECK-LABEL: func.func @cpu(
+// CHECK-SAME: %[[P:[^:]+]]: memref<8200xf32>, %[[G:[^:]+]]: memref<8200xf32>, %[[L:[^:]+]]: f32) -> f32
+// CHECK-DAG: %[[D1:.+]] = arith.constant 1.000000e-01 : f32
+// CHECK-DAG: %[[H1:.+]] = arith.constant 5.000000e-02 : f32
+// CHECK-DAG: %[[D2:.+]] = arith.constant 2.000000e-01 : f32
+// CHECK: %[[ACC:.+]] = memref.alloca() : memref<f32>
+// CHECK: linalg.fill ins(%[[L]] : f32) outs(%[[ACC]] : memref<f32>)
+// CHECK: %[[W1:.+]] = memref.subview %[[P]][2] [3] [1]
+// CHECK: %[[G1:.+]] = memref.subview %[[G]][2] [3] [1]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[W1]] : {{.+}}) outs(%[[G1]] : {{.+}})
+// CHECK: ^bb0(%[[W:.+]]: f32, %[[GV:.+]]: f32):
+// CHECK: %[[DW:.+]] = arith.mulf %[[W]], %[[D1]]
+// CHECK: arith.addf %[[GV]], %[[DW]]
+// CHECK: %[[SQ1:.+]] = memref.alloca() : memref<f32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[W1]] : {{.+}}) outs(%[[SQ1]] : memref<f32>)
+// CHECK: linalg.generic {{.*}} iterator_types = []} ins(%[[SQ1]] : memref<f32>) outs(%[[ACC]] : memref<f32>)
+// CHECK: arith.mulf %{{.+}}, %[[H1]]
+// CHECK: %[[W2:.+]] = memref.subview %[[P]][100] [8100] [1]
+// CHECK: %[[G2:.+]] = memref.subview %[[G]][100] [8100] [1]
+// CHECK: linalg.generic {{.*}} ins(%[[W2]] : {{.+}}) outs(%[[G2]] : {{.+}})
+// CHECK: arith.mulf %{{.+}}, %[[D2]]
+// CHECK: memref.expand_shape {{.+}} output_shape [1, 256, 16]
+// CHECK: iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: arith.mulf %{{.+}}, %[[D1]]
+// CHECK: %[[T:.+]] = memref.load %[[ACC]][]
+// CHECK: return %[[T]]
+func.func @cpu(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
+  %t = net.weight_decay %p, %g, %l offsets [2, 100] sizes [3, 8100] decays [0.1, 0.2] : memref<8200xf32>
+  return %t : f32
+}
+
+// -----
+
+// CUDA: one pass over the range the slices span ([2, 8200): 8198 elements,
+// 4096 threads, thread t taking 2 + t and 4098 + t, and 8194 + t for t < 6).
+// Each element's decay / 2 comes from its index: 0.05 (from 2), 0 from 5,
+// 0.1 from 100 (to 8200, the end); between the slices the gradient is kept
+// and nothing is added. The partials are then summed into the loss.
+// CHECK-LABEL: func.func @cuda(
+// CHECK-SAME: %[[P:[^:]+]]: memref<8200xf32>, %[[G:[^:]+]]: memref<8200xf32>, %[[L:[^:]+]]: f32) -> f32
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[H1:.+]] = arith.constant 5.000000e-02 : f32
+// CHECK-DAG: %[[H2:.+]] = arith.constant 1.000000e-01 : f32
+// CHECK: %[[ACC:.+]] = memref.alloca() : memref<f32>
+// CHECK: linalg.fill ins(%[[L]] : f32) outs(%[[ACC]] : memref<f32>)
+// CHECK: %[[PART:.+]] = memref.alloca() : memref<4096xf32>
+// CHECK: scf.parallel (%[[T:.+]]) = (%c0) to (%c4096) step (%c1) {
+// CHECK: %[[S:.+]] = scf.for %[[R:.+]] = %c0 to %c8192 step %c4096 iter_args(%[[A:.+]] = %[[ZERO]]) -> (f32) {
+// CHECK: %[[K:.+]] = arith.addi %[[R]], %[[T]] : index
+// CHECK: %[[AT:.+]] = arith.addi %[[K]], %c2 : index
+// CHECK: %[[I:.+]] = arith.index_cast %[[AT]] : index to i64
+// CHECK: %[[C1:.+]] = arith.cmpi sge, %[[I]], %c5_i64
+// CHECK: %[[S1:.+]] = arith.select %[[C1]], %[[ZERO]], %[[H1]]
+// CHECK: %[[C2:.+]] = arith.cmpi sge, %[[I]], %c100_i64
+// CHECK: %[[HALF:.+]] = arith.select %[[C2]], %[[H2]], %[[S1]]
+// CHECK: %[[ON:.+]] = arith.cmpf ogt, %[[HALF]], %[[ZERO]]
+// CHECK: %[[W:.+]] = memref.load %[[P]][%[[AT]]]
+// CHECK: %[[GV:.+]] = memref.load %[[G]][%[[AT]]]
+// CHECK: %[[D:.+]] = arith.addf %[[HALF]], %[[HALF]]
+// CHECK: %[[DW:.+]] = arith.mulf %[[D]], %[[W]]
+// CHECK: %[[NEW:.+]] = arith.addf %[[GV]], %[[DW]]
+// CHECK: %[[KEEP:.+]] = arith.select %[[ON]], %[[NEW]], %[[GV]]
+// CHECK: memref.store %[[KEEP]], %[[G]][%[[AT]]]
+// CHECK: %[[HW:.+]] = arith.mulf %[[HALF]], %[[W]]
+// CHECK: %[[TERM:.+]] = arith.mulf %[[HW]], %[[W]]
+// CHECK: %[[ADD:.+]] = arith.select %[[ON]], %[[TERM]], %[[ZERO]]
+// CHECK: arith.addf %[[A]], %[[ADD]]
+// CHECK: %[[IN:.+]] = arith.cmpi ult, %[[T]], %c6 : index
+// CHECK: scf.if %[[IN]] -> (f32) {
+// CHECK: arith.addi %[[T]], %c8194 : index
+// CHECK: memref.store %{{.+}}, %[[PART]][%[[T]]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[PART]] : memref<4096xf32>) outs(%[[ACC]] : memref<f32>)
+// CHECK: %[[TOTAL:.+]] = memref.load %[[ACC]][]
+// CHECK: return %[[TOTAL]]
+module attributes {dlc.target = "cuda"} {
+func.func @cuda(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
+  %t = net.weight_decay %p, %g, %l offsets [2, 100] sizes [3, 8100] decays [0.1, 0.2] : memref<8200xf32>
+  return %t : f32
+}
+}
+
+// -----
+
+// CUDA, few elements: one thread for 3, and one slice needs no compare.
+// CHECK-LABEL: func.func @cuda_small(
+// CHECK-DAG: %[[HALF:.+]] = arith.constant 2.500000e-01 : f32
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK: memref.alloca() : memref<1xf32>
+// CHECK: scf.for %[[I:.+]] = %c0 to %c3 step %c1
+// CHECK-NOT: arith.cmpi
+// CHECK-NOT: arith.select
+// CHECK: %[[W:.+]] = memref.load %{{.+}}[%[[I]]]
+// CHECK: %[[GV:.+]] = memref.load %{{.+}}[%[[I]]]
+// CHECK: %[[DW:.+]] = arith.mulf %[[W]], %[[ONE]]
+// CHECK: %[[NEW:.+]] = arith.addf %[[GV]], %[[DW]]
+// CHECK: memref.store %[[NEW]]
+// CHECK: %[[HW:.+]] = arith.mulf %[[W]], %[[HALF]]
+module attributes {dlc.target = "cuda"} {
+func.func @cuda_small(%p: memref<3xf32>, %g: memref<3xf32>, %l: f32) -> f32 {
+  %t = net.weight_decay %p, %g, %l offsets [0] sizes [3] decays [0.5] : memref<3xf32>
+  return %t : f32
+}
+}
