@@ -1112,12 +1112,15 @@ int64_t weightDecayThreads(int64_t n) {
 /// params, and the loss plus decay * sum(params^2) / 2 of each slice.
 ///
 /// On the CPU, slice by slice: one in-place update and one sum of squares
-/// (in vector lanes) each. On the GPU, one kernel over the range the slices
-/// span, T threads (weightDecayThreads): thread t takes the elements t,
-/// t + T, ... (coalesced), finds each one's decay from its index (zero
-/// between the slices: biases, which it leaves alone), updates its gradient
-/// and sums its term into partials[t]; then the partials are summed into
-/// the loss (dlc-split-reductions stages that sum).
+/// (in vector lanes) each. On the GPU, two kernels: one elementwise update
+/// of the gradients over the range the slices span, each element's decay
+/// found from its index (zero between the slices: biases, which are left
+/// alone); and one strided pass of T threads (weightDecayThreads), thread t
+/// summing the squares of the elements t, t + T, ... (coalesced) of each
+/// slice, times decay / 2, into partials[t], which are then summed into the
+/// loss (dlc-split-reductions stages). One pass doing both would store each
+/// gradient before loading the next element, which the device compiler
+/// cannot move ahead of the store: a memory latency per element.
 struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1166,7 +1169,53 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
       }
     } else {
       const int64_t lo = offsets.front(), n = offsets.back() + sizes.back() - lo;
-      const int64_t T = weightDecayThreads(n);
+      int64_t decayed = 0;
+      for (int64_t size : sizes)
+        decayed += size;
+      const int64_t T = weightDecayThreads(decayed);
+      // decay / 2 at index `at` (in [lo, hi)), zero between the slices, and
+      // whether it is not zero.
+      auto halfDecayAt = [&](OpBuilder &b, Value at) -> std::pair<Value, Value> {
+        Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(), at);
+        auto from = [&](int64_t bound, double value, Value before) -> Value {
+          Value past = b.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::sge, i,
+              b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(bound)));
+          return b.create<arith::SelectOp>(loc, past, f32Const(b, loc, value), before);
+        };
+        Value half = f32Const(b, loc, decays[0] / 2.0);
+        for (size_t k = 0; k < offsets.size(); ++k) {
+          if (k > 0)
+            half = from(offsets[k], decays[k] / 2.0, half);
+          int64_t end = offsets[k] + sizes[k];
+          if (k + 1 < offsets.size() && offsets[k + 1] != end)
+            half = from(end, 0.0, half);
+        }
+        Value decayed = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, half,
+                                                f32Const(b, loc, 0.0));
+        return {half, decayed};
+      };
+      // The gradients: one element a thread.
+      auto span = [&](Value buffer) -> Value {
+        return rewriter.create<memref::SubViewOp>(
+            loc, buffer, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(lo)},
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+      };
+      updateInPlace(rewriter, loc, span(params), span(grads),
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value at = b.create<arith::AddIOp>(
+                          l, b.create<linalg::IndexOp>(l, 0), index(b, lo));
+                      auto [half, decayed] = halfDecayAt(b, at);
+                      Value decay = b.create<arith::AddFOp>(l, half, half);
+                      Value updated = b.create<arith::AddFOp>(
+                          l, a[1], b.create<arith::MulFOp>(l, decay, a[0]));
+                      return SmallVector<Value>{
+                          b.create<arith::SelectOp>(l, decayed, updated, a[1])};
+                    });
+      // The squares: T threads, each summing its strided elements of each
+      // slice (loops of loads and adds only, which the device compiler
+      // unrolls, loading several elements at a time), times decay / 2.
       Value partials = rewriter.create<memref::AllocaOp>(
           loc, MemRefType::get({T}, rewriter.getF32Type()));
       auto loop = rewriter.create<scf::ParallelOp>(
@@ -1176,40 +1225,21 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
         OpBuilder::InsertionGuard guard(rewriter);
         rewriter.setInsertionPointToStart(loop.getBody());
         Value t = loop.getInductionVars()[0];
-        // Element lo + k: its gradient updated, sum + its term returned.
-        auto element = [&](OpBuilder &b, Value k, Value sum) -> Value {
-          Value at = b.create<arith::AddIOp>(loc, k, index(b, lo));
-          Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(), at);
-          auto i64 = [&](int64_t v) -> Value {
-            return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
-          };
-          auto from = [&](int64_t bound, double value, Value before) -> Value {
-            Value past = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, i64(bound));
-            return b.create<arith::SelectOp>(loc, past, f32Const(b, loc, value), before);
-          };
-          // decay / 2 at `at` (in [lo, hi)): zero between the slices.
-          Value half = f32Const(b, loc, decays[0] / 2.0);
-          for (size_t k = 0; k < offsets.size(); ++k) {
-            if (k > 0)
-              half = from(offsets[k], decays[k] / 2.0, half);
-            int64_t end = offsets[k] + sizes[k];
-            if (k + 1 < offsets.size() && offsets[k + 1] != end)
-              half = from(end, 0.0, half);
-          }
-          Value decayed = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, half,
-                                                  f32Const(b, loc, 0.0));
-          Value w = b.create<memref::LoadOp>(loc, params, at);
-          Value g = b.create<memref::LoadOp>(loc, grads, at);
-          Value decay = b.create<arith::AddFOp>(loc, half, half);
-          Value updated = b.create<arith::AddFOp>(loc, g, b.create<arith::MulFOp>(loc, decay, w));
-          b.create<memref::StoreOp>(loc, b.create<arith::SelectOp>(loc, decayed, updated, g),
-                                    grads, at);
-          Value term = b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, half, w), w);
-          return b.create<arith::AddFOp>(
-              loc, sum,
-              b.create<arith::SelectOp>(loc, decayed, term, f32Const(b, loc, 0.0)));
-        };
-        Value sum = stridedThreadSum(rewriter, loc, t, n, T, element);
+        Value sum;
+        for (size_t k = 0; k < offsets.size(); ++k) {
+          int64_t offset = offsets[k];
+          Value squares = stridedThreadSum(
+              rewriter, loc, t, sizes[k], T,
+              [&](OpBuilder &b, Value j, Value acc) -> Value {
+                Value at = b.create<arith::AddIOp>(loc, j, index(b, offset));
+                Value w = b.create<memref::LoadOp>(loc, params, at);
+                return b.create<arith::AddFOp>(loc, acc,
+                                               b.create<arith::MulFOp>(loc, w, w));
+              });
+          Value term = rewriter.create<arith::MulFOp>(
+              loc, squares, f32Const(rewriter, loc, decays[k] / 2.0));
+          sum = sum ? rewriter.create<arith::AddFOp>(loc, sum, term) : term;
+        }
         rewriter.create<memref::StoreOp>(loc, sum, partials, t);
       }
       rewriter.create<linalg::GenericOp>(

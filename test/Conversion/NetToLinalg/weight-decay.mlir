@@ -35,11 +35,14 @@ func.func @cpu(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
 
 // -----
 
-// CUDA: one pass over the range the slices span ([2, 8200): 8198 elements,
-// 4096 threads, thread t taking 2 + t and 4098 + t, and 8194 + t for t < 6).
-// Each element's decay / 2 comes from its index: 0.05 (from 2), 0 from 5,
-// 0.1 from 100 (to 8200, the end); between the slices the gradient is kept
-// and nothing is added. The partials are then summed into the loss.
+// CUDA. The gradients: one elementwise update over the range the slices
+// span ([2, 8200): 8198 elements), each element's decay / 2 from its index:
+// 0.05 (from 2), 0 from 5, 0.1 from 100 (to 8200, the end); between the
+// slices the gradient is kept. The squares: 2048 threads (8103 decayed
+// elements), thread t summing those of each slice at t, t + 2048, ...
+// (the first slice: 2 + t for t < 3; the second: 100 + t, 2148 + t, 4196 + t
+// and 6244 + t for t < 1956), times decay / 2, into partials[t], which are
+// then summed into the loss.
 // CHECK-LABEL: func.func @cuda(
 // CHECK-SAME: %[[P:[^:]+]]: memref<8200xf32>, %[[G:[^:]+]]: memref<8200xf32>, %[[L:[^:]+]]: f32) -> f32
 // CHECK-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
@@ -47,10 +50,11 @@ func.func @cpu(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
 // CHECK-DAG: %[[H2:.+]] = arith.constant 1.000000e-01 : f32
 // CHECK: %[[ACC:.+]] = memref.alloca() : memref<f32>
 // CHECK: linalg.fill ins(%[[L]] : f32) outs(%[[ACC]] : memref<f32>)
-// CHECK: %[[PART:.+]] = memref.alloca() : memref<4096xf32>
-// CHECK: scf.parallel (%[[T:.+]]) = (%c0) to (%c4096) step (%c1) {
-// CHECK: %[[S:.+]] = scf.for %[[R:.+]] = %c0 to %c8192 step %c4096 iter_args(%[[A:.+]] = %[[ZERO]]) -> (f32) {
-// CHECK: %[[K:.+]] = arith.addi %[[R]], %[[T]] : index
+// CHECK: %[[WS:.+]] = memref.subview %[[P]][2] [8198] [1]
+// CHECK: %[[GS:.+]] = memref.subview %[[G]][2] [8198] [1]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[WS]] : {{.+}}) outs(%[[GS]] : {{.+}})
+// CHECK: ^bb0(%[[W:.+]]: f32, %[[GV:.+]]: f32):
+// CHECK: %[[K:.+]] = linalg.index 0 : index
 // CHECK: %[[AT:.+]] = arith.addi %[[K]], %c2 : index
 // CHECK: %[[I:.+]] = arith.index_cast %[[AT]] : index to i64
 // CHECK: %[[C1:.+]] = arith.cmpi sge, %[[I]], %c5_i64
@@ -58,22 +62,30 @@ func.func @cpu(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
 // CHECK: %[[C2:.+]] = arith.cmpi sge, %[[I]], %c100_i64
 // CHECK: %[[HALF:.+]] = arith.select %[[C2]], %[[H2]], %[[S1]]
 // CHECK: %[[ON:.+]] = arith.cmpf ogt, %[[HALF]], %[[ZERO]]
-// CHECK: %[[W:.+]] = memref.load %[[P]][%[[AT]]]
-// CHECK: %[[GV:.+]] = memref.load %[[G]][%[[AT]]]
 // CHECK: %[[D:.+]] = arith.addf %[[HALF]], %[[HALF]]
 // CHECK: %[[DW:.+]] = arith.mulf %[[D]], %[[W]]
 // CHECK: %[[NEW:.+]] = arith.addf %[[GV]], %[[DW]]
 // CHECK: %[[KEEP:.+]] = arith.select %[[ON]], %[[NEW]], %[[GV]]
-// CHECK: memref.store %[[KEEP]], %[[G]][%[[AT]]]
-// CHECK: %[[HW:.+]] = arith.mulf %[[HALF]], %[[W]]
-// CHECK: %[[TERM:.+]] = arith.mulf %[[HW]], %[[W]]
-// CHECK: %[[ADD:.+]] = arith.select %[[ON]], %[[TERM]], %[[ZERO]]
-// CHECK: arith.addf %[[A]], %[[ADD]]
-// CHECK: %[[IN:.+]] = arith.cmpi ult, %[[T]], %c6 : index
-// CHECK: scf.if %[[IN]] -> (f32) {
-// CHECK: arith.addi %[[T]], %c8194 : index
-// CHECK: memref.store %{{.+}}, %[[PART]][%[[T]]]
-// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[PART]] : memref<4096xf32>) outs(%[[ACC]] : memref<f32>)
+// CHECK: linalg.yield %[[KEEP]]
+// CHECK: %[[PART:.+]] = memref.alloca() : memref<2048xf32>
+// CHECK: scf.parallel (%[[T:.+]]) = (%c0) to (%c2048) step (%c1) {
+// CHECK: %[[IN1:.+]] = arith.cmpi ult, %[[T]], %c3 : index
+// CHECK: %[[S1:.+]] = scf.if %[[IN1]] -> (f32) {
+// CHECK: arith.addi %[[T]], %c2 : index
+// CHECK: %[[T1:.+]] = arith.mulf %[[S1]], %[[H1]]
+// CHECK: %[[S2:.+]] = scf.for %[[R:.+]] = %c0 to %c6144 step %c2048 iter_args(%[[A:.+]] = %[[ZERO]]) -> (f32) {
+// CHECK: %[[J:.+]] = arith.addi %[[R]], %[[T]] : index
+// CHECK: %[[AT:.+]] = arith.addi %[[J]], %c100 : index
+// CHECK: %[[W:.+]] = memref.load %[[P]][%[[AT]]]
+// CHECK: %[[SQ:.+]] = arith.mulf %[[W]], %[[W]]
+// CHECK: arith.addf %[[A]], %[[SQ]]
+// CHECK: %[[IN2:.+]] = arith.cmpi ult, %[[T]], %c1956 : index
+// CHECK: %[[S2R:.+]] = scf.if %[[IN2]] -> (f32) {
+// CHECK: arith.addi %[[T]], %c6244 : index
+// CHECK: %[[T2:.+]] = arith.mulf %[[S2R]], %[[H2]]
+// CHECK: %[[SUM:.+]] = arith.addf %[[T1]], %[[T2]]
+// CHECK: memref.store %[[SUM]], %[[PART]][%[[T]]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[PART]] : memref<2048xf32>) outs(%[[ACC]] : memref<f32>)
 // CHECK: %[[TOTAL:.+]] = memref.load %[[ACC]][]
 // CHECK: return %[[TOTAL]]
 module attributes {dlc.target = "cuda"} {
@@ -85,20 +97,19 @@ func.func @cuda(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
 
 // -----
 
-// CUDA, few elements: one thread for 3, and one slice needs no compare.
+// CUDA, few elements: one thread sums 3, and one slice needs no compare.
 // CHECK-LABEL: func.func @cuda_small(
 // CHECK-DAG: %[[HALF:.+]] = arith.constant 2.500000e-01 : f32
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 5.000000e-01 : f32
-// CHECK: memref.alloca() : memref<1xf32>
-// CHECK: scf.for %[[I:.+]] = %c0 to %c3 step %c1
+// CHECK: linalg.generic
 // CHECK-NOT: arith.cmpi
 // CHECK-NOT: arith.select
+// CHECK: arith.mulf %{{.+}}, %[[ONE]]
+// CHECK: memref.alloca() : memref<1xf32>
+// CHECK: %[[S:.+]] = scf.for %[[I:.+]] = %c0 to %c3 step %c1
 // CHECK: %[[W:.+]] = memref.load %{{.+}}[%[[I]]]
-// CHECK: %[[GV:.+]] = memref.load %{{.+}}[%[[I]]]
-// CHECK: %[[DW:.+]] = arith.mulf %[[W]], %[[ONE]]
-// CHECK: %[[NEW:.+]] = arith.addf %[[GV]], %[[DW]]
-// CHECK: memref.store %[[NEW]]
-// CHECK: %[[HW:.+]] = arith.mulf %[[W]], %[[HALF]]
+// CHECK: arith.mulf %[[W]], %[[W]]
+// CHECK: arith.mulf %[[S]], %[[HALF]]
 module attributes {dlc.target = "cuda"} {
 func.func @cuda_small(%p: memref<3xf32>, %g: memref<3xf32>, %l: f32) -> f32 {
   %t = net.weight_decay %p, %g, %l offsets [0] sizes [3] decays [0.5] : memref<3xf32>
