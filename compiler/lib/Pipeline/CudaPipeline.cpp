@@ -106,6 +106,8 @@ void dlc::buildCudaLowering(OpPassManager &pm, Target target) {
   pm.addPass(createDlcGpuDeviceScalars());
   // A partial buffer's fill runs in the kernel that accumulates into it.
   pm.addPass(createDlcGpuFuseFills());
+  // Kernels of one thread in a row: one launch.
+  pm.addPass(createDlcGpuMergeSerialKernels());
   if (target == Target::CudaHost || target == Target::CudaHostReverse) {
     // A test target: each kernel's threads one after another on the host.
     DlcGpuRunOnHostOptions host;

@@ -409,6 +409,20 @@ def DlcGpuFuseFills : Pass<"dlc-gpu-fuse-fills", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def DlcGpuMergeSerialKernels
+    : Pass<"dlc-gpu-merge-serial-kernels", "mlir::ModuleOp"> {
+  let summary = "Merge consecutive kernels of one thread into one";
+  let description = [{
+    Runs on `gpu.launch` ops, after dlc-gpu-fuse-fills. Two launches of one
+    block of one thread (constant sizes, no async dependencies, no
+    attributions, one block of code) with only ops without memory effects
+    between them become one: the first's body runs at the start of the
+    second's. Scalar work (the last stage of a full sum, the loss scaled
+    and copied out, the clipping norm's factor) then takes fewer launches.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 def DlcGpuRunOnHost : Pass<"dlc-gpu-run-on-host", "mlir::ModuleOp"> {
   let summary = "Run the CUDA lowering's kernels as host loops (a test target)";
   let description = [{
