@@ -14,10 +14,10 @@
 #    (the runtime tests' models as CUDA models train bit-identically,
 #    checkpoints move between CPU and CUDA).
 # 2. Every network in .device/models (the per-op networks of
-#    bench/cuda/nets, the tutorial's CNNs with and without dropout -- the
-#    masks are the same function of seed, step and element on both targets
-#    -- the OR gate and the Fashion-MNIST MLP and CNN): forward, gradient
-#    and first train_step, CUDA vs CPU, to 1e-4;
+#    bench/cuda/nets, the tutorial's CNNs with and without dropout and
+#    with L2 -- the masks are the same function of seed, step and element
+#    on both targets -- the OR gate and the Fashion-MNIST MLP and CNN):
+#    forward, gradient and first train_step, CUDA vs CPU, to 1e-4;
 #    then 20 steps of M_train_step_graph replayed as a CUDA graph against
 #    M_train_step.
 # 3. Training with dlc-train (`dlc train` and `dlc predict` without the

@@ -64,7 +64,8 @@ if [ -z "$DLC_BIN" ] && ninja -C "$BUILD" dlc >/dev/null 2>&1; then
 fi
 NETS="$ROOT/examples/or.mlir $ROOT/examples/fashion_mnist/mlp.mlir
 $ROOT/examples/fashion_mnist/cnn.mlir $ROOT/examples/cifar10/cnn_dropout.mlir
-$ROOT/examples/cifar10/cnn_no_dropout.mlir $ROOT/bench/cuda/nets/*.mlir"
+$ROOT/examples/cifar10/cnn_no_dropout.mlir $ROOT/examples/cifar10/cnn_l2.mlir
+$ROOT/bench/cuda/nets/*.mlir"
 if [ -z "$DLC_BIN" ]; then
   note "no dlc compiler found (set DLC=...): no model libraries"
 else

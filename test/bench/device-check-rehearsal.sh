@@ -21,7 +21,7 @@ expect() {
   grep -q -- "$1" "$LOG" || { echo "FAIL: no line '$1' in the summary"; status=1; }
 }
 expect "^rehearsal: "
-for net in or cnn_dropout cnn_no_dropout conv_same conv_stride2 dense max_pool; do
+for net in or cnn_dropout cnn_no_dropout cnn_l2 conv_same conv_stride2 dense max_pool; do
   expect "^PASS  compare $net "
   expect "^PASS  graph $net "
 done
