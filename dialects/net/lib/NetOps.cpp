@@ -782,11 +782,11 @@ LogicalResult WeightDecayOp::verify() {
            << decays.size();
   int64_t end = 0;
   for (auto [offset, size, decay] : llvm::zip(offsets, sizes, decays)) {
-    if (offset < end || size <= 0 || offset + size > params.getDimSize(0))
+    // offset >= end >= 0 before size is compared: no overflow.
+    if (offset < end || size <= 0 || size > params.getDimSize(0) - offset)
       return emitOpError("slice [")
-             << offset << ", " << offset + size
-             << ") is empty, out of the buffer (" << params.getDimSize(0)
-             << ") or not after the slice before";
+             << offset << ", +" << size << ") is empty, out of the buffer ("
+             << params.getDimSize(0) << ") or not after the slice before";
     if (!(decay > 0.0) || std::isinf(decay))
       return emitOpError("expected a positive finite decay, got ") << decay;
     end = offset + size;

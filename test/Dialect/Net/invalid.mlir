@@ -817,7 +817,7 @@ func.func @weight_decay_none(%p: memref<8xf32>, %l: f32) {
 // -----
 
 func.func @weight_decay_outside(%p: memref<8xf32>, %l: f32) {
-  // expected-error @+1 {{'net.weight_decay' op slice [6, 10) is empty, out of the buffer (8) or not after the slice before}}
+  // expected-error @+1 {{'net.weight_decay' op slice [6, +4) is empty, out of the buffer (8) or not after the slice before}}
   %t = net.weight_decay %p, %p, %l offsets [6] sizes [4] decays [0.1] : memref<8xf32>
   return
 }
@@ -825,7 +825,7 @@ func.func @weight_decay_outside(%p: memref<8xf32>, %l: f32) {
 // -----
 
 func.func @weight_decay_empty(%p: memref<8xf32>, %l: f32) {
-  // expected-error @+1 {{'net.weight_decay' op slice [2, 2) is empty, out of the buffer (8) or not after the slice before}}
+  // expected-error @+1 {{'net.weight_decay' op slice [2, +0) is empty, out of the buffer (8) or not after the slice before}}
   %t = net.weight_decay %p, %p, %l offsets [2] sizes [0] decays [0.1] : memref<8xf32>
   return
 }
@@ -833,7 +833,7 @@ func.func @weight_decay_empty(%p: memref<8xf32>, %l: f32) {
 // -----
 
 func.func @weight_decay_overlap(%p: memref<8xf32>, %l: f32) {
-  // expected-error @+1 {{'net.weight_decay' op slice [2, 4) is empty, out of the buffer (8) or not after the slice before}}
+  // expected-error @+1 {{'net.weight_decay' op slice [2, +2) is empty, out of the buffer (8) or not after the slice before}}
   %t = net.weight_decay %p, %p, %l offsets [0, 2] sizes [3, 2] decays [0.1, 0.1] : memref<8xf32>
   return
 }
@@ -841,8 +841,16 @@ func.func @weight_decay_overlap(%p: memref<8xf32>, %l: f32) {
 // -----
 
 func.func @weight_decay_negative_offset(%p: memref<8xf32>, %l: f32) {
-  // expected-error @+1 {{'net.weight_decay' op slice [-1, 1) is empty, out of the buffer (8) or not after the slice before}}
+  // expected-error @+1 {{'net.weight_decay' op slice [-1, +2) is empty, out of the buffer (8) or not after the slice before}}
   %t = net.weight_decay %p, %p, %l offsets [-1] sizes [2] decays [0.1] : memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_decay_huge(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op slice [4, +9223372036854775807) is empty, out of the buffer (8) or not after the slice before}}
+  %t = net.weight_decay %p, %p, %l offsets [4] sizes [9223372036854775807] decays [0.1] : memref<8xf32>
   return
 }
 
