@@ -1169,10 +1169,10 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
       }
     } else {
       const int64_t lo = offsets.front(), n = offsets.back() + sizes.back() - lo;
-      int64_t decayed = 0;
+      int64_t decayedFloats = 0;
       for (int64_t size : sizes)
-        decayed += size;
-      const int64_t T = weightDecayThreads(decayed);
+        decayedFloats += size;
+      const int64_t T = weightDecayThreads(decayedFloats);
       // decay / 2 at index `at` (in [lo, hi)), zero between the slices, and
       // whether it is not zero.
       auto halfDecayAt = [&](OpBuilder &b, Value at) -> std::pair<Value, Value> {
