@@ -41,6 +41,54 @@ namespace {
 // dlc-gpu-graph-step
 //===----------------------------------------------------------------------===//
 
+/// When `value` is loaded from an allocation of `block` (memory nothing
+/// else reaches), moves the load up to just after the last op of `block`
+/// that uses the allocation or a value derived from it (a view, a pointer
+/// a call takes): the value is the same there. Left in place when the
+/// buffer escapes (stored, returned).
+void hoistLoadOfAllocation(Value value, Block &block) {
+  auto load = value.getDefiningOp<memref::LoadOp>();
+  if (!load || load->getBlock() != &block)
+    return;
+  auto alloc = load.getMemRef().getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != &block)
+    return;
+  Operation *last = alloc;
+  SmallVector<Value> work{alloc};
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == load || isa<memref::DeallocOp>(user))
+        continue;
+      if (isa<func::ReturnOp>(user) ||
+          (isa<memref::StoreOp, LLVM::StoreOp>(user) &&
+           use.getOperandNumber() == 0))
+        return;
+      Operation *top = block.findAncestorOpInBlock(*user);
+      if (!top)
+        return;
+      if (!top->isBeforeInBlock(load))
+        continue; // after the load: it reads or frees the buffer later
+      if (last->isBeforeInBlock(top))
+        last = top;
+      ValueRange results = user->getResults();
+      if (user->hasTrait<OpTrait::IsTerminator>() && user->getParentOp() &&
+          !isa<func::ReturnOp>(user))
+        results = user->getParentOp()->getResults();
+      for (Value r : results)
+        if (isa<BaseMemRefType, LLVM::LLVMPointerType, IndexType, IntegerType>(
+                r.getType()) &&
+            !isa<memref::LoadOp>(user))
+          work.push_back(r);
+    }
+  }
+  load->moveAfter(last);
+}
+
 /// Replaces each call in `fn`'s entry block of a function with a body (a
 /// single block) by a copy of that body, until none is left.
 LogicalResult inlineCalls(func::FuncOp fn, SymbolTable &symbols) {
@@ -134,6 +182,7 @@ LogicalResult buildGraphStep(ModuleOp module, SymbolTable &symbols,
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
   Value loss = ret.getOperand(0);
   Value lossBuffer = graphImpl.getArguments().back();
+  hoistLoadOfAllocation(loss, entry);
   if (Operation *def = loss.getDefiningOp())
     b.setInsertionPointAfter(def);
   else
