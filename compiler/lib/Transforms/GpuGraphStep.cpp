@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "MemRefOverPointer.h"
+#include "dlc/DerivedUses.h"
 #include "dlc/Dialect/Net/NetOps.h"
 #include "dlc/Transforms/Passes.h"
 
@@ -54,39 +55,21 @@ void hoistLoadOfAllocation(Value value, Block &block) {
   if (!alloc || alloc->getBlock() != &block)
     return;
   Operation *last = alloc;
-  SmallVector<Value> work{alloc};
-  DenseSet<Value> seen;
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (!seen.insert(v).second)
-      continue;
-    for (OpOperand &use : v.getUses()) {
-      Operation *user = use.getOwner();
-      if (user == load || isa<memref::DeallocOp>(user))
-        continue;
-      if (isa<func::ReturnOp>(user) ||
-          (isa<memref::StoreOp, LLVM::StoreOp>(user) &&
-           use.getOperandNumber() == 0))
-        return;
-      Operation *top = block.findAncestorOpInBlock(*user);
-      if (!top)
-        return;
-      if (!top->isBeforeInBlock(load))
-        continue; // after the load: it reads or frees the buffer later
-      if (last->isBeforeInBlock(top))
-        last = top;
-      ValueRange results = user->getResults();
-      if (user->hasTrait<OpTrait::IsTerminator>() && user->getParentOp() &&
-          !isa<func::ReturnOp>(user))
-        results = user->getParentOp()->getResults();
-      for (Value r : results)
-        if (isa<BaseMemRefType, LLVM::LLVMPointerType, IndexType, IntegerType>(
-                r.getType()) &&
-            !isa<memref::LoadOp>(user))
-          work.push_back(r);
-    }
-  }
-  load->moveAfter(last);
+  bool known = dlc::walkDerivedUses(alloc, [&](OpOperand &use, Value) {
+    Operation *user = use.getOwner();
+    if (user == load || isa<memref::DeallocOp>(user))
+      return dlc::UseWalk::DontFollow;
+    Operation *top = block.findAncestorOpInBlock(*user);
+    if (!top)
+      return dlc::UseWalk::Stop;
+    if (!top->isBeforeInBlock(load))
+      return dlc::UseWalk::DontFollow; // it reads or frees the buffer later
+    if (last->isBeforeInBlock(top))
+      last = top;
+    return dlc::UseWalk::Follow;
+  });
+  if (known)
+    load->moveAfter(last);
 }
 
 /// Replaces each call in `fn`'s entry block of a function with a body (a

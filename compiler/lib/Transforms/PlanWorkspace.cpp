@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "MemRefOverPointer.h"
+#include "dlc/DerivedUses.h"
 #include "dlc/Dialect/Net/NetOps.h"
 #include "dlc/Transforms/Passes.h"
 
@@ -177,46 +178,22 @@ std::optional<Size> allocSize(memref::AllocOp alloc) {
 std::optional<int64_t> lastUse(Value root, Block &block,
                                const DenseMap<Operation *, int64_t> &index) {
   int64_t last = -1;
-  SmallVector<Value> work{root};
-  DenseSet<Value> seen;
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (!seen.insert(v).second)
-      continue;
-    for (OpOperand &use : v.getUses()) {
-      Operation *user = use.getOwner();
-      // The buffer's own deallocations go with it; one of a value derived
-      // from it (its base buffer) would free workspace memory.
-      if (isa<memref::DeallocOp>(user)) {
-        if (v != root)
-          return std::nullopt;
-        continue;
-      }
-      // Stored as a value, it escapes; stored into, it is used.
-      if (isa<func::ReturnOp>(user) ||
-          (isa<memref::StoreOp, LLVM::StoreOp>(user) &&
-           use.getOperandNumber() == 0))
-        return std::nullopt;
-      Operation *top = block.findAncestorOpInBlock(*user);
-      if (!top)
-        return std::nullopt;
-      last = std::max(last, index.lookup(top));
-      // Sizes are not the buffer; loads read it (their values are data).
-      if (isa<memref::DimOp>(user))
-        continue;
-      // A region that yields it (scf.if, scf.for) hands it on in the
-      // results of the op around.
-      ValueRange results = user->getResults();
-      if (user->hasTrait<OpTrait::IsTerminator>() &&
-          !isa<func::ReturnOp>(user) && user->getParentOp())
-        results = user->getParentOp()->getResults();
-      for (Value result : results)
-        if (isa<BaseMemRefType, LLVM::LLVMPointerType, IndexType,
-                IntegerType>(result.getType()) &&
-            !isa<memref::LoadOp>(user))
-          work.push_back(result);
-    }
-  }
+  bool known = dlc::walkDerivedUses(root, [&](OpOperand &use, Value v) {
+    Operation *user = use.getOwner();
+    // The buffer's own deallocations go with it; one of a value derived
+    // from it (its base buffer) would free workspace memory.
+    if (isa<memref::DeallocOp>(user))
+      return v == root ? dlc::UseWalk::DontFollow : dlc::UseWalk::Stop;
+    Operation *top = block.findAncestorOpInBlock(*user);
+    if (!top)
+      return dlc::UseWalk::Stop;
+    last = std::max(last, index.lookup(top));
+    // Sizes are not the buffer.
+    return isa<memref::DimOp>(user) ? dlc::UseWalk::DontFollow
+                                    : dlc::UseWalk::Follow;
+  });
+  if (!known)
+    return std::nullopt;
   return last;
 }
 
