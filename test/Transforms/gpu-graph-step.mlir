@@ -115,3 +115,36 @@ func.func @n_train_step(%p: !llvm.ptr, %o: !llvm.ptr, %x: !llvm.ptr, %y: !llvm.p
 // CHECK-NEXT: %[[V:.+]] = memref.load %[[L]][] : memref<f32>
 // CHECK-NEXT: memref.store %[[V]], %[[LOSS]][] : memref<f32>
 // CHECK-NEXT: call @dlc_cu_sgemm(
+
+// A loss loaded with indices stays where it is loaded (its index may be
+// defined after the buffer's last use).
+net.descriptor @k {fingerprint = 1 : i64, hparams = {}, input_shape = array<i64: -1, 4>, opt_state_floats = 4 : i64, output_shape = array<i64: -1, 1>, param_floats = 4 : i64, params = [], workspace_fixed_bytes = 16 : i64}
+
+func.func private @k.train_step_impl(%p: memref<4xf32>, %o: memref<4xf32>, %x: memref<?x4xf32>, %y: memref<?x1xf32>, %step: i64, %yp: memref<?x1xf32>, %g: memref<4xf32>) -> f32 {
+  %l = memref.alloc() : memref<1xf32>
+  %s = arith.sitofp %step : i64 to f32
+  %z0 = arith.constant 0 : index
+  memref.store %s, %l[%z0] : memref<1xf32>
+  call @dlc_cu_sgemm(%x) : (memref<?x4xf32>) -> ()
+  %z = arith.constant 0 : index
+  %v = memref.load %l[%z] : memref<1xf32>
+  memref.dealloc %l : memref<1xf32>
+  return %v : f32
+}
+
+func.func @k_train_step(%p: !llvm.ptr, %o: !llvm.ptr, %x: !llvm.ptr, %y: !llvm.ptr, %batch: i64, %step: i64, %yp: !llvm.ptr, %ws: !llvm.ptr) -> f32 attributes {dlc.workspace = {arg = 7 : i64, model = "k", offset = 64 : i64}} {
+  %0 = builtin.unrealized_conversion_cast %p : !llvm.ptr to memref<4xf32>
+  %1 = builtin.unrealized_conversion_cast %o : !llvm.ptr to memref<4xf32>
+  %2 = builtin.unrealized_conversion_cast %x : !llvm.ptr to memref<?x4xf32>
+  %3 = builtin.unrealized_conversion_cast %y : !llvm.ptr to memref<?x1xf32>
+  %4 = builtin.unrealized_conversion_cast %yp : !llvm.ptr to memref<?x1xf32>
+  %5 = builtin.unrealized_conversion_cast %ws : !llvm.ptr to memref<4xf32>
+  %r = call @k.train_step_impl(%0, %1, %2, %3, %step, %4, %5) : (memref<4xf32>, memref<4xf32>, memref<?x4xf32>, memref<?x1xf32>, i64, memref<?x1xf32>, memref<4xf32>) -> f32
+  return %r : f32
+}
+
+// CHECK-LABEL: func.func private @k.train_step_graph_impl(
+// CHECK-SAME: %[[LOSS:[^:]+]]: memref<f32>)
+// CHECK: call @dlc_cu_sgemm(
+// CHECK: %[[V:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<1xf32>
+// CHECK-NEXT: memref.store %[[V]], %[[LOSS]][] : memref<f32>

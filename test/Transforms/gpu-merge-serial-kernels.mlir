@@ -142,3 +142,28 @@ func.func @kept(%m: memref<4xf32>, %s: memref<f32>) {
   }
   return
 }
+
+// -----
+
+// A launch with clusters is kept apart: its body may use the cluster ids,
+// which a launch without clusters does not have.
+// CHECK-LABEL: func.func @clusters
+// CHECK: gpu.launch clusters
+// CHECK: arith.index_cast
+// CHECK: gpu.launch blocks
+// CHECK: memref.store
+func.func @clusters(%a: memref<f32>, %b: memref<f32>) {
+  %c1 = arith.constant 1 : index
+  %x = arith.constant 2.0 : f32
+  gpu.launch clusters(%cx, %cy, %cz) in (%sx = %c1, %sy = %c1, %sz = %c1) blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%tsx = %c1, %tsy = %c1, %tsz = %c1) {
+    %i = arith.index_cast %cx : index to i64
+    %fi = arith.sitofp %i : i64 to f32
+    memref.store %fi, %a[] : memref<f32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%tsx = %c1, %tsy = %c1, %tsz = %c1) {
+    memref.store %x, %b[] : memref<f32>
+    gpu.terminator
+  }
+  return
+}

@@ -82,17 +82,20 @@ bool reinterpretedBelow(Value view) {
 /// With `extent` (the elements a kernel would write, of the argument),
 /// direct views of the argument that cover other elements are not looked
 /// at: whatever reads or writes them (the other gradients' slices, a bias
-/// gradient's reduction computed in its slice) does not touch these. Uses
-/// after `result` (the materialization of the kernel's result), in its
-/// block, see the result either way (the L2 terms added to the gradients).
+/// gradient's reduction computed in its slice) does not touch these. With
+/// `result` (the materialization of the kernel's result, in the kernel's
+/// block), uses after it in that block see the result either way (the L2
+/// terms added to the gradients).
 bool onlyMaterializedInto(
     Value buffer, Operation *result,
     std::optional<std::pair<int64_t, int64_t>> extent = std::nullopt) {
   for (OpOperand &use : buffer.getUses()) {
     Operation *user = use.getOwner();
-    Operation *top = result->getBlock()->findAncestorOpInBlock(*user);
-    if (top && top != result && result->isBeforeInBlock(top))
-      continue;
+    if (result) {
+      Operation *top = result->getBlock()->findAncestorOpInBlock(*user);
+      if (top && top != result && result->isBeforeInBlock(top))
+        continue;
+    }
     if (extent && isa<memref::ReinterpretCastOp>(user)) {
       auto other = dlc::staticExtent(user->getResult(0));
       if (other && dlc::disjoint(*other, *extent) &&
@@ -149,7 +152,9 @@ Value directDestination(RewriterBase &b, Operation *op) {
   if (views.size() == 1 && isa<memref::ReinterpretCastOp>(views.front()))
     extent = dlc::staticExtent(dest);
   if (!arg || !isa<func::FuncOp>(arg.getOwner()->getParentOp()) ||
-      !onlyMaterializedInto(root, into, extent))
+      !onlyMaterializedInto(
+          root, into->getBlock() == op->getBlock() ? into.getOperation() : nullptr,
+          extent))
     return {};
   for (Operation *view : llvm::reverse(views))
     if (view->getBlock() != op->getBlock() || op->isBeforeInBlock(view))

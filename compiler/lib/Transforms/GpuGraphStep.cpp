@@ -49,8 +49,8 @@ namespace {
 /// buffer escapes (stored, returned).
 void hoistLoadOfAllocation(Value value, Block &block) {
   auto load = value.getDefiningOp<memref::LoadOp>();
-  if (!load || load->getBlock() != &block)
-    return;
+  if (!load || load->getBlock() != &block || !load.getIndices().empty())
+    return; // a 0-d buffer's load has no operand defined later
   auto alloc = load.getMemRef().getDefiningOp<memref::AllocOp>();
   if (!alloc || alloc->getBlock() != &block)
     return;

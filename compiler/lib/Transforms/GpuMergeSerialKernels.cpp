@@ -33,16 +33,16 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `launch` is one thread in one block, with one block of code and
-/// no memory of its own.
+/// Whether `launch` is one thread in one block, with one block of code, no
+/// memory of its own and no clusters (whose ids its body may use).
 bool isSerial(gpu::LaunchOp launch) {
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
   gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
   for (Value v : {grid.x, grid.y, grid.z, block.x, block.y, block.z})
     if (!matchPattern(v, m_One()))
       return false;
-  return launch.getAsyncDependencies().empty() && !launch.getAsyncToken() &&
-         !launch.getDynamicSharedMemorySize() &&
+  return !launch.hasClusterSize() && launch.getAsyncDependencies().empty() &&
+         !launch.getAsyncToken() && !launch.getDynamicSharedMemorySize() &&
          launch.getNumWorkgroupAttributions() == 0 &&
          launch.getNumPrivateAttributions() == 0 &&
          launch.getBody().hasOneBlock();

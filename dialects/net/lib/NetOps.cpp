@@ -8,7 +8,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace dlc::net;
@@ -787,8 +787,10 @@ LogicalResult WeightDecayOp::verify() {
       return emitOpError("slice [")
              << offset << ", +" << size << ") is empty, out of the buffer ("
              << params.getDimSize(0) << ") or not after the slice before";
-    if (!(decay > 0.0) || std::isinf(decay))
-      return emitOpError("expected a positive finite decay, got ") << decay;
+    // The kernels compute in f32.
+    if (!(decay > 0.0) || decay > std::numeric_limits<float>::max())
+      return emitOpError("expected a positive decay that is finite in f32, got ")
+             << decay;
     end = offset + size;
   }
   return success();

@@ -198,3 +198,56 @@ func.func @slice_under_a_view_of_a_view(%x: memref<?x256xf32>, %d: memref<?x512x
   bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1], offset: 16>>) -> ()
   return %r : tensor<32xf32>
 }
+
+// A use after the materialization is passed over only when the kernel is
+// in the materialization's block: here the product is made before a loop
+// whose every iteration copies it into the slice and then adds to the
+// buffer, so it is computed into a buffer of its own and copied each time.
+// CHECK-LABEL: func.func @materialized_in_a_loop(
+// CHECK: %[[T:.+]] = memref.alloc() {{.*}}: memref<256x512xf32>
+// CHECK: call @dlc_k_sgemm
+// CHECK: scf.for
+// CHECK: memref.copy %[[T]]
+// CHECK: linalg.generic
+func.func @materialized_in_a_loop(%x: memref<?x256xf32>, %d: memref<?x512xf32>, %g: memref<131072xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1.0 : f32
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf32>
+  %dt = bufferization.to_tensor %d restrict : memref<?x512xf32>
+  %dw = net.matmul %xt, %dt transpose_a : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  %gv = memref.reinterpret_cast %g to offset: [0], sizes: [256, 512], strides: [512, 1] : memref<131072xf32> to memref<256x512xf32, strided<[512, 1]>>
+  scf.for %i = %c0 to %c2 step %c1 {
+    bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1]>>) -> ()
+    linalg.generic {indexing_maps = [affine_map<(i) -> (i)>], iterator_types = ["parallel"]} outs(%g : memref<131072xf32>) {
+    ^bb0(%o: f32):
+      %s = arith.addf %o, %one : f32
+      linalg.yield %s : f32
+    }
+  }
+  return
+}
+
+// In the kernel's block, a use after the materialization (the L2 terms
+// added to the gradients) still lets the kernel write the slice.
+// CHECK-LABEL: func.func @used_after_the_materialization(
+// CHECK-NOT: memref.alloc
+// CHECK: %[[GV:.+]] = memref.reinterpret_cast
+// CHECK: call @dlc_k_sgemm
+// CHECK-NOT: memref.copy
+// CHECK: linalg.generic
+func.func @used_after_the_materialization(%x: memref<?x256xf32>, %d: memref<?x512xf32>, %g: memref<131072xf32>) {
+  %one = arith.constant 1.0 : f32
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf32>
+  %dt = bufferization.to_tensor %d restrict : memref<?x512xf32>
+  %dw = net.matmul %xt, %dt transpose_a : tensor<?x256xf32>, tensor<?x512xf32> -> tensor<256x512xf32>
+  %gv = memref.reinterpret_cast %g to offset: [0], sizes: [256, 512], strides: [512, 1] : memref<131072xf32> to memref<256x512xf32, strided<[512, 1]>>
+  bufferization.materialize_in_destination %dw in restrict writable %gv : (tensor<256x512xf32>, memref<256x512xf32, strided<[512, 1]>>) -> ()
+  linalg.generic {indexing_maps = [affine_map<(i) -> (i)>], iterator_types = ["parallel"]} outs(%g : memref<131072xf32>) {
+  ^bb0(%o: f32):
+    %s = arith.addf %o, %one : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -857,15 +857,23 @@ func.func @weight_decay_huge(%p: memref<8xf32>, %l: f32) {
 // -----
 
 func.func @weight_decay_zero(%p: memref<8xf32>, %l: f32) {
-  // expected-error @+1 {{'net.weight_decay' op expected a positive finite decay, got 0.000000e+00}}
+  // expected-error @+1 {{'net.weight_decay' op expected a positive decay that is finite in f32, got 0.000000e+00}}
   %t = net.weight_decay %p, %p, %l offsets [0] sizes [2] decays [0.0] : memref<8xf32>
   return
 }
 
 // -----
 
+func.func @weight_decay_beyond_f32(%p: memref<8xf32>, %l: f32) {
+  // expected-error @+1 {{'net.weight_decay' op expected a positive decay that is finite in f32, got 1.000000e+39}}
+  %t = net.weight_decay %p, %p, %l offsets [0] sizes [2] decays [1.0e39] : memref<8xf32>
+  return
+}
+
+// -----
+
 func.func @weight_decay_inf(%p: memref<8xf32>, %l: f32) {
-  // expected-error @+1 {{'net.weight_decay' op expected a positive finite decay, got INF}}
+  // expected-error @+1 {{'net.weight_decay' op expected a positive decay that is finite in f32, got INF}}
   %t = "net.weight_decay"(%p, %p, %l) <{offsets = array<i64: 0>, sizes = array<i64: 2>, decays = array<f64: 0x7FF0000000000000>}> : (memref<8xf32>, memref<8xf32>, f32) -> f32
   return
 }
