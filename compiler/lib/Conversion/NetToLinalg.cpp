@@ -869,6 +869,15 @@ struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
 // Buffer-level ops
 //===----------------------------------------------------------------------===//
 
+/// The `size` elements of the 1-D `buffer` from `offset`.
+Value slice1D(OpBuilder &b, Location loc, Value buffer, int64_t offset,
+              int64_t size) {
+  return b.create<memref::SubViewOp>(
+      loc, buffer, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+}
+
 /// linalg.generic over 1-D buffers of one shape, in place on `outs`.
 void updateInPlace(OpBuilder &b, Location loc, ValueRange ins, ValueRange outs,
                    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
@@ -889,11 +898,8 @@ struct MovingAverageLowering : OpConversionPattern<MovingAverageOp> {
   matchAndRewrite(MovingAverageOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto slice = [&](Value buffer) -> Value {
-      return rewriter.create<memref::SubViewOp>(
-          loc, buffer, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(op.getOffset())},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(op.getSize())},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    auto slice = [&](Value buffer) {
+      return slice1D(rewriter, loc, buffer, op.getOffset(), op.getSize());
     };
     double d = op.getDecay().convertToDouble();
     updateInPlace(rewriter, loc, {}, {slice(adaptor.getParams()), slice(adaptor.getStats())},
@@ -980,10 +986,8 @@ void sumSquaresInto(OpBuilder &b, Location loc, Value g, Value acc) {
   };
   auto red = utils::IteratorType::reduction, par = utils::IteratorType::parallel;
   int64_t n = type.getRank() == 1 ? type.getDimSize(0) : ShapedType::kDynamic;
-  auto slice = [&](int64_t offset, int64_t size) -> Value {
-    return b.create<memref::SubViewOp>(loc, g, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-                                       ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
-                                       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  auto slice = [&](int64_t offset, int64_t size) {
+    return slice1D(b, loc, g, offset, size);
   };
   if (!ShapedType::isDynamic(n) && type.getLayout().isIdentity() &&
       buildingForCuda(b) && n >= 2 * kGpuSquaresThreads) {
@@ -1141,15 +1145,9 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
     };
     if (!buildingForCuda(rewriter)) {
       for (size_t k = 0; k < offsets.size(); ++k) {
-        int64_t offset = offsets[k], size = sizes[k];
         double d = decays[k];
-        auto slice = [&](Value buffer) -> Value {
-          return rewriter.create<memref::SubViewOp>(
-              loc, buffer, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(offset)},
-              ArrayRef<OpFoldResult>{rewriter.getIndexAttr(size)},
-              ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
-        };
-        Value w = slice(params), g = slice(grads);
+        Value w = slice1D(rewriter, loc, params, offsets[k], sizes[k]);
+        Value g = slice1D(rewriter, loc, grads, offsets[k], sizes[k]);
         updateInPlace(rewriter, loc, w, g,
                       [&](OpBuilder &b, Location l, ValueRange a) {
                         Value dw = b.create<arith::MulFOp>(l, a[0], f32Const(b, l, d));
@@ -1196,13 +1194,8 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
         return {half, decayed};
       };
       // The gradients: one element a thread.
-      auto span = [&](Value buffer) -> Value {
-        return rewriter.create<memref::SubViewOp>(
-            loc, buffer, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(lo)},
-            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
-            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
-      };
-      updateInPlace(rewriter, loc, span(params), span(grads),
+      updateInPlace(rewriter, loc, slice1D(rewriter, loc, params, lo, n),
+                    slice1D(rewriter, loc, grads, lo, n),
                     [&](OpBuilder &b, Location l, ValueRange a) {
                       Value at = b.create<arith::AddIOp>(
                           l, b.create<linalg::IndexOp>(l, 0), index(b, lo));
@@ -1290,11 +1283,8 @@ struct ApplyGradientsLowering : OpConversionPattern<ApplyGradientsOp> {
     Location loc = op.getLoc();
     Value params = adaptor.getParams(), grads = adaptor.getGrads();
     int64_t n = cast<MemRefType>(params.getType()).getDimSize(0);
-    auto slot = [&](int64_t i) -> Value {
-      return rewriter.create<memref::SubViewOp>(
-          loc, adaptor.getState(), ArrayRef<OpFoldResult>{rewriter.getIndexAttr(i * n)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    auto slot = [&](int64_t i) {
+      return slice1D(rewriter, loc, adaptor.getState(), i * n, n);
     };
     Value lr = learningRate(rewriter, loc, op, adaptor.getStep());
     // With clip_norm, every update reads g * scale (the clipped gradient)
