@@ -49,6 +49,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -237,16 +238,39 @@ struct ConvPlan {
   size_t workspace = 0;
 };
 
-std::map<std::array<int64_t, 14>, ConvPlan> gPlans;
+/// The largest power of two up to 256 that divides `p`'s address: what
+/// cuDNN's and cuBLASLt's algorithms may assume of an operand.
+uint32_t alignmentOf(const void *p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p) | 256;
+  return (uint32_t)(a & -a);
+}
+
+/// A plan per kind, shape and the alignment of the operands cuDNN reads and
+/// writes in place (alignmentOf, up to 256 bytes): an algorithm found with
+/// aligned buffers may refuse a view at a 4-byte offset
+/// (CUDNN_STATUS_BAD_PARAM_MISALIGNED_POINTER), so a call with less aligned
+/// operands gets its own search.
+std::map<std::array<int64_t, 15>, ConvPlan> gPlans;
+
+/// Whether the product of the (non-negative) factors is below 2^31,
+/// checked factor by factor so that it cannot overflow.
+bool below31(std::initializer_list<int64_t> factors) {
+  int64_t product = 1;
+  for (int64_t f : factors) {
+    if (f < 0 || (f > 0 && product > ((int64_t(1) << 31) - 1) / f))
+      return false;
+    product *= f;
+  }
+  return true;
+}
 
 bool fitsInt(const ConvShape &s) {
   for (int64_t v : {s.N, s.H, s.W, s.C, s.KH, s.KW, s.F, s.OH, s.OW, s.SH,
                     s.SW, s.PT, s.PL})
     if (v > INT_MAX / 4 || v < -(INT_MAX / 4))
       return false;
-  return s.N * s.H * s.W * s.C < (int64_t(1) << 31) &&
-         s.N * s.OH * s.OW * s.F < (int64_t(1) << 31) &&
-         s.KH * s.KW * s.C * s.F < (int64_t(1) << 31);
+  return below31({s.N, s.H, s.W, s.C}) && below31({s.N, s.OH, s.OW, s.F}) &&
+         below31({s.KH, s.KW, s.C, s.F});
 }
 
 /// Checks the arguments of a dlc_cu_conv2d_*; false with the error recorded.
@@ -271,17 +295,19 @@ bool checkConv(const ConvShape &s, const void *a, const void *b,
   // padded copy of the input holds them.
   const int64_t Hp = (s.OH - 1) * s.SH + s.KH, Wp = (s.OW - 1) * s.SW + s.KW;
   if (s.PT < 0 || s.PL < 0 || s.PT >= Hp || s.PL >= Wp ||
-      s.N * Hp * Wp * s.C >= (int64_t(1) << 31)) {
+      !below31({s.N, Hp, Wp, s.C})) {
     fail(what, "bad shape: padding or sizes out of range");
     return false;
   }
   return true;
 }
 
-/// The plan for a shape, descriptors created; null after an error.
-ConvPlan *planFor(ConvKind kind, const ConvShape &s, const char *what) {
-  std::array<int64_t, 14> key = {kind, s.N,  s.H,  s.W,  s.C,  s.KH, s.KW,
-                                 s.F,  s.OH, s.OW, s.SH, s.SW, s.PT, s.PL};
+/// The plan for a shape and operand alignment, descriptors created; null
+/// after an error.
+ConvPlan *planFor(ConvKind kind, const ConvShape &s, uint32_t align,
+                  const char *what) {
+  std::array<int64_t, 15> key = {kind, s.N,  s.H,  s.W,  s.C,  s.KH, s.KW, s.F,
+                                 s.OH, s.OW, s.SH, s.SW, s.PT, s.PL, align};
   auto it = gPlans.find(key);
   if (it != gPlans.end())
     return &it->second;
@@ -339,25 +365,31 @@ constexpr size_t kFindWorkspaceLimit = size_t(256) << 20;
 /// Picks the fastest deterministic algorithm among cudnnFind*'s results
 /// (any successful one if none is deterministic). Without DLC_CUDA_TF32,
 /// results that cuDNN timed with tensor-op math are passed over (cuDNN may
-/// report them even with FMA math set), and FMA math is kept: TF32 would
-/// round the inputs to 10 bits of mantissa.
+/// report them even with FMA math set), those it reports with FMA math are
+/// preferred to those with its default math, and FMA math is what runs:
+/// TF32 would round the inputs to 10 bits of mantissa.
 template <typename Perf>
 bool choose(ConvPlan &p, const Perf *perf, int count, const char *what,
             const ConvShape &s) {
-  auto usable = [&](int i, bool deterministic) {
+  auto usable = [&](int i, cudnnMathType_t math, bool deterministic) {
     return perf[i].status == CUDNN_STATUS_SUCCESS &&
-           (gTf32 || perf[i].mathType == CUDNN_FMA_MATH) &&
+           (gTf32 || perf[i].mathType == math) &&
            (!deterministic || perf[i].determinism == CUDNN_DETERMINISTIC);
   };
   int best = -1;
-  for (int i = 0; i < count && best < 0; ++i)
-    if (usable(i, true))
-      best = i;
-  for (int i = 0; i < count && best < 0; ++i)
-    if (usable(i, false))
-      best = i;
+  for (cudnnMathType_t math : {CUDNN_FMA_MATH, CUDNN_DEFAULT_MATH})
+    for (bool deterministic : {true, false})
+      for (int i = 0; i < count && best < 0; ++i)
+        if (usable(i, math, deterministic))
+          best = i;
   if (best < 0) {
-    fail(what, "cuDNN found no algorithm for this convolution");
+    std::string found;
+    for (int i = 0; i < count; ++i)
+      found += (i ? ", " : "; cudnnFind* reported: ") + std::string("algorithm ") +
+               std::to_string((int)perf[i].algo) + " status " +
+               std::to_string((int)perf[i].status) + " math " +
+               std::to_string((int)perf[i].mathType);
+    fail(what, ("cuDNN found no algorithm for this convolution" + found).c_str());
     return false;
   }
   p.algo = (int)perf[best].algo;
@@ -374,7 +406,9 @@ bool choose(ConvPlan &p, const Perf *perf, int count, const char *what,
                  perf[best].determinism == CUDNN_DETERMINISTIC
                      ? "deterministic"
                      : "NOT deterministic",
-                 perf[best].mathType == CUDNN_FMA_MATH ? "FMA" : "tensor-op",
+                 perf[best].mathType == CUDNN_FMA_MATH       ? "FMA"
+                 : perf[best].mathType == CUDNN_DEFAULT_MATH ? "default"
+                                                             : "tensor-op",
                  (double)perf[best].time, p.workspace);
   return dnnCheck(cudnnSetConvolutionMathType(
                       p.conv, gTf32 ? perf[best].mathType : CUDNN_FMA_MATH),
@@ -411,7 +445,13 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
   std::lock_guard<std::mutex> lock(gMutex);
   if (!handlesReady())
     return;
-  ConvPlan *p = planFor(kind, s, what);
+  // The operands cuDNN sees in place (the filter, the padded input and the
+  // padded gradient are copies in scratch, 256-byte aligned).
+  uint32_t align = std::min(alignmentOf(a),
+                            alignmentOf(kind == kBwdFilter ? b : out));
+  if (withBias && gFusedConv)
+    align = std::min(align, alignmentOf(bias));
+  ConvPlan *p = planFor(kind, s, align, what);
   if (!p)
     return;
   const int64_t R = s.KH * s.KW * s.C; // filter rows in HWCF
@@ -500,7 +540,7 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
     if (withBias && act == 1 && gFusedConv && !p->unfused) {
       if (!p->bias) {
         if (!dnnCheck(cudnnCreateTensorDescriptor(&p->bias), what) ||
-            !dnnCheck(cudnnSetTensor4dDescriptor(p->bias, CUDNN_TENSOR_NCHW,
+            !dnnCheck(cudnnSetTensor4dDescriptor(p->bias, CUDNN_TENSOR_NHWC,
                                                  CUDNN_DATA_FLOAT, 1, (int)s.F,
                                                  1, 1),
                       "cudnnSetTensor4dDescriptor") ||
@@ -517,11 +557,14 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
           gDnn, &one, p->x, x, p->w, wk, p->conv,
           (cudnnConvolutionFwdAlgo_t)p->algo, ws, p->workspace, &zero, p->y,
           out, p->bias, bias, p->relu, p->y, out);
-      if (CUDNN_STATUS_CATEGORY(st) != CUDNN_STATUS_NOT_SUPPORTED) {
+      // NOT_SUPPORTED and BAD_PARAM (a misaligned bias, say) are refusals
+      // before any launch: the convolution and dlc's kernel from now.
+      const int category = CUDNN_STATUS_CATEGORY(st);
+      if (category != CUDNN_STATUS_NOT_SUPPORTED &&
+          category != CUDNN_STATUS_BAD_PARAM) {
         dnnCheck(st, "cudnnConvolutionBiasActivationForward");
         return;
       }
-      // Not for this algorithm: the convolution and dlc's kernel from now.
       if (capturing()) {
         fail(what, "cuDNN refused the fused convolution while a CUDA graph "
                    "was captured");
@@ -530,7 +573,7 @@ void convolution(ConvKind kind, const float *a, const float *b, float *out,
       p->unfused = true;
       std::fprintf(stderr,
                    "dlc: DLC_CUDA_FUSED_CONV: cuDNN does not fuse the bias "
-                   "and ReLU into convolution algorithm %d (%s); the "
+                   "and ReLU into convolution algorithm %d here (%s); the "
                    "convolution and dlc's kernel run instead\n",
                    p->algo, cudnnGetErrorString(st));
     }
@@ -621,19 +664,22 @@ bool checkGemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
 bool sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
            int64_t transA, const float *B, int64_t ldb, int64_t transB,
            float *C, int64_t ldc, bool accumulate) {
+  if (K == 0) {
+    // An empty sum: C unchanged, or zero (the CPU's kernel does the same;
+    // cuBLAS documents no k = 0 case).
+    if (accumulate)
+      return true;
+    return check(drv.cuMemsetD2D32Async(reinterpret_cast<CUdeviceptr>(C),
+                                        (size_t)ldc * 4, 0, (size_t)N,
+                                        (size_t)M, stream()),
+                 "cuMemsetD2D32Async");
+  }
   const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   return blasCheck(cublasSgemm(gBlas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
                                transA ? CUBLAS_OP_T : CUBLAS_OP_N, (int)N,
                                (int)M, (int)K, &one, B, (int)ldb, A, (int)lda,
                                &beta, C, (int)ldc),
                    "cublasSgemm");
-}
-
-/// The largest power of two up to 256 that divides `p`'s address: what
-/// cuBLASLt's heuristic may assume of a matrix.
-uint32_t alignmentOf(const void *p) {
-  uintptr_t a = reinterpret_cast<uintptr_t>(p) | 256;
-  return (uint32_t)(a & -a);
 }
 
 /// A cuBLASLt matmul with a bias (+ ReLU) epilogue for one shape, layout

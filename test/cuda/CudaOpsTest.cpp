@@ -163,6 +163,15 @@ TEST_F(CudaOps, SgemmTransposesAndAccumulate) {
         checkGemm(37, 53, 71, tA, tB, acc, seed += 3);
 }
 
+TEST_F(CudaOps, SgemmOfAnEmptySumZeroesOrKeepsC) {
+  // K = 0: C = 0 (only the M x N block; ldc > N), or C unchanged when
+  // accumulating, as the CPU's kernel does.
+  uint32_t seed = 40;
+  for (int64_t tA = 0; tA < 2; ++tA)
+    for (int64_t acc = 0; acc < 2; ++acc)
+      checkGemm(7, 5, 0, tA, 1 - tA, acc, seed += 3);
+}
+
 TEST_F(CudaOps, SgemmDenseLayersOfTheCifarNet) {
   // fc 4096 -> 512 and 512 -> 10 at batch 96: forward, both gradients.
   checkGemm(96, 512, 4096, 0, 0, 0, 11);
