@@ -306,8 +306,16 @@ bool dlc::cuda::check(CUresult result, const char *call) {
 bool dlc::cuda::enter() {
   if (gFailed.load(std::memory_order_acquire))
     return false;
-  if (tlsCurrent)
-    return true;
+  if (tlsCurrent) {
+    // The application may have made another context current on this
+    // thread since (cudaSetDevice, another library): dlc's is made current
+    // again.
+    CUcontext current = nullptr;
+    if (drv.cuCtxGetCurrent(&current) == CUDA_SUCCESS &&
+        current == gState.context)
+      return true;
+    return check(drv.cuCtxSetCurrent(gState.context), "cuCtxSetCurrent");
+  }
   static const bool started = start(); // once, thread-safe
   if (!started || gFailed.load(std::memory_order_acquire))
     return false;

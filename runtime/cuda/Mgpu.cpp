@@ -67,7 +67,10 @@ DLC_CU_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                                     CUstream /*stream*/, void **params,
                                     void **extra, size_t /*paramsCount*/) {
   Entry entry;
-  if (!entry || !function)
+  // An empty grid or block launches nothing (the driver would refuse it,
+  // and its error would stop the library).
+  if (!entry || !function || gridX <= 0 || gridY <= 0 || gridZ <= 0 ||
+      blockX <= 0 || blockY <= 0 || blockZ <= 0)
     return;
   if (smem > 48 * 1024 &&
       !check(drv.cuFuncSetAttribute(
@@ -89,7 +92,10 @@ DLC_CU_EXPORT void mgpuLaunchClusterKernel(
     intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem,
     CUstream /*stream*/, void **params, void **extra) {
   Entry entry;
-  if (!entry || !function)
+  // An empty grid or block launches nothing (the driver would refuse it,
+  // and its error would stop the library).
+  if (!entry || !function || gridX <= 0 || gridY <= 0 || gridZ <= 0 ||
+      blockX <= 0 || blockY <= 0 || blockZ <= 0)
     return;
   if (smem > 48 * 1024 &&
       !check(drv.cuFuncSetAttribute(
@@ -174,23 +180,28 @@ DLC_CU_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
 }
 
 /// cuMemsetD32Async / cuMemsetD16Async of `count` elements on the stream.
+/// `fn` is a member of the driver table, read once the runtime is started
+/// (the table is empty before the first Entry).
 template <typename Value, typename Fn>
-static void memsetAsync(Fn fn, const char *what, void *dst, Value value,
-                        size_t count) {
+static void memsetAsync(Fn Driver::*fn, const char *what, void *dst,
+                        Value value, size_t count) {
   Entry entry;
   if (!entry || count == 0)
     return;
-  check(fn(reinterpret_cast<CUdeviceptr>(dst), value, count, stream()), what);
+  check((drv.*fn)(reinterpret_cast<CUdeviceptr>(dst), value, count, stream()),
+        what);
 }
 
 DLC_CU_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
                                 CUstream /*stream*/) {
-  memsetAsync(drv.cuMemsetD32Async, "cuMemsetD32Async", dst, value, count);
+  memsetAsync(&Driver::cuMemsetD32Async, "cuMemsetD32Async", dst, value,
+              count);
 }
 
 DLC_CU_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
                                 CUstream /*stream*/) {
-  memsetAsync(drv.cuMemsetD16Async, "cuMemsetD16Async", dst, value, count);
+  memsetAsync(&Driver::cuMemsetD16Async, "cuMemsetD16Async", dst, value,
+              count);
 }
 
 DLC_CU_EXPORT void mgpuSetDefaultDevice(int32_t device) {

@@ -93,6 +93,8 @@ DLC_API dlc_status dlc_model_open_named(const char *path, const char *name,
  * or_gate_describe(), &m). The descriptor must outlive the model. */
 DLC_API dlc_status dlc_model_from_desc(const dlc_model_desc *desc,
                                        dlc_model **out);
+/* Trainers created from the model must be freed before it is closed (they
+ * call into its library). */
 DLC_API void dlc_model_close(dlc_model *model);
 
 DLC_API const dlc_model_desc *dlc_model_get_desc(const dlc_model *model);
