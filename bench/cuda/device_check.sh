@@ -44,6 +44,9 @@
 #    (cuDNN / cuBLAS, then dlc's bias/ReLU kernel): the convolution or GEMM
 #    tests and the networks against the CPU with it (WARN if they differ),
 #    then the CIFAR step's images/s with it and without.
+# 8. Information, not a bar: the CIFAR step with cuDNN's fastest
+#    algorithms, deterministic or not (DLC_CUDA_NONDETERMINISTIC=1), and
+#    with TF32 on both sides (DLC_CUDA_TF32=1, torch_cifar_cuda.py --tf32 1).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 D=${DLC_DEVICE_DIR:-$ROOT/.device}
@@ -360,8 +363,8 @@ if [ -f "$D/models/cnn_dropout.cuda.so" ]; then
   else
     record INFO "CIFAR step profile" "none (exit $rc): $(tail -1 "$LOG/profile.txt" | head -c 100)"
   fi
-  if grep -q 'NOT deterministic\|tensor-op math' "$LOG/profile.txt"; then
-    record WARN "cuDNN algorithms" "a non-deterministic or tensor-op algorithm was chosen (see above)"
+  if grep -q 'NOT deterministic\|tensor-op math\|default math' "$LOG/profile.txt"; then
+    record WARN "cuDNN algorithms" "a non-deterministic, tensor-op or default-math algorithm was chosen (see above)"
   fi
 fi
 
@@ -404,6 +407,35 @@ else
       record WARN "fused $tag: CIFAR graph" "exit $rc: $(grep -m1 -E 'MISMATCH|FAIL|error|timed out' "$LOG/fused_${tag}_graph.txt" | head -c 100)"
     fi
   done
+fi
+
+echo "== 8. other settings: DLC_CUDA_NONDETERMINISTIC=1, TF32 on both sides"
+# Information for choosing defaults, not a bar: the CIFAR step (graph) with
+# cuDNN's fastest algorithms, deterministic or not, against step 4's; and
+# dlc with DLC_CUDA_TF32=1 against PyTorch with TF32 allowed too.
+if grep -q 'no CUDA device' "$LOG/tests.txt" 2>/dev/null || [ ! -f "$D/models/cnn_dropout.cuda.so" ]; then
+  record SKIP "other settings" "no CUDA device or no cnn_dropout.cuda.so"
+else
+  base=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/graph.txt" 2>/dev/null | grep -o '^[0-9.]*')
+  DLC_CUDA_NONDETERMINISTIC=1 t 90 "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" \
+    --batch 96 --steps $STEPS >"$LOG/nondeterministic_graph.txt" 2>&1
+  rc=$?
+  any=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/nondeterministic_graph.txt" | grep -o '^[0-9.]*')
+  if [ $rc -eq 0 ] && [ -n "$any" ] && [ -n "$base" ]; then
+    record INFO "nondeterministic: CIFAR images/s (graph)" "DLC_CUDA_NONDETERMINISTIC=1 $any, default $base: $(python3 -c "print(f'{$any/$base:.3f}')")x"
+  else
+    record WARN "nondeterministic: CIFAR graph" "exit $rc: $(grep -m1 -E 'MISMATCH|FAIL|error|timed out' "$LOG/nondeterministic_graph.txt" | head -c 100)"
+  fi
+  DLC_CUDA_TF32=1 t 90 "$D/bin/dlc-cuda-compare" graph "$D/models/cnn_dropout.cuda.so" \
+    --batch 96 --steps $STEPS >"$LOG/tf32_graph.txt" 2>&1
+  tf32=$(grep -o '[0-9.]* images/s with a CUDA graph' "$LOG/tf32_graph.txt" | grep -o '^[0-9.]*')
+  t 150 python3 "$ROOT/bench/cuda/torch_cifar_cuda.py" --batch 96 --steps $STEPS --tf32 1 2>&1 | tail -2 >"$LOG/torch_tf32.txt"
+  torch32=$(grep -o '[0-9.]* images/s' "$LOG/torch_tf32.txt" | head -1 | grep -o '^[0-9.]*')
+  if [ -n "$tf32" ] && [ -n "$torch32" ]; then
+    record INFO "TF32: CIFAR images/s" "dlc DLC_CUDA_TF32=1 $tf32 (graph), torch --tf32 1 $torch32: $(python3 -c "print(f'{$tf32/$torch32:.2f}')")x (1e-4 against the CPU does not hold with TF32: $(grep -m1 -E '^GRAPH|MISMATCH' "$LOG/tf32_graph.txt" | head -c 80))"
+  else
+    record WARN "TF32: CIFAR images/s" "dlc: ${tf32:-$(tail -1 "$LOG/tf32_graph.txt" | head -c 80)}; torch: ${torch32:-$(tail -1 "$LOG/torch_tf32.txt" | head -c 80)}"
+  fi
 fi
 
 echo "== summary"

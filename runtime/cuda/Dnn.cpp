@@ -68,6 +68,9 @@ void *gBlasWorkspace = nullptr;
 bool gTf32 = false;
 bool gFusedConv = false; // DLC_CUDA_FUSED_CONV=1
 bool gFusedGemm = false; // DLC_CUDA_FUSED_GEMM=1
+/// DLC_CUDA_NONDETERMINISTIC=1: cuDNN's fastest algorithm, deterministic or
+/// not (atomics may then change the rounding from run to run).
+bool gAnyAlgorithm = false;
 
 bool dnnCheck(cudnnStatus_t s, const char *call) {
   if (s == CUDNN_STATUS_SUCCESS)
@@ -103,6 +106,8 @@ bool handlesReady() {
   gFusedConv = fused && std::strcmp(fused, "1") == 0;
   const char *fusedGemm = std::getenv("DLC_CUDA_FUSED_GEMM");
   gFusedGemm = fusedGemm && std::strcmp(fusedGemm, "1") == 0;
+  const char *any = std::getenv("DLC_CUDA_NONDETERMINISTIC");
+  gAnyAlgorithm = any && std::strcmp(any, "1") == 0;
   cudaStream_t s = reinterpret_cast<cudaStream_t>(stream());
   if (!gBlas) {
     // cuBLAS's workspace is the library's own, allocated once: cuBLAS then
@@ -363,7 +368,8 @@ ConvPlan *planFor(ConvKind kind, const ConvShape &s, uint32_t align,
 constexpr size_t kFindWorkspaceLimit = size_t(256) << 20;
 
 /// Picks the fastest deterministic algorithm among cudnnFind*'s results
-/// (any successful one if none is deterministic). Without DLC_CUDA_TF32,
+/// (any successful one if none is deterministic, or with
+/// DLC_CUDA_NONDETERMINISTIC=1). Without DLC_CUDA_TF32,
 /// results that cuDNN timed with tensor-op math are passed over (cuDNN may
 /// report them even with FMA math set), those it reports with FMA math are
 /// preferred to those with its default math, and FMA math is what runs:
@@ -374,7 +380,8 @@ bool choose(ConvPlan &p, const Perf *perf, int count, const char *what,
   auto usable = [&](int i, cudnnMathType_t math, bool deterministic) {
     return perf[i].status == CUDNN_STATUS_SUCCESS &&
            (gTf32 || perf[i].mathType == math) &&
-           (!deterministic || perf[i].determinism == CUDNN_DETERMINISTIC);
+           (!deterministic || gAnyAlgorithm ||
+            perf[i].determinism == CUDNN_DETERMINISTIC);
   };
   int best = -1;
   for (cudnnMathType_t math : {CUDNN_FMA_MATH, CUDNN_DEFAULT_MATH})

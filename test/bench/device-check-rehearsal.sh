@@ -31,6 +31,7 @@ expect "^PASS  OR checkpoint: CUDA -> CPU library "
 expect "^PASS  OR trained: CUDA = CPU "
 expect "^SKIP  or: CUDA graphs  *cuda-host rehearsal"
 expect "^PASS  CIFAR CNN: graph replay = train_step "
+expect "^SKIP  other settings "
 if [ -d "$OUT/data/fashion-mnist" ]; then
   expect "^PASS  fashion_mlp: CUDA accuracy = CPU "
   expect "^PASS  fashion_mlp: graphs on = graphs off "
