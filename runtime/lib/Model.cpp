@@ -9,7 +9,9 @@
 #include "Internal.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <dlfcn.h>
+#include <elf.h>
 #include <memory>
 #include <sys/stat.h>
 
@@ -147,6 +149,49 @@ dlc_status makeModel(const dlc_model_desc *desc, void *handle,
   return DLC_OK;
 }
 
+/// dlopen maps a shared library's segments from the file: one cut short (a
+/// partial copy or download) would fault with SIGBUS when the loader
+/// touches the missing pages. A 64-bit ELF file's program headers and
+/// loadable segments must lie within its `size` bytes; anything else (not
+/// ELF, another class) is left to dlopen's own message.
+dlc_status checkElfExtent(const char *path, const std::string &loadPath,
+                          uint64_t size) {
+  std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen(loadPath.c_str(), "rb"),
+                                           &std::fclose);
+  if (!f)
+    return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
+                    std::strerror(errno));
+  Elf64_Ehdr eh;
+  if (std::fread(&eh, 1, sizeof eh, f.get()) != sizeof eh ||
+      std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64)
+    return DLC_OK;
+  auto truncated = [&](uint64_t begin, uint64_t end, const char *what) {
+    return setError(DLC_ERR_MODEL,
+                    "%s: offset %llu: the file ends inside the %s (bytes "
+                    "%llu to %llu; a truncated copy of a model library?)",
+                    path, (unsigned long long)size, what,
+                    (unsigned long long)begin, (unsigned long long)end);
+  };
+  if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
+      eh.e_phoff > size || eh.e_phnum > (size - eh.e_phoff) / sizeof(Elf64_Phdr))
+    return truncated(eh.e_phoff,
+                     eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize,
+                     "program headers");
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    if (std::fseek(f.get(), (long)(eh.e_phoff + i * sizeof ph), SEEK_SET) != 0 ||
+        std::fread(&ph, 1, sizeof ph, f.get()) != sizeof ph)
+      return truncated(eh.e_phoff + i * sizeof ph,
+                       eh.e_phoff + (i + 1) * sizeof ph, "program headers");
+    if (ph.p_type == PT_LOAD &&
+        (ph.p_offset > size || ph.p_filesz > size - ph.p_offset))
+      return truncated(ph.p_offset, ph.p_offset + ph.p_filesz,
+                       "code and data the loader maps");
+  }
+  return DLC_OK;
+}
+
 /// dlerror() often starts with the path again; drop it to keep one location.
 std::string dlMessage(const std::string &path) {
   const char *raw = dlerror();
@@ -177,6 +222,8 @@ dlc_status dlc_model_open_named(const char *path, const char *name,
       return setError(DLC_ERR_IO, "%s: cannot open: Is a directory", path);
     // Without a slash dlopen would search the library path, not the cwd.
     std::string loadPath = std::strchr(path, '/') ? path : "./" + std::string(path);
+    if (dlc_status s = checkElfExtent(path, loadPath, (uint64_t)st.st_size))
+      return s;
     void *handle = dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle)
       return setError(DLC_ERR_MODEL, "%s: cannot load: %s", path,

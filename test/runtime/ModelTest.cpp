@@ -61,6 +61,26 @@ TEST(ModelTest, NotASharedLibrary) {
   EXPECT_EQ(msg.find('\n'), std::string::npos);
 }
 
+TEST(ModelTest, TruncatedLibraryIsRefusedBeforeLoading) {
+  // A partial copy: dlopen would map the missing pages and fault (SIGBUS).
+  std::string bytes = readFile(DLC_TEST_LINEAR_MODEL);
+  ASSERT_GT(bytes.size(), 8192u);
+  TempDir dir;
+  for (size_t keep : {size_t(64), size_t(1000), size_t(4096), size_t(8192)}) {
+    std::string path = dir.file("cut" + std::to_string(keep) + ".so");
+    writeFile(path, bytes.substr(0, keep));
+    dlc_model *m = nullptr;
+    EXPECT_EQ(dlc_model_open(path.c_str(), &m), DLC_ERR_MODEL) << keep;
+    EXPECT_EQ(m, nullptr);
+    std::string msg = dlc_last_error();
+    EXPECT_EQ(msg.rfind(path + ": offset " + std::to_string(keep) +
+                            ": the file ends inside the ",
+                        0),
+              0u)
+        << msg;
+  }
+}
+
 TEST(ModelTest, NotADlcLibrary) {
   dlc_model *m = nullptr;
   EXPECT_EQ(dlc_model_open(DLC_TEST_NO_MODELS, &m), DLC_ERR_MODEL);
