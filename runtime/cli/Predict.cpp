@@ -12,6 +12,8 @@
 #include "dlc_cli.h"
 
 #include <charconv>
+#include <cfloat>
+#include <cmath>
 #include <cstdio>
 
 using namespace dlc::cli;
@@ -54,14 +56,28 @@ bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
            e = field.find_last_not_of(" \t");
     field = b == std::string::npos ? "" : field.substr(b, e - b + 1);
     const char *begin = field.data(), *end = begin + field.size();
-    if (begin != end && *begin == '+')
+    if (begin != end && *begin == '+' && !(end - begin > 1 && begin[1] == '-'))
       ++begin;
     float v = 0;
     auto [ptr, ec] = std::from_chars(begin, end, v);
-    if (field.empty() || ec != std::errc() || ptr != end) {
-      error = "--input '" + text + "': value " +
-              std::to_string(row.size() + 1) + " '" + field +
-              "' is not a number";
+    const std::string which = "--input '" + text + "': value " +
+                              std::to_string(row.size() + 1) + " '" + field +
+                              "'";
+    if (ec == std::errc::result_out_of_range && ptr == end) {
+      // Underflow reads as 0 (or a subnormal), as in data files.
+      double wide = 0;
+      auto [ptr2, ec2] = std::from_chars(begin, end, wide);
+      if (ec2 != std::errc() || ptr2 != end || std::fabs(wide) > FLT_MAX) {
+        error = which + " is out of range for float32";
+        return false;
+      }
+      v = (float)wide;
+    } else if (field.empty() || ec != std::errc() || ptr != end) {
+      error = which + " is not a number";
+      return false;
+    }
+    if (!std::isfinite(v)) {
+      error = which + " is not a finite number";
       return false;
     }
     row.push_back(v);

@@ -547,6 +547,24 @@ dlc_status readNpy(const char *path, NpyArray &a) {
   return checkGzipComplete(path, a.file);
 }
 
+/// `values` (array `a`'s elements as float32) must be finite: NaN or
+/// infinity (or a float64 beyond float32's range) would only spread through
+/// training.
+dlc_status checkFinite(const char *path, const NpyArray &a,
+                       const std::vector<float> &values) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i])) {
+      const double v = a.at((int64_t)i);
+      return setError(DLC_ERR_FORMAT,
+                      "%s: offset %zu%s: element %zu, %g, is %s", path,
+                      a.dataOffset + i * a.itemSize(), offsetNote(a.file), i,
+                      v,
+                      std::isfinite(v) ? "out of range for float32"
+                                       : "not a finite number");
+    }
+  return DLC_OK;
+}
+
 dlc_status loadNpy(const char *xPath, const char *yPath, int64_t classes,
                    dlc_dataset &ds) {
   NpyArray x, y;
@@ -590,6 +608,8 @@ dlc_status loadNpy(const char *xPath, const char *yPath, int64_t classes,
   else
     for (int64_t i = 0; i < n * width; ++i)
       ds.x[(size_t)i] = (float)x.at(i);
+  if (dlc_status s = checkFinite(xPath, x, ds.x))
+    return s;
 
   if (y.shape.size() == 2) {
     if (y.shape[1] == 0)
@@ -600,7 +620,7 @@ dlc_status loadNpy(const char *xPath, const char *yPath, int64_t classes,
     ds.y.resize((size_t)y.count());
     for (int64_t i = 0; i < y.count(); ++i)
       ds.y[(size_t)i] = (float)y.at(i);
-    return DLC_OK;
+    return checkFinite(yPath, y, ds.y);
   }
   if (y.dtype != DType::U1 && y.dtype != DType::I4 && y.dtype != DType::I8)
     return setError(DLC_ERR_FORMAT,

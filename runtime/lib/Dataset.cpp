@@ -44,15 +44,20 @@ void splitFields(const char *line, const char *end, std::vector<Field> &out) {
   }
 }
 
-enum class Parse { Ok, NotANumber, OutOfRange };
+enum class Parse { Ok, NotANumber, OutOfRange, NotFinite };
 
 Parse parseFloat(const Field &f, float &value) {
   const char *b = f.begin;
-  if (b != f.end && *b == '+') // from_chars rejects an explicit plus
+  if (b != f.end && *b == '+') { // from_chars rejects an explicit plus
     ++b;
+    if (b != f.end && *b == '-') // "+-1"
+      return Parse::NotANumber;
+  }
   if (b == f.end)
     return Parse::NotANumber;
   auto [ptr, ec] = std::from_chars(b, f.end, value);
+  if (ec == std::errc() && ptr == f.end && !std::isfinite(value))
+    return Parse::NotFinite; // nan, inf: training would only spread them
   if (ec == std::errc::result_out_of_range && ptr == f.end) {
     // Underflow is not an error: 1e-50 reads as 0 (and 1e-40 as subnormal).
     double wide = 0;
@@ -168,6 +173,10 @@ dlc_status parseCsv(const char *path, const std::string &text, int64_t inW,
                         "%s:%zu:%zu: '%.*s' is out of range for float32",
                         path, lineNo, f.column, (int)(f.end - f.begin),
                         f.begin);
+      case Parse::NotFinite:
+        return setError(DLC_ERR_FORMAT,
+                        "%s:%zu:%zu: '%.*s' is not a finite number", path,
+                        lineNo, f.column, (int)(f.end - f.begin), f.begin);
       }
       (i < inW ? ds.x : ds.y).push_back(v);
     }

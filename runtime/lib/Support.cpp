@@ -51,6 +51,7 @@ const char *dlc_status_name(dlc_status status) {
   case DLC_ERR_OUT_OF_MEMORY: return "DLC_ERR_OUT_OF_MEMORY";
   case DLC_ERR_INTERNAL: return "DLC_ERR_INTERNAL";
   case DLC_ERR_DEVICE: return "DLC_ERR_DEVICE";
+  case DLC_ERR_DIVERGED: return "DLC_ERR_DIVERGED";
   }
   return "DLC_ERR_UNKNOWN";
 }

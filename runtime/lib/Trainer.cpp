@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <numeric>
@@ -213,6 +214,16 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
         return stepStatus;
       if (dlc_status st = checkDevice(*t.model, "train_step"))
         return st;
+      // NaN or infinity never trains back out: stop before the step's
+      // parameters reach a snapshot, a checkpoint or the caller's save.
+      if (!std::isfinite(s.loss))
+        return setError(DLC_ERR_DIVERGED,
+                        "model '%s': step %lld (epoch %lld): the loss is %s: "
+                        "training diverged (a lower learning rate, or "
+                        "clipping, may help); nothing from this step on was "
+                        "saved",
+                        t.desc->name, (long long)s.step, (long long)s.epoch,
+                        std::isnan(s.loss) ? "NaN" : "infinite");
       if ((epochDone = s.epoch_end)) {
         ++t.epoch;
         t.iter = 0;

@@ -154,6 +154,17 @@ TEST_F(CliTest, PredictChecksItsInputRows) {
   ChildResult r = predict({"--checkpoint", ckpt, "--input", "0,x"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, "dlc: error: --input '0,x': value 2 'x' is not a number\n");
+  r = predict({"--checkpoint", ckpt, "--input", "nan,1"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err,
+            "dlc: error: --input 'nan,1': value 1 'nan' is not a finite number\n");
+  r = predict({"--checkpoint", ckpt, "--input", "0,1e39"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "dlc: error: --input '0,1e39': value 2 '1e39' is out of "
+                   "range for float32\n");
+  r = predict({"--checkpoint", ckpt, "--input", "+-1,0"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "dlc: error: --input '+-1,0': value 1 '+-1' is not a number\n");
   r = predict({"--checkpoint", ckpt, "--input", "1"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, "dlc: error: --input '1': expected 2 values (the model's "

@@ -100,6 +100,18 @@ TEST_F(CsvTest, OutOfRangeForFloat32) {
   EXPECT_EQ(error(), path + ":1:3: '-1e999' is out of range for float32");
 }
 
+TEST_F(CsvTest, NonFiniteValuesAndDoubleSignsAreRefused) {
+  EXPECT_EQ(load("0,0,0\n0,nan,1\n"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), path + ":2:3: 'nan' is not a finite number");
+  EXPECT_EQ(load("0,0,-Infinity\n"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), path + ":1:5: '-Infinity' is not a finite number");
+  EXPECT_EQ(load("inf,0,0\n"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), path + ":1:1: 'inf' is not a finite number");
+  EXPECT_EQ(load("0,+-1,0\n"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), path + ":1:3: '+-1' is not a number");
+  EXPECT_EQ(load("0,+1,0\n"), DLC_OK) << error();
+}
+
 TEST_F(CsvTest, EmptyDataSet) {
   const std::string expected =
       path + ": empty data set: no data rows (expected rows of 3 columns (2 "

@@ -633,6 +633,24 @@ TEST_F(DataReaderTest, NpyDtypesKeepValuesAndTargetsAsIs) {
   dlc_dataset_free(d);
 }
 
+TEST_F(DataReaderTest, NpyNonFiniteValuesAreRefused) {
+  // NaN in float32 inputs, a float64 beyond float32 in targets: the offset
+  // of the element in the file (128-byte header here).
+  const std::string x = dir.file("x.npy"), y = dir.file("y.npy");
+  writeFile(x, npyFile("<f4", "(2, 2)",
+                       raw(std::vector<float>{0, 1, std::nanf(""), 3})));
+  writeFile(y, npyFile("|u1", "(2,)", u8({0, 1})));
+  dlc_dataset *d = nullptr;
+  EXPECT_EQ(dlc_dataset_load_npy(x.c_str(), y.c_str(), 0, &d), DLC_ERR_FORMAT);
+  EXPECT_EQ(d, nullptr);
+  EXPECT_EQ(error(), x + ": offset 136: element 2, nan, is not a finite number");
+  writeFile(x, npyFile("<f4", "(2, 2)", raw(std::vector<float>{0, 1, 2, 3})));
+  writeFile(y, npyFile("<f8", "(2, 1)", raw(std::vector<double>{0.5, 1e300})));
+  EXPECT_EQ(dlc_dataset_load_npy(x.c_str(), y.c_str(), 0, &d), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(),
+            y + ": offset 136: element 1, 1e+300, is out of range for float32");
+}
+
 TEST_F(DataReaderTest, NpyErrors) {
   const std::string x = dir.file("x.npy"), y = dir.file("y.npy");
   writeFile(y, npyFile("|u1", "(2,)", u8({0, 1})));

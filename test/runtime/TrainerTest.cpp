@@ -338,6 +338,27 @@ TEST(TrainerTest, StopFlagEndsAfterTheCurrentStep) {
   EXPECT_EQ(dlc_trainer_global_step(t.get()), 1);
 }
 
+TEST(TrainerTest, ANonFiniteLossStopsTrainingWithAnError) {
+  // Targets of 1e37: the first step's mean square, 1e74, is infinite in
+  // float32. Training stops at that step, before anything could save it.
+  ModelPtr m = openFixture("linear_model");
+  TrainerPtr t = makeTrainer(m.get());
+  DatasetPtr data = makeData({0, 0, 0, 1, 1, 0, 1, 1}, {0, 1e37f, 1e37f, 1e37f},
+                             2, 1);
+  Recorder rec;
+  dlc_train_options o = options(3, 4, false, &rec);
+  dlc_train_result r;
+  EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, &r),
+            DLC_ERR_DIVERGED);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            "model 'linear_model': step 1 (epoch 1): the loss is infinite: "
+            "training diverged (a lower learning rate, or clipping, may "
+            "help); nothing from this step on was saved");
+  EXPECT_TRUE(rec.steps.empty()) << "the step reached the caller";
+  EXPECT_EQ(dlc_trainer_global_step(t.get()), 1);
+  EXPECT_STREQ(dlc_status_name(DLC_ERR_DIVERGED), "DLC_ERR_DIVERGED");
+}
+
 TEST(TrainerTest, ValidationIsAnExactMeanAtEpochEnds) {
   ModelPtr m = openFixture("probe");
   TrainerPtr t = makeTrainer(m.get());

@@ -69,9 +69,12 @@ typedef enum dlc_status {
   DLC_ERR_MISMATCH = 7,         /* data or checkpoint does not fit the model */
   DLC_ERR_OUT_OF_MEMORY = 8,
   DLC_ERR_INTERNAL = 9,
-  DLC_ERR_DEVICE = 10           /* the model runs on a device (CUDA) that is
+  DLC_ERR_DEVICE = 10,          /* the model runs on a device (CUDA) that is
                                    not available, or a device operation
                                    failed (the message says which) */
+  DLC_ERR_DIVERGED = 11         /* training stopped: a step's loss was NaN
+                                   or infinite; nothing of that step or
+                                   later was saved */
 } dlc_status;
 
 /* The last failure's message on this thread ("" if none). One line. */
