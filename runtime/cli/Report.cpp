@@ -31,6 +31,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 using namespace dlc::cli;
 namespace fs = std::filesystem;
@@ -404,6 +405,11 @@ int dlcReportMain(int argc, char **argv) {
                       kUsage, "report");
   const std::string logdir = args.positional[0];
   const std::string output = args.get("output", "report.html");
+  // Checked first: the page replaces a regular file only (a symbolic
+  // link's target, the link kept).
+  char target[4096] = "";
+  if (dlc_output_file_target(output.c_str(), target, sizeof target) != DLC_OK)
+    return failWithLastError();
   std::error_code ec;
   if (!fs::is_directory(logdir, ec))
     return fail(logdir + ": not a directory");
@@ -481,7 +487,8 @@ int dlcReportMain(int argc, char **argv) {
   }
   html << "</body>\n</html>\n";
 
-  const std::string tmp = output + ".tmp";
+  const std::string tmp =
+      std::string(target) + ".tmp." + std::to_string(getpid());
   {
     std::ofstream out(tmp, std::ios::binary);
     out << html.str();
@@ -491,7 +498,7 @@ int dlcReportMain(int argc, char **argv) {
       return fail(output + ": cannot write");
     }
   }
-  if (std::rename(tmp.c_str(), output.c_str()) != 0) {
+  if (std::rename(tmp.c_str(), target) != 0) {
     std::remove(tmp.c_str());
     return fail(output + ": cannot write");
   }

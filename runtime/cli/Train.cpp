@@ -582,6 +582,10 @@ int dlcTrainMain(int argc, char **argv) {
   const bool finalInDir = !checkpointDir.empty() && !args.has("checkpoint");
   const std::string checkpoint =
       args.get("checkpoint", "./" + std::string(desc->name) + ".ckpt");
+  // A path the checkpoint cannot go to fails now, not after training.
+  if (!finalInDir &&
+      dlc_output_file_target(checkpoint.c_str(), nullptr, 0) != DLC_OK)
+    return failWithLastError();
   const std::string runId = args.get("run-id", desc->name);
   const std::string logdir = args.get("logdir", "");
   std::string eventDir;

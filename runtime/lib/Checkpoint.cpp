@@ -13,7 +13,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace dlc::rt;
@@ -125,8 +128,68 @@ dlc_status syncDirectory(const std::string &path) {
   return DLC_OK;
 }
 
-dlc_status save(const dlc_trainer &t, const char *path) {
-  const std::string tmp = std::string(path) + ".tmp." + std::to_string(getpid());
+} // namespace
+
+dlc_status dlc::rt::outputTarget(const char *path, std::string &target) {
+  struct stat st;
+  target = path;
+  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+    char *resolved = realpath(path, nullptr);
+    if (resolved) {
+      target = resolved;
+      std::free(resolved);
+    } else if (errno == ENOENT) {
+      // A link to a file not written yet (one level): write its target.
+      std::error_code ec;
+      const std::filesystem::path link = std::filesystem::read_symlink(path, ec);
+      if (ec)
+        return setError(DLC_ERR_IO, "%s: cannot read the symbolic link: %s",
+                        path, ec.message().c_str());
+      target = (link.is_absolute()
+                    ? link
+                    : std::filesystem::path(path).parent_path() / link)
+                   .string();
+    } else {
+      return setError(DLC_ERR_IO, "%s: cannot follow the symbolic link: %s",
+                      path, std::strerror(errno));
+    }
+  }
+  if (stat(target.c_str(), &st) == 0) {
+    if (!S_ISREG(st.st_mode))
+      return setError(DLC_ERR_IO,
+                      "%s: not a regular file (%s): dlc replaces files only",
+                      path,
+                      S_ISDIR(st.st_mode)    ? "a directory"
+                      : S_ISCHR(st.st_mode)  ? "a character device"
+                      : S_ISBLK(st.st_mode)  ? "a block device"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO"
+                      : S_ISSOCK(st.st_mode) ? "a socket"
+                                             : "not a file");
+  } else if (errno != ENOENT) {
+    return setError(DLC_ERR_IO, "%s: %s", path, std::strerror(errno));
+  }
+  size_t slash = target.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : target.substr(0, slash);
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return setError(DLC_ERR_IO, "%s: no directory '%s'", path, dir.c_str());
+  if (access(dir.c_str(), W_OK | X_OK) != 0)
+    return setError(DLC_ERR_IO, "%s: cannot write in '%s': %s", path,
+                    dir.c_str(), std::strerror(errno));
+  return DLC_OK;
+}
+
+namespace {
+
+dlc_status save(const dlc_trainer &t, const char *requested) {
+  // A symbolic link is written through (its target replaced, the link
+  // kept); anything but a regular file is left alone with an error.
+  std::string resolved;
+  if (dlc_status s = outputTarget(requested, resolved))
+    return s;
+  const char *path = resolved.c_str();
+  const std::string tmp = resolved + ".tmp." + std::to_string(getpid());
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)
     return setError(DLC_ERR_IO, "%s: cannot create '%s': %s", path,
@@ -537,6 +600,21 @@ dlc_status dlc_trainer_save(const dlc_trainer *trainer, const char *path) {
       return setError(DLC_ERR_INVALID_ARGUMENT,
                       "dlc_trainer_save: bad argument");
     return save(*trainer, path);
+  });
+}
+
+dlc_status dlc_output_file_target(const char *path, char *target,
+                                  size_t target_size) {
+  return guarded([&]() -> dlc_status {
+    if (!path || !*path)
+      return setError(DLC_ERR_INVALID_ARGUMENT,
+                      "dlc_output_file_target: bad argument");
+    std::string resolved;
+    if (dlc_status s = outputTarget(path, resolved))
+      return s;
+    if (target && target_size > 0)
+      std::snprintf(target, target_size, "%s", resolved.c_str());
+    return DLC_OK;
   });
 }
 

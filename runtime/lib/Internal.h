@@ -203,6 +203,10 @@ dlc_status checkDevice(const dlc_model &m, const char *function);
 /// CPU models keep the host pointers.
 dlc_status stageBatch(dlc_trainer &t, const float *&x, const float *&y,
                       int64_t rows);
+/// Where a checkpoint or report written atomically to `path` goes
+/// (dlc_output_file_target): `path`, or a symbolic link's target; an error
+/// for anything but a regular file or a missing one in a writable directory.
+dlc_status outputTarget(const char *path, std::string &target);
 /// Saves DIR/<model>-<step>.ckpt (its path in `path`) and removes the
 /// oldest snapshots beyond `maxKeep` (0: none).
 dlc_status saveSnapshot(const dlc_trainer &t, const std::string &dir,

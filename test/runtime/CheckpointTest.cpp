@@ -6,6 +6,7 @@
 #include <cstring>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace dlc::test;
 
@@ -358,18 +359,48 @@ TEST_F(CheckpointTest, SaveReplacesAtomicallyAndLeavesNoTemporaries) {
 TEST_F(CheckpointTest, SaveErrors) {
   std::string missingDir = dir.file("no/such/dir/x.ckpt");
   EXPECT_EQ(dlc_trainer_save(trainer.get(), missingDir.c_str()), DLC_ERR_IO);
-  EXPECT_EQ(error().rfind(missingDir + ": cannot create '" + missingDir +
-                              ".tmp.",
-                          0),
-            0u)
-      << error();
-  // Renaming over a directory fails; the directory stays, no temporary.
+  EXPECT_EQ(error(), missingDir + ": no directory '" + dir.file("no/such/dir") +
+                         "'");
+  // A directory or a FIFO is never replaced by a checkpoint.
   std::string asDir = dir.file("adir");
   std::filesystem::create_directory(asDir);
   EXPECT_EQ(dlc_trainer_save(trainer.get(), asDir.c_str()), DLC_ERR_IO);
-  EXPECT_NE(error().find("cannot rename"), std::string::npos) << error();
+  EXPECT_EQ(error(), asDir + ": not a regular file (a directory): dlc "
+                             "replaces files only");
   EXPECT_TRUE(std::filesystem::is_directory(asDir));
+  std::string fifo = dir.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(dlc_trainer_save(trainer.get(), fifo.c_str()), DLC_ERR_IO);
+  EXPECT_EQ(error(), fifo + ": not a regular file (a FIFO): dlc replaces "
+                            "files only");
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_EQ(dlc_output_file_target(fifo.c_str(), nullptr, 0), DLC_ERR_IO);
   EXPECT_TRUE(noTempFiles(dir.path));
+}
+
+TEST_F(CheckpointTest, SaveThroughASymbolicLinkReplacesItsTarget) {
+  // The link stays a link; the file it names gets the checkpoint, also
+  // when it does not exist yet.
+  std::filesystem::create_directory(dir.file("keep"));
+  std::string real = dir.file("keep/real.ckpt"), link = dir.file("link.ckpt");
+  writeFile(real, "old");
+  std::filesystem::create_symlink("keep/real.ckpt", link);
+  char target[4096];
+  ASSERT_EQ(dlc_output_file_target(link.c_str(), target, sizeof target),
+            DLC_OK)
+      << error();
+  EXPECT_EQ(std::filesystem::canonical(target), std::filesystem::canonical(real));
+  ASSERT_EQ(dlc_trainer_save(trainer.get(), link.c_str()), DLC_OK) << error();
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(readFile(real), bytes);
+  std::string dangling = dir.file("new.ckpt");
+  std::filesystem::create_symlink("keep/later.ckpt", dangling);
+  ASSERT_EQ(dlc_trainer_save(trainer.get(), dangling.c_str()), DLC_OK)
+      << error();
+  EXPECT_TRUE(std::filesystem::is_symlink(dangling));
+  EXPECT_EQ(readFile(dir.file("keep/later.ckpt")), bytes);
+  EXPECT_TRUE(noTempFiles(dir.path));
+  EXPECT_TRUE(noTempFiles(dir.file("keep")));
 }
 
 } // namespace

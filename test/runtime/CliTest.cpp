@@ -148,6 +148,19 @@ TEST_F(CliTest, BadInputsAreOneLineErrorsExiting1) {
                        ": not a dlc checkpoint (bad magic at offset 0)\n");
 }
 
+TEST_F(CliTest, ACheckpointPathThatCannotBeWrittenFailsBeforeTraining) {
+  const std::string bad = dir.file("no/such/dir/or.ckpt");
+  ChildResult r = train({"--epochs", "1000000", "--checkpoint", bad});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "dlc: error: " + bad + ": no directory '" +
+                       dir.file("no/such/dir") + "'\n");
+  EXPECT_EQ(r.out.find("Training Step"), std::string::npos) << r.out;
+  r = train({"--epochs", "1", "--checkpoint", dir.path});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("not a regular file (a directory)"), std::string::npos)
+      << r.err;
+}
+
 TEST_F(CliTest, PredictChecksItsInputRows) {
   std::string ckpt = dir.file("or.ckpt");
   ASSERT_EQ(train({"--epochs", "1", "--checkpoint", ckpt}).exitCode, 0);

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <sys/stat.h>
 
 #ifdef DLC_TEST_HAVE_PNG
 #include <png.h>
@@ -314,6 +315,19 @@ TEST_F(ReportTest, Errors) {
   EXPECT_EQ(r.err, "dlc: error: " + dir.file("empty") +
                        ": no TensorBoard event files (events.out.tfevents.*) "
                        "in it or below it\n");
+  // An output that is not a regular file is refused before any reading.
+  const std::string fifo = dir.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  r = report({"report", dir.file("empty"), "-o", fifo});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "dlc: error: " + fifo +
+                       ": not a regular file (a FIFO): dlc replaces files "
+                       "only\n");
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  r = report({"report", dir.file("empty"), "-o", dir.file("no/dir/r.html")});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "dlc: error: " + dir.file("no/dir/r.html") +
+                       ": no directory '" + dir.file("no/dir") + "'\n");
   r = report({"report"});
   EXPECT_EQ(r.exitCode, 2);
   r = report({"report", "--help"});

@@ -458,11 +458,21 @@ DLC_API dlc_status dlc_trainer_preprocess(const dlc_trainer *trainer,
 
 /* Format: docs/checkpoint-format.md. Saving writes `path.tmp.<pid>`, syncs
  * it, renames it over `path` and syncs the directory: `path` always holds
- * either the previous or the new complete checkpoint. Loading validates
- * everything before changing the trainer. */
+ * either the previous or the new complete checkpoint (a symbolic link's
+ * target is replaced, the link kept; see dlc_output_file_target). Loading
+ * validates everything before changing the trainer. */
 DLC_API dlc_status dlc_trainer_save(const dlc_trainer *trainer,
                                     const char *path);
 DLC_API dlc_status dlc_trainer_load(dlc_trainer *trainer, const char *path);
+
+/* Where a file saved atomically to `path` goes (dlc_trainer_save, `dlc
+ * report -o`): `path` itself, or the file a symbolic link at `path` points
+ * to (the link is kept). DLC_ERR_IO, with the reason, when that is neither
+ * absent nor a regular file (a directory, a device, a FIFO), a link leads
+ * nowhere, or its directory is missing or not writable: checked before
+ * work whose result would go there. `target` may be NULL. */
+DLC_API dlc_status dlc_output_file_target(const char *path, char *target,
+                                          size_t target_size);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32): crc = dlc_crc32(crc, p, n), from 0. */
 DLC_API uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size);
