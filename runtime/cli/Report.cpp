@@ -445,7 +445,7 @@ int dlcReportMain(int argc, char **argv) {
     for (const std::string &file : run.files) {
       dlc_status s = dlc_event_file_read(file.c_str(), onEvent, onProblem,
                                          &state);
-      if (s == DLC_ERR_IO)
+      if (s != DLC_OK && s != DLC_ERR_FORMAT) // FORMAT: onProblem saw it
         warnings.push_back(dlc_last_error());
     }
     for (const auto &[tag, points] : run.scalars)

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <fcntl.h>
 #include <memory>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace dlc::rt;
@@ -483,7 +484,12 @@ public:
     if (!f)
       return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
                       std::strerror(errno));
-    int64_t offset = 0;
+    struct stat st;
+    if (fstat(fileno(f.get()), &st) != 0)
+      return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
+                      std::strerror(errno));
+    const uint64_t fileSize = (uint64_t)st.st_size;
+    uint64_t offset = 0;
     unsigned char header[12], footer[4];
     std::string data;
     tb::Event event;
@@ -514,6 +520,16 @@ public:
                 (long long)offset, (unsigned long long)length);
         break;
       }
+      // A length beyond the file's end (a record cut short, or one whose
+      // length field is corrupt with a matching CRC) is not allocated.
+      const uint64_t left = fileSize > offset + 12 ? fileSize - offset - 12 : 0;
+      if (length + 4 > left) {
+        problem(offset, "truncated record at offset %lld: %llu of its %llu "
+                        "bytes (the writer stopped mid-record?)",
+                (long long)offset, (unsigned long long)(12 + left),
+                (unsigned long long)(16 + length));
+        break;
+      }
       data.resize(length);
       got = length ? std::fread(data.data(), 1, length, f.get()) : 0;
       size_t gotFooter = got == length ? std::fread(footer, 1, 4, f.get()) : 0;
@@ -531,7 +547,7 @@ public:
       const uint32_t dataCrc = (uint32_t)getLE(footer, 4);
       const uint32_t computed = maskCrc(crc32c(0, data.data(), length));
       const int64_t at = offset;
-      offset += 16 + (int64_t)length;
+      offset += 16 + length;
       if (dataCrc != computed) {
         problem(at, "corrupt record at offset %lld: data CRC mismatch "
                     "(stored 0x%08x, computed 0x%08x); record skipped",

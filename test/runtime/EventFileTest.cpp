@@ -451,6 +451,20 @@ TEST_F(CorruptEventFileTest, TruncatedLastRecord) {
   EXPECT_EQ(log.scalars["Loss"].size(), 2u);
 }
 
+TEST_F(CorruptEventFileTest, ALengthBeyondTheFileIsNotAllocated) {
+  // A last record whose length field claims 8 GiB with a matching CRC:
+  // reported as cut short at once, without reserving 8 GiB first.
+  std::string header = le(uint64_t(1) << 33, 8);
+  header += le(masked(crc32cBitwise(header)), 4);
+  ReadLog log = readBytes(bytes.substr(0, offsets[3]) + header, DLC_ERR_FORMAT);
+  ASSERT_EQ(log.problems.size(), 1u);
+  EXPECT_EQ(log.problems[0].second,
+            bad + ": truncated record at offset " + std::to_string(offsets[3]) +
+                ": 12 of its 8589934608 bytes (the writer stopped "
+                "mid-record?)");
+  EXPECT_EQ(log.scalars["Loss"].size(), 2u);
+}
+
 TEST_F(CorruptEventFileTest, NoDamageCrashesOrGoesUnnoticed) {
   for (size_t len = 0; len < bytes.size(); ++len) {
     SCOPED_TRACE("length " + std::to_string(len));
