@@ -616,7 +616,7 @@ LogicalResult MatmulBiasActOp::verify() {
 LogicalResult BiasAddOp::verify() {
   auto in = dyn_cast<RankedTensorType>(getInput().getType());
   auto bias = dyn_cast<RankedTensorType>(getBias().getType());
-  if (!in || !bias || bias.getRank() != 1 ||
+  if (!in || !bias || in.getRank() < 1 || bias.getRank() != 1 ||
       !dimsMatch(in.getDimSize(in.getRank() - 1), bias.getDimSize(0)))
     return emitOpError("expected a 1-D bias matching the last dimension of ")
            << getInput().getType() << ", got " << getBias().getType();
@@ -626,7 +626,8 @@ LogicalResult BiasAddOp::verify() {
 LogicalResult ReshapeOp::verify() {
   auto in = dyn_cast<RankedTensorType>(getInput().getType());
   auto out = dyn_cast<RankedTensorType>(getType());
-  if (!in || !out || !in.hasStaticShape() && in.getNumDynamicDims() != 1)
+  if (!in || !out || in.getRank() < 1 || out.getRank() < 1 ||
+      !in.hasStaticShape() && in.getNumDynamicDims() != 1)
     return emitOpError("expected ranked types with only the batch dynamic");
   auto perExample = [](RankedTensorType t) {
     int64_t n = 1;
@@ -713,7 +714,7 @@ LogicalResult Pool2DOp::verify() {
 LogicalResult BiasGradOp::verify() {
   auto in = dyn_cast<RankedTensorType>(getInput().getType());
   auto out = dyn_cast<RankedTensorType>(getType());
-  if (!in || !out || out.getRank() != 1 ||
+  if (!in || !out || in.getRank() < 1 || out.getRank() != 1 ||
       !dimsMatch(in.getDimSize(in.getRank() - 1), out.getDimSize(0)))
     return emitOpError("expected a 1-D result matching the last dimension of ")
            << getInput().getType();

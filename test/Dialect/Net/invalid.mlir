@@ -298,6 +298,30 @@ func.func @bias_grad(%a: tensor<?x2xf32>) {
 
 // -----
 
+func.func @bias_add_scalar(%a: tensor<f32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'net.bias_add' op expected a 1-D bias matching the last dimension of 'tensor<f32>', got 'tensor<3xf32>'}}
+  %c = net.bias_add %a, %b : tensor<f32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bias_grad_scalar(%a: tensor<f32>) {
+  // expected-error @+1 {{'net.bias_grad' op expected a 1-D result matching the last dimension of 'tensor<f32>'}}
+  %c = net.bias_grad %a : tensor<f32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_scalar(%x: tensor<f32>) {
+  // expected-error @+1 {{'net.reshape' op expected ranked types with only the batch dynamic}}
+  %y = net.reshape %x : tensor<f32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
 func.func @loss_rank(%a: tensor<4xf32>) {
   // expected-error @+1 {{'net.loss' op expected a 2-D prediction, got 'tensor<4xf32>'}}
   %l = net.loss mean_square %a, %a : tensor<4xf32>
@@ -916,4 +940,31 @@ func.func @apply_gradients_clip(%p: memref<4xf32>, %s: memref<4xf32>, %t: i64) {
   // expected-error @+1 {{'net.apply_gradients' op expected clip_norm > 0, got -1.000000e+00}}
   net.apply_gradients momentum %p, %p, %s, %t learning_rate 0.1 clip_norm -1.0 : memref<4xf32>, memref<4xf32>
   return
+}
+
+// -----
+
+// Negative sizes read as negative (not as 2^64 - n).
+net.model @negative_units {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op expected a positive number of units, got -1}}
+  %y = net.fully_connected %x units -1
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @negative_filters {
+  %x = net.input_data shape [?, 8, 8, 3]
+  // expected-error @+1 {{'net.conv_2d' op expected a positive number of filters, got -2}}
+  %c = net.conv_2d %x filters -2 size 3
+  net.regression %c
+}
+
+// -----
+
+net.model @negative_decay_step {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected a positive decay_step, got -1}}
+  net.regression %x loss mean_square lr_decay 0.96 decay_step -1
 }

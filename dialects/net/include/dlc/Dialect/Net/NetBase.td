@@ -27,6 +27,13 @@ def Net_Dialect : Dialect {
                            "::mlir::tensor::TensorDialect"];
 }
 
+// A 64-bit integer attribute read as int64_t. I64Attr's getter zero-extends
+// to uint64_t, so a verifier's `units <= 0` would let -1 through as 2^64 - 1.
+def Net_I64Attr : TypedSignlessIntegerAttrBase<
+    I64, "int64_t", "64-bit signless integer attribute"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
 class Net_I64Enum<string name, string summary, list<I64EnumAttrCase> cases>
     : I64EnumAttr<name, summary, cases> {
   let cppNamespace = "::dlc::net";

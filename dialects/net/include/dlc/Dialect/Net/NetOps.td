@@ -86,7 +86,7 @@ def Net_FullyConnectedOp : Net_Op<"fully_connected", [Pure,
     ```
   }];
   let arguments = (ins Net_F32Tensor:$input,
-      I64Attr:$units,
+      Net_I64Attr:$units,
       DefaultValuedAttr<Net_ActivationAttr, "::dlc::net::Activation::linear">:$activation,
       DefaultValuedAttr<BoolAttr, "true">:$bias,
       DefaultValuedAttr<Net_InitAttr, "::dlc::net::Init::truncated_normal">:$weights_init,
@@ -122,8 +122,8 @@ def Net_Conv2DLayerOp : Net_Op<"conv_2d", [Pure,
     ```
   }];
   let arguments = (ins Net_F32Tensor:$input,
-      I64Attr:$filters, I64Attr:$size,
-      DefaultValuedAttr<I64Attr, "1">:$strides,
+      Net_I64Attr:$filters, Net_I64Attr:$size,
+      DefaultValuedAttr<Net_I64Attr, "1">:$strides,
       DefaultValuedAttr<Net_PaddingAttr, "::dlc::net::Padding::same">:$padding,
       DefaultValuedAttr<Net_ActivationAttr, "::dlc::net::Activation::linear">:$activation,
       DefaultValuedAttr<BoolAttr, "true">:$bias,
@@ -160,8 +160,8 @@ class Net_PoolLayerOp<string mnemonic, string what> : Net_Op<mnemonic, [Pure,
     %p = net.max_pool_2d %c size 2
     ```
   }];
-  let arguments = (ins Net_F32Tensor:$input, I64Attr:$size,
-      DefaultValuedAttr<I64Attr, "0">:$strides,
+  let arguments = (ins Net_F32Tensor:$input, Net_I64Attr:$size,
+      DefaultValuedAttr<Net_I64Attr, "0">:$strides,
       DefaultValuedAttr<Net_PaddingAttr, "::dlc::net::Padding::same">:$padding);
   let results = (outs Net_F32Tensor:$output);
   let extraClassDeclaration = [{
@@ -290,7 +290,7 @@ def Net_RegressionOp : Net_Op<"regression"> {
       DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator,
       DefaultValuedAttr<F64Attr, "5.0">:$clip_norm,
       DefaultValuedAttr<F64Attr, "0.0">:$lr_decay,
-      DefaultValuedAttr<I64Attr, "100">:$decay_step,
+      DefaultValuedAttr<Net_I64Attr, "100">:$decay_step,
       UnitAttr:$staircase);
   let extraClassDeclaration = [{
     /// The epsilon in effect: TFLearn's default is 1e-10 for rmsprop and
@@ -579,7 +579,7 @@ def Net_ApplyDropoutOp : Net_Op<"apply_dropout", [Pure,
     ```
   }];
   let arguments = (ins Net_F32Tensor:$input, I64:$step, F64Attr:$keep,
-                       I64Attr:$stream);
+                       Net_I64Attr:$stream);
   let results = (outs Net_F32Tensor:$output);
   let assemblyFormat = [{
     $input `,` $step `keep` $keep `stream` $stream attr-dict `:` type($input)
@@ -834,7 +834,7 @@ def Net_MovingAverageOp : Net_Op<"moving_average",
   }];
   let arguments = (ins Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$params,
                        Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$stats,
-                       I64Attr:$offset, I64Attr:$size, F64Attr:$decay);
+                       Net_I64Attr:$offset, Net_I64Attr:$size, F64Attr:$decay);
   let assemblyFormat = [{
     $params `,` $stats `offset` $offset `size` $size `decay` $decay attr-dict
     `:` type($params)
@@ -872,7 +872,7 @@ def Net_ApplyGradientsOp : Net_Op<"apply_gradients",
       DefaultValuedAttr<F64Attr, "0.9">:$decay,
       DefaultValuedAttr<F64Attr, "0.1">:$initial_accumulator,
       DefaultValuedAttr<F64Attr, "0.0">:$lr_decay,
-      DefaultValuedAttr<I64Attr, "100">:$decay_step,
+      DefaultValuedAttr<Net_I64Attr, "100">:$decay_step,
       UnitAttr:$staircase, OptionalAttr<F64Attr>:$clip_norm);
   let assemblyFormat = [{
     $optimizer $params `,` $grads `,` $state `,` $step
@@ -904,8 +904,8 @@ def Net_RandomInitOp : Net_Op<"random_init"> {
     ```
   }];
   let arguments = (ins Net_InitAttr:$init, F64Attr:$init_a, F64Attr:$init_b,
-      Arg<Net_F32MemRef, "", [MemWrite]>:$buffer, I64Attr:$offset, I64Attr:$size,
-      I64:$seed, I64Attr:$stream, I64Attr:$fan_in, I64Attr:$fan_out);
+      Arg<Net_F32MemRef, "", [MemWrite]>:$buffer, Net_I64Attr:$offset, Net_I64Attr:$size,
+      I64:$seed, Net_I64Attr:$stream, Net_I64Attr:$fan_in, Net_I64Attr:$fan_out);
   let assemblyFormat = [{
     $init `(` $init_a `,` $init_b `)` $buffer `[` $offset `,` $size `]`
     `seed` $seed `stream` $stream `fan_in` $fan_in `fan_out` $fan_out
@@ -931,10 +931,10 @@ def Net_DescriptorOp : Net_Op<"descriptor", [Symbol]> {
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
       DenseI64ArrayAttr:$input_shape, DenseI64ArrayAttr:$output_shape,
-      ArrayAttr:$params, I64Attr:$param_floats, I64Attr:$opt_state_floats,
-      I64Attr:$workspace_fixed_bytes, DictionaryAttr:$hparams,
-      I64Attr:$fingerprint, OptionalAttr<ArrayAttr>:$activations,
-      DefaultValuedAttr<I64Attr, "0">:$workspace_per_example_bytes);
+      ArrayAttr:$params, Net_I64Attr:$param_floats, Net_I64Attr:$opt_state_floats,
+      Net_I64Attr:$workspace_fixed_bytes, DictionaryAttr:$hparams,
+      Net_I64Attr:$fingerprint, OptionalAttr<ArrayAttr>:$activations,
+      DefaultValuedAttr<Net_I64Attr, "0">:$workspace_per_example_bytes);
   let assemblyFormat = "$sym_name attr-dict";
 }
 
