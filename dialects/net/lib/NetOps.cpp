@@ -6,6 +6,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <limits>
@@ -141,6 +142,13 @@ RegressionOp ModelOp::getRegression() {
 }
 
 LogicalResult ModelOp::verify() {
+  // The name prefixes the library's C functions (M_train_step, ...).
+  StringRef name = getSymName();
+  if (name.empty() || !(llvm::isAlpha(name.front()) || name.front() == '_') ||
+      !llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+    return emitOpError("expected a name that is a C identifier ([A-Za-z_]"
+                       "[A-Za-z0-9_]*), got '")
+           << name << "'";
   Block &block = getBlock();
   if (block.getNumArguments() != 0)
     return emitOpError("expected a body without arguments");
@@ -218,7 +226,55 @@ bool FullyConnectedOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
   return compatibleTypes(lhs, rhs);
 }
 
+/// The f64 attributes of a layer become float32 constants in the generated
+/// code: each must be finite in float32, and a nonzero one must not round
+/// to zero there (a keep of 1e-300 would scale by infinity).
+static LogicalResult verifyFloat32Attrs(Operation *op) {
+  for (NamedAttribute a : op->getAttrs()) {
+    auto f = dyn_cast<FloatAttr>(a.getValue());
+    if (!f)
+      continue;
+    const double v = f.getValueAsDouble();
+    const float narrow = static_cast<float>(v);
+    if (!std::isfinite(narrow) || (v != 0.0 && narrow == 0.0f))
+      return op->emitOpError("expected ")
+             << a.getName().getValue() << " to fit in float32, got "
+             << v;
+  }
+  return success();
+}
+
+/// A dense or convolution layer's weights_init and its parameters.
+static LogicalResult verifyWeightsInit(Operation *op, Init init,
+                                       const APFloat &stddev,
+                                       const APFloat &initMin,
+                                       const APFloat &initMax) {
+  switch (init) {
+  case Init::truncated_normal:
+  case Init::normal:
+    if (!(stddev.convertToDouble() > 0.0))
+      return op->emitOpError("expected a positive stddev, got ")
+             << stddev.convertToDouble();
+    break;
+  case Init::constant:
+    return op->emitOpError(
+        "expected a random or zeros weights_init, got constant");
+  case Init::uniform:
+    if (!(initMin.convertToDouble() < initMax.convertToDouble()))
+      return op->emitOpError(
+                 "expected init_range [min, max] with min < max, got [")
+             << initMin.convertToDouble() << ", " << initMax.convertToDouble()
+             << "]";
+    break;
+  default:
+    break;
+  }
+  return success();
+}
+
 LogicalResult FullyConnectedOp::verify() {
+  if (failed(verifyFloat32Attrs(*this)))
+    return failure();
   if (getUnits() <= 0)
     return emitOpError("expected a positive number of units, got ")
            << getUnits();
@@ -232,24 +288,9 @@ LogicalResult FullyConnectedOp::verify() {
   }
   if (getActivation() == Activation::softmax && getUnits() < 2)
     return emitOpError("softmax needs at least 2 units, got ") << getUnits();
-  switch (getWeightsInit()) {
-  case Init::truncated_normal:
-  case Init::normal:
-    if (!(getStddev().convertToDouble() > 0.0))
-      return emitOpError("expected a positive stddev, got ")
-             << getStddev().convertToDouble();
-    break;
-  case Init::constant:
-    return emitOpError("expected a random or zeros weights_init, got constant");
-  case Init::uniform:
-    if (!(getInitMin().convertToDouble() < getInitMax().convertToDouble()))
-      return emitOpError("expected init_range [min, max] with min < max, got [")
-             << getInitMin().convertToDouble() << ", "
-             << getInitMax().convertToDouble() << "]";
-    break;
-  default:
-    break;
-  }
+  if (failed(verifyWeightsInit(*this, getWeightsInit(), getStddev(),
+                               getInitMin(), getInitMax())))
+    return failure();
   if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
     return emitOpError("expected a non-negative weight_decay, got ")
            << getWeightDecay().convertToDouble();
@@ -323,11 +364,14 @@ bool Conv2DLayerOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
 }
 
 LogicalResult Conv2DLayerOp::verify() {
+  if (failed(verifyFloat32Attrs(*this)))
+    return failure();
   if (getFilters() <= 0)
     return emitOpError("expected a positive number of filters, got ")
            << getFilters();
-  if (getWeightsInit() == Init::constant)
-    return emitOpError("expected a random or zeros weights_init, got constant");
+  if (failed(verifyWeightsInit(*this, getWeightsInit(), getStddev(),
+                               getInitMin(), getInitMax())))
+    return failure();
   if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
     return emitOpError("expected a non-negative weight_decay, got ")
            << getWeightDecay().convertToDouble();
@@ -415,6 +459,8 @@ bool DropoutOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
 }
 
 LogicalResult DropoutOp::verify() {
+  if (failed(verifyFloat32Attrs(*this)))
+    return failure();
   double keep = getKeep().convertToDouble();
   if (!(keep > 0.0 && keep <= 1.0))
     return emitOpError("expected a keep probability in (0, 1], got ") << keep;
@@ -467,6 +513,8 @@ static LogicalResult verifyBatchNorm(Operation *op, double epsilon,
 }
 
 LogicalResult BatchNormalizationOp::verify() {
+  if (failed(verifyFloat32Attrs(*this)))
+    return failure();
   double decay = getDecay().convertToDouble();
   if (!(decay >= 0.0 && decay < 1.0))
     return emitOpError("expected decay in [0, 1), got ") << decay;
@@ -497,6 +545,8 @@ LogicalResult BatchNormGradOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RegressionOp::verify() {
+  if (failed(verifyFloat32Attrs(*this)))
+    return failure();
   if (!isa<ModelOp>((*this)->getParentOp()))
     return emitOpError("expected to be inside a net.model");
   double lr = getLearningRate().convertToDouble();
@@ -548,6 +598,8 @@ LogicalResult RegressionOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ParameterOp::verify() {
+  if (failed(verifyFloat32Attrs(*this)))
+    return failure();
   auto type = dyn_cast<RankedTensorType>(getType());
   if (!type || !type.hasStaticShape())
     return emitOpError("expected a statically shaped tensor, got ") << getType();

@@ -968,3 +968,56 @@ net.model @negative_decay_step {
   // expected-error @+1 {{'net.regression' op expected a positive decay_step, got -1}}
   net.regression %x loss mean_square lr_decay 0.96 decay_step -1
 }
+
+// -----
+
+// expected-error @+1 {{'net.model' op expected a name that is a C identifier ([A-Za-z_][A-Za-z0-9_]*), got '1abc-def'}}
+net.model @"1abc-def" {
+  %x = net.input_data shape [?, 2]
+  net.regression %x loss mean_square
+}
+
+// -----
+
+// Float attributes become float32 constants.
+net.model @keep_underflows_in_f32 {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.dropout' op expected keep to fit in float32, got 1.000000e-300}}
+  %d = net.dropout %x keep 1.0e-300
+  net.regression %d loss mean_square
+}
+
+// -----
+
+net.model @learning_rate_beyond_f32 {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.regression' op expected learning_rate to fit in float32, got 1.000000e+39}}
+  net.regression %x learning_rate 1.0e39 loss mean_square
+}
+
+// -----
+
+net.model @nan_gamma {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{'net.batch_normalization' op expected gamma to fit in float32, got nan}}
+  %n = net.batch_normalization %x gamma 0x7FF8000000000000
+  net.regression %n
+}
+
+// -----
+
+net.model @conv_init_range {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{'net.conv_2d' op expected init_range [min, max] with min < max, got [1.000000e+00, -1.000000e+00]}}
+  %c = net.conv_2d %x filters 2 size 2 weights_init uniform init_range [1.0, -1.0]
+  net.regression %c
+}
+
+// -----
+
+net.model @conv_stddev {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{'net.conv_2d' op expected a positive stddev, got -1.000000e+00}}
+  %c = net.conv_2d %x filters 2 size 2 weights_init normal stddev -1.0
+  net.regression %c
+}
