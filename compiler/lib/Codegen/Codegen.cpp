@@ -44,11 +44,22 @@ Expected<std::unique_ptr<TargetMachine>> createTargetMachine(StringRef cpu) {
       f.AddFeature(feature.first(), feature.second);
     features = f.getString();
   }
-  if (!target->getName() || (!cpu.empty() && cpu != "native" &&
-                             !target->createMCSubtargetInfo(triple, cpuName, "")
-                                  ->isCPUStringValid(cpuName)))
-    return createStringError(inconvertibleErrorCode(),
-                             "unknown CPU '" + cpuName + "'");
+  if (!cpu.empty() && cpu != "native") {
+    // Asked of the generic subtarget: one made for an unknown CPU name
+    // prints a warning of its own. The library is x86-64 code, so a
+    // 32-bit-only CPU is refused too (LLVM would abort on it).
+    std::unique_ptr<MCSubtargetInfo> generic(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (!generic || !generic->isCPUStringValid(cpuName))
+      return createStringError(inconvertibleErrorCode(),
+                               "unknown CPU '" + cpuName + "'");
+    std::unique_ptr<MCSubtargetInfo> sti(
+        target->createMCSubtargetInfo(triple, cpuName, ""));
+    if (!sti || !sti->checkFeatures("+64bit"))
+      return createStringError(inconvertibleErrorCode(),
+                               "CPU '" + cpuName +
+                                   "' cannot run x86-64 code (a 32-bit CPU)");
+  }
   TargetOptions options;
   options.UnsafeFPMath = false;
   std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
