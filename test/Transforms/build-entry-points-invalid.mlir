@@ -1,5 +1,14 @@
 // RUN: dlc-opt %s --net-build-entry-points -split-input-file -verify-diagnostics
 
+// expected-error @+1 {{'net.model' op has no inferred shapes (run net-infer-shapes first)}}
+net.model @no_shapes {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  net.regression %y loss mean_square
+}
+
+// -----
+
 // expected-error @+1 {{'net.model' op has no predict/eval/grad functions (run net-autodiff first)}}
 net.model @no_functions {
   %x = net.input_data shape [?, 2] : tensor<?x2xf32>

@@ -447,9 +447,18 @@ struct NetBuildEntryPointsPass
     : public dlc::impl::NetBuildEntryPointsBase<NetBuildEntryPointsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    for (auto model : llvm::make_early_inc_range(module.getOps<ModelOp>()))
+    for (auto model : llvm::make_early_inc_range(module.getOps<ModelOp>())) {
+      // The builder reads the shapes net-infer-shapes gives the values.
+      if (!isa<RankedTensorType>(model.getInput().getType()) ||
+          !isa<RankedTensorType>(
+              model.getRegression().getPrediction().getType())) {
+        model.emitOpError(
+            "has no inferred shapes (run net-infer-shapes first)");
+        return signalPassFailure();
+      }
       if (failed(EntryPointBuilder(module, model).run()))
         return signalPassFailure();
+    }
   }
 };
 } // namespace
