@@ -19,6 +19,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -27,6 +28,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -128,6 +130,39 @@ bool usesKernels(ModuleOp module) {
   return false;
 }
 
+/// MLIR's parser recurses once per nested region, list or type: thousands
+/// of levels would overflow the stack. A network is a few levels deep.
+constexpr int kMaxNesting = 256;
+
+/// Where `text` first opens its (kMaxNesting + 1)-th nested '(', '[', '{'
+/// or '<' (one after a name: `tensor<`, `affine_map<`), skipping strings
+/// and comments; null when it never does.
+const char *tooDeeplyNested(llvm::StringRef text) {
+  int depth = 0;
+  for (const char *p = text.begin(), *end = text.end(); p != end; ++p) {
+    const char c = *p;
+    if (c == '"') { // a string: to its closing quote
+      for (++p; p != end && *p != '"'; ++p)
+        if (*p == '\\' && p + 1 != end)
+          ++p;
+      if (p == end)
+        break;
+    } else if (c == '/' && p + 1 != end && p[1] == '/') {
+      while (p + 1 != end && p[1] != '\n')
+        ++p;
+    } else if (c == '(' || c == '[' || c == '{' ||
+               (c == '<' && p != text.begin() &&
+                (llvm::isAlnum(p[-1]) || p[-1] == '_'))) {
+      if (++depth > kMaxNesting)
+        return p;
+    } else if (c == ')' || c == ']' || c == '}' ||
+               (c == '>' && (p == text.begin() || p[-1] != '-'))) {
+      depth = std::max(depth - 1, 0);
+    }
+  }
+  return nullptr;
+}
+
 int compileMain(int argc, char **argv) {
   CompileArgs args;
   if (int rc = parseCompileArgs(argc, argv, args))
@@ -159,6 +194,14 @@ int compileMain(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, llvm::errs());
+  if (const char *deep = tooDeeplyNested(
+          sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer())) {
+    sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(deep),
+                           llvm::SourceMgr::DK_Error,
+                           "nested more than " + std::to_string(kMaxNesting) +
+                               " levels deep");
+    return 1;
+  }
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return 1;
