@@ -29,8 +29,22 @@ struct NetInferShapesPass
           op.emitOpError("could not infer its result type");
           return signalPassFailure();
         }
-        for (auto [result, type] : llvm::zip(op.getResults(), types))
+        for (auto [result, type] : llvm::zip(op.getResults(), types)) {
+          // Sizes that overflowed in inference, or examples too large for
+          // the workspace's byte offsets.
+          auto ranked = dyn_cast<RankedTensorType>(type);
+          if (ranked && ranked.getRank() > 0) {
+            ArrayRef<int64_t> perExample = ranked.getShape().drop_front();
+            if (llvm::any_of(perExample, ShapedType::isDynamic) ||
+                !net::boundedElementCount(perExample)) {
+              op.emitOpError("infers ")
+                  << type << ": examples of more than " << net::kMaxElements
+                  << " elements (or sizes that overflow) are not supported";
+              return signalPassFailure();
+            }
+          }
           result.setType(type);
+        }
       }
     });
   }

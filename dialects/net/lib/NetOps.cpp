@@ -597,12 +597,27 @@ LogicalResult RegressionOp::verify() {
 // Primitive ops
 //===----------------------------------------------------------------------===//
 
+std::optional<int64_t> dlc::net::boundedElementCount(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d > 0 && n > kMaxElements / d))
+      return std::nullopt;
+    n *= d;
+  }
+  if (n > kMaxElements)
+    return std::nullopt;
+  return n;
+}
+
 LogicalResult ParameterOp::verify() {
   if (failed(verifyFloat32Attrs(*this)))
     return failure();
   auto type = dyn_cast<RankedTensorType>(getType());
   if (!type || !type.hasStaticShape())
     return emitOpError("expected a statically shaped tensor, got ") << getType();
+  if (!boundedElementCount(type.getShape()))
+    return emitOpError("expected at most ")
+           << kMaxElements << " elements, got " << getType();
   if (getName().empty())
     return emitOpError("expected a non-empty name");
   if (getDecay().convertToDouble() < 0.0)

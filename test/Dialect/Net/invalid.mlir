@@ -1021,3 +1021,11 @@ net.model @conv_stddev {
   %c = net.conv_2d %x filters 2 size 2 weights_init normal stddev -1.0
   net.regression %c
 }
+
+// -----
+
+func.func @huge_parameter() {
+  // expected-error @+1 {{'net.parameter' op expected at most 2147483648 elements, got 'tensor<65536x65536xf32>'}}
+  %w = net.parameter "w" init zeros(0.0, 0.0) : tensor<65536x65536xf32>
+  return
+}

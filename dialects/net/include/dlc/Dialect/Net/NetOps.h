@@ -33,6 +33,13 @@ struct Window {
 };
 Window computeWindow(int64_t in, int64_t size, int64_t stride,
                      Padding padding);
+
+/// The most float32 elements one parameter, or one example of a value, may
+/// have (8 GiB): beyond it sizes and byte offsets would overflow.
+constexpr int64_t kMaxElements = int64_t(1) << 31;
+/// The product of `dims` (static, non-negative), or nullopt when a dim is
+/// negative or the product exceeds kMaxElements.
+std::optional<int64_t> boundedElementCount(llvm::ArrayRef<int64_t> dims);
 } // namespace dlc::net
 
 #endif // DLC_DIALECT_NET_NETOPS_H
