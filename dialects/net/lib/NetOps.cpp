@@ -141,6 +141,31 @@ RegressionOp ModelOp::getRegression() {
   return dyn_cast<RegressionOp>(getBlock().back());
 }
 
+/// A layer's attributes: a name the layer does not know (a misspelling,
+/// `{activaton = ...}`) is an error rather than ignored (names with a
+/// dialect prefix, `dlc.*`, are left to their passes). The f64 attributes
+/// become float32 constants in the generated code: each must be finite in
+/// float32, and a nonzero one must not round to zero there (a keep of
+/// 1e-300 would scale by infinity).
+static LogicalResult verifyLayerAttrs(Operation *op) {
+  for (NamedAttribute a : op->getDiscardableAttrs())
+    if (!a.getName().getValue().contains('.'))
+      return op->emitOpError("has no attribute '")
+             << a.getName().getValue() << "'";
+  for (NamedAttribute a : op->getAttrs()) {
+    auto f = dyn_cast<FloatAttr>(a.getValue());
+    if (!f)
+      continue;
+    const double v = f.getValueAsDouble();
+    const float narrow = static_cast<float>(v);
+    if (!std::isfinite(narrow) || (v != 0.0 && narrow == 0.0f))
+      return op->emitOpError("expected ")
+             << a.getName().getValue() << " to fit in float32, got "
+             << v;
+  }
+  return success();
+}
+
 LogicalResult ModelOp::verify() {
   // The name prefixes the library's C functions (M_train_step, ...).
   StringRef name = getSymName();
@@ -186,6 +211,8 @@ bool InputDataOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
 }
 
 LogicalResult InputDataOp::verify() {
+  if (failed(verifyLayerAttrs(*this)))
+    return failure();
   ArrayRef<int64_t> shape = getShape();
   if (shape.size() < 2)
     return emitOpError("expected a batch dimension and at least one feature "
@@ -226,23 +253,6 @@ bool FullyConnectedOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
   return compatibleTypes(lhs, rhs);
 }
 
-/// The f64 attributes of a layer become float32 constants in the generated
-/// code: each must be finite in float32, and a nonzero one must not round
-/// to zero there (a keep of 1e-300 would scale by infinity).
-static LogicalResult verifyFloat32Attrs(Operation *op) {
-  for (NamedAttribute a : op->getAttrs()) {
-    auto f = dyn_cast<FloatAttr>(a.getValue());
-    if (!f)
-      continue;
-    const double v = f.getValueAsDouble();
-    const float narrow = static_cast<float>(v);
-    if (!std::isfinite(narrow) || (v != 0.0 && narrow == 0.0f))
-      return op->emitOpError("expected ")
-             << a.getName().getValue() << " to fit in float32, got "
-             << v;
-  }
-  return success();
-}
 
 /// A dense or convolution layer's weights_init and its parameters.
 static LogicalResult verifyWeightsInit(Operation *op, Init init,
@@ -273,7 +283,7 @@ static LogicalResult verifyWeightsInit(Operation *op, Init init,
 }
 
 LogicalResult FullyConnectedOp::verify() {
-  if (failed(verifyFloat32Attrs(*this)))
+  if (failed(verifyLayerAttrs(*this)))
     return failure();
   if (getUnits() <= 0)
     return emitOpError("expected a positive number of units, got ")
@@ -364,7 +374,7 @@ bool Conv2DLayerOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
 }
 
 LogicalResult Conv2DLayerOp::verify() {
-  if (failed(verifyFloat32Attrs(*this)))
+  if (failed(verifyLayerAttrs(*this)))
     return failure();
   if (getFilters() <= 0)
     return emitOpError("expected a positive number of filters, got ")
@@ -396,6 +406,8 @@ LogicalResult Conv2DLayerOp::verify() {
     return compatibleTypes(lhs, rhs);                                          \
   }                                                                            \
   LogicalResult Op::verify() {                                                 \
+    if (failed(verifyLayerAttrs(*this)))                                       \
+      return failure();                                                        \
     if (getStrides() < 0)                                                      \
       return emitOpError("expected positive strides, got ") << getStrides();  \
     return verifyWindowLayer(*this, getInput(), getSize(), getStride(),        \
@@ -438,6 +450,8 @@ bool FlattenOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
 }
 
 LogicalResult FlattenOp::verify() {
+  if (failed(verifyLayerAttrs(*this)))
+    return failure();
   if (auto type = dyn_cast<RankedTensorType>(getInput().getType()))
     if (type.getRank() < 2)
       return emitOpError("expected an input [batch, features...], got rank ")
@@ -459,7 +473,7 @@ bool DropoutOp::isCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
 }
 
 LogicalResult DropoutOp::verify() {
-  if (failed(verifyFloat32Attrs(*this)))
+  if (failed(verifyLayerAttrs(*this)))
     return failure();
   double keep = getKeep().convertToDouble();
   if (!(keep > 0.0 && keep <= 1.0))
@@ -513,7 +527,7 @@ static LogicalResult verifyBatchNorm(Operation *op, double epsilon,
 }
 
 LogicalResult BatchNormalizationOp::verify() {
-  if (failed(verifyFloat32Attrs(*this)))
+  if (failed(verifyLayerAttrs(*this)))
     return failure();
   double decay = getDecay().convertToDouble();
   if (!(decay >= 0.0 && decay < 1.0))
@@ -545,7 +559,7 @@ LogicalResult BatchNormGradOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RegressionOp::verify() {
-  if (failed(verifyFloat32Attrs(*this)))
+  if (failed(verifyLayerAttrs(*this)))
     return failure();
   if (!isa<ModelOp>((*this)->getParentOp()))
     return emitOpError("expected to be inside a net.model");
@@ -610,7 +624,7 @@ std::optional<int64_t> dlc::net::boundedElementCount(ArrayRef<int64_t> dims) {
 }
 
 LogicalResult ParameterOp::verify() {
-  if (failed(verifyFloat32Attrs(*this)))
+  if (failed(verifyLayerAttrs(*this)))
     return failure();
   auto type = dyn_cast<RankedTensorType>(getType());
   if (!type || !type.hasStaticShape())

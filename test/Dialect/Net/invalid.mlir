@@ -1029,3 +1029,12 @@ func.func @huge_parameter() {
   %w = net.parameter "w" init zeros(0.0, 0.0) : tensor<65536x65536xf32>
   return
 }
+
+// -----
+
+net.model @misspelled_attribute {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op has no attribute 'activaton'}}
+  %y = net.fully_connected %x units 3 {activaton = 4 : i64}
+  net.regression %y loss mean_square
+}
