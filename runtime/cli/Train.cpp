@@ -22,6 +22,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 using namespace dlc::cli;
@@ -518,6 +519,16 @@ int dlcTrainMain(int argc, char **argv) {
       return fail(error);
     if (!checkFit(spec.text + " (test part)", val.get(), model.get(), error))
       return fail(error);
+    // Class folders: label i must mean the same class in both parts.
+    for (int64_t i = 0; i < dlc_dataset_num_classes(train.get()); ++i) {
+      const char *a = dlc_dataset_class_name(train.get(), i);
+      const char *b = dlc_dataset_class_name(val.get(), i);
+      if (a && (!b || std::strcmp(a, b) != 0))
+        return fail("data '" + spec.text + "': class " + std::to_string(i) +
+                    " is '" + a + "' in the training part but '" +
+                    (b ? b : "(none)") +
+                    "' in the test part: both need the same class folders");
+    }
   } else if (valFraction > 0) {
     dlc_dataset *rawTrain = nullptr, *rawVal = nullptr;
     if (dlc_dataset_split(train.get(), valFraction, &rawTrain, &rawVal) !=

@@ -936,6 +936,20 @@ TEST_F(DataCliTest, ValidationOptionErrors) {
       << r.err;
 }
 
+TEST_F(DataCliTest, TrainAndTestPartsNeedTheSameClassFolders) {
+  // train/{a, b} and test/{a, c}: label 1 would mean b in one, c in the
+  // other, and val_acc would measure nothing.
+  writeFolder(dir.file("imgs/train"), 2);
+  writeFolder(dir.file("imgs/test"), 1);
+  std::filesystem::rename(dir.file("imgs/test/b"), dir.file("imgs/test/c"));
+  ChildResult r = train({"--data", "imagefolder:imgs", "--validation", "test",
+                         "--epochs", "1", "--quiet"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "dlc: error: data 'imagefolder:imgs': class 1 is 'b' in the "
+                   "training part but 'c' in the test part: both need the "
+                   "same class folders\n");
+}
+
 TEST_F(DataCliTest, TrainsOnImageFoldersAndNpy) {
   writeFolder(dir.file("imgs/train"), 6);
   writeFolder(dir.file("imgs/test"), 2);
