@@ -206,7 +206,10 @@ bool decodePng(const unsigned char *data, size_t size,
   if (colorType == PNG_COLOR_TYPE_GRAY && png_get_bit_depth(png, info) < 8)
     png_set_expand_gray_1_2_4_to_8(png);
   png_set_strip_16(png);
-  if (colorType & PNG_COLOR_MASK_ALPHA)
+  // A palette's transparency (tRNS) becomes alpha when it expands.
+  if ((colorType & PNG_COLOR_MASK_ALPHA) ||
+      (colorType == PNG_COLOR_TYPE_PALETTE &&
+       png_get_valid(png, info, PNG_INFO_tRNS)))
     png_set_strip_alpha(png);
   png_set_interlace_handling(png);
   png_read_update_info(png, info);

@@ -65,7 +65,8 @@ Bytes idxLabels(const Bytes &labels, uint32_t magic = 0x00000801) {
 
 /// width x height x channels (1, 2 = gray + alpha, 3, 4) at 8 or 16 bits.
 void writePng(const std::string &path, int w, int h, int channels,
-              const Bytes &px, int bitDepth = 8, bool palette = false) {
+              const Bytes &px, int bitDepth = 8, bool palette = false,
+              bool transparency = false) {
   FILE *f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
   png_structp png =
@@ -85,6 +86,12 @@ void writePng(const std::string &path, int w, int h, int channels,
     for (int i = 0; i < 8; ++i)
       colors[i] = {(png_byte)(10 * i), (png_byte)(20 * i), (png_byte)(30 * i)};
     png_set_PLTE(png, info, colors, 8);
+    if (transparency) { // tRNS: entry i has alpha 255 - 30 i
+      png_byte alpha[8];
+      for (int i = 0; i < 8; ++i)
+        alpha[i] = (png_byte)(255 - 30 * i);
+      png_set_tRNS(png, info, alpha, 8, nullptr);
+    }
   }
   png_write_info(png, info);
   const int bytesPerPixel = palette ? 1 : channels * bitDepth / 8;
@@ -460,6 +467,23 @@ TEST_F(DataReaderTest, ImageFolderPngKinds) {
       want.push_back(scaled(b));
     EXPECT_EQ(rowsOf(dlc_dataset_x(d), (int64_t)want.size()), want);
   }
+}
+
+TEST_F(DataReaderTest, ImageFolderPaletteWithTransparency) {
+  // A palette with a tRNS chunk: its transparency is dropped like alpha.
+  std::filesystem::create_directories(dir.file("p/only"));
+  writePng(dir.file("p/only/i.png"), 2, 2, 3, {0, 1, 2, 7}, 8, true, true);
+  dlc_dataset *d = nullptr;
+  ASSERT_EQ(dlc_dataset_load_image_folder(dir.file("p").c_str(), &d), DLC_OK)
+      << error();
+  DatasetPtr data(d);
+  int64_t hwc[3];
+  ASSERT_EQ(dlc_dataset_image_shape(d, hwc), 1);
+  EXPECT_EQ(hwc[2], 3);
+  std::vector<float> want;
+  for (unsigned char b : Bytes{0, 0, 0, 10, 20, 30, 20, 40, 60, 70, 140, 210})
+    want.push_back(scaled(b));
+  EXPECT_EQ(rowsOf(dlc_dataset_x(d), 12), want);
 }
 
 TEST_F(DataReaderTest, ImageFolderGrayJpeg) {
