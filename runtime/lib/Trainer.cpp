@@ -172,6 +172,11 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
     double epochSeconds = 0;
     bool epochDone = false;
     while (!epochDone && !stop) { // from t.iter: resumes mid-epoch too
+      if (t.step == INT64_MAX) // a checkpoint's counter, at its end
+        return setError(DLC_ERR_INVALID_ARGUMENT,
+                        "model '%s': the global step is %lld, the largest "
+                        "there is: training cannot go on from it",
+                        t.desc->name, (long long)t.step);
       const auto stepStart = Clock::now();
       // By value: asking for the next batch during the step lets the
       // pipeline reuse this one's slot.

@@ -356,6 +356,36 @@ TEST_F(CheckpointTest, SaveReplacesAtomicallyAndLeavesNoTemporaries) {
   EXPECT_TRUE(noTempFiles(dir.path));
 }
 
+TEST_F(CheckpointTest, AStepCounterAtItsMaximumDoesNotTrainOn) {
+  // The global step (after the model name, docs/checkpoint-format.md) set
+  // to INT64_MAX with a valid CRC: it loads, but another step would
+  // overflow it, so training stops with an error instead.
+  std::string b = bytes.substr(0, bytes.size() - 4);
+  uint32_t nameLength;
+  std::memcpy(&nameLength, b.data() + 12, 4);
+  const int64_t last = INT64_MAX;
+  std::memcpy(&b[40 + nameLength], &last, 8);
+  const uint32_t crc = dlc_crc32(0, b.data(), b.size());
+  b.append(reinterpret_cast<const char *>(&crc), 4);
+  ASSERT_EQ(loadBytes(b), DLC_OK) << error();
+  TrainerPtr t = makeTrainer(model.get());
+  ASSERT_EQ(dlc_trainer_load(t.get(), x.c_str()), DLC_OK) << error();
+  EXPECT_EQ(dlc_trainer_global_step(t.get()), INT64_MAX);
+  DatasetPtr data = orGate();
+  dlc_train_options o;
+  dlc_train_options_init(&o);
+  o.epochs = dlc_trainer_epoch(t.get()) + 1;
+  o.log = nullptr;
+  o.quiet = 1;
+  dlc_train_result r;
+  EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, &r),
+            DLC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(error(), "model 'linear_model': the global step is "
+                     "9223372036854775807, the largest there is: training "
+                     "cannot go on from it");
+  EXPECT_EQ(dlc_trainer_global_step(t.get()), INT64_MAX);
+}
+
 TEST_F(CheckpointTest, SaveErrors) {
   std::string missingDir = dir.file("no/such/dir/x.ckpt");
   EXPECT_EQ(dlc_trainer_save(trainer.get(), missingDir.c_str()), DLC_ERR_IO);
