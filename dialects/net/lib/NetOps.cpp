@@ -379,6 +379,9 @@ LogicalResult Conv2DLayerOp::verify() {
   if (getFilters() <= 0)
     return emitOpError("expected a positive number of filters, got ")
            << getFilters();
+  if (getActivation() == Activation::softmax)
+    return emitOpError("softmax is not supported on a convolution's output "
+                       "(use it on a fully_connected layer)");
   if (failed(verifyWeightsInit(*this, getWeightsInit(), getStddev(),
                                getInitMin(), getInitMax())))
     return failure();
@@ -599,11 +602,17 @@ LogicalResult RegressionOp::verify() {
                        "categorical_crossentropy or "
                        "softmax_categorical_crossentropy, got ")
            << stringifyLoss(loss);
-  if (auto type = dyn_cast<RankedTensorType>(getPrediction().getType()))
-    if (loss == Loss::categorical_crossentropy && type.getDimSize(1) < 2)
-      return emitOpError("categorical_crossentropy needs at least 2 classes, "
-                         "got ")
+  if (auto type = dyn_cast<RankedTensorType>(getPrediction().getType())) {
+    if (type.getRank() != 2)
+      return emitOpError("expected a prediction [batch, outputs], got ")
+             << type << " (net.flatten makes one of an image)";
+    if ((loss == Loss::categorical_crossentropy ||
+         loss == Loss::softmax_categorical_crossentropy) &&
+        type.getDimSize(1) < 2)
+      return emitOpError()
+             << stringifyLoss(loss) << " needs at least 2 classes, got "
              << type.getDimSize(1);
+  }
   return success();
 }
 

@@ -1038,3 +1038,31 @@ net.model @misspelled_attribute {
   %y = net.fully_connected %x units 3 {activaton = 4 : i64}
   net.regression %y loss mean_square
 }
+
+// -----
+
+net.model @conv_softmax {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{'net.conv_2d' op softmax is not supported on a convolution's output (use it on a fully_connected layer)}}
+  %c = net.conv_2d %x filters 2 size 2 activation softmax
+  %f = net.flatten %c
+  net.regression %f loss mean_square
+}
+
+// -----
+
+net.model @image_prediction {
+  %x = net.input_data shape [?, 4, 4, 1] : tensor<?x4x4x1xf32>
+  %c = net.conv_2d %x filters 2 size 2 : tensor<?x4x4x1xf32> -> tensor<?x4x4x2xf32>
+  // expected-error @+1 {{'net.regression' op expected a prediction [batch, outputs], got 'tensor<?x4x4x2xf32>' (net.flatten makes one of an image)}}
+  net.regression %c loss mean_square : tensor<?x4x4x2xf32>
+}
+
+// -----
+
+net.model @softmax_one_class {
+  %x = net.input_data shape [?, 2] : tensor<?x2xf32>
+  %y = net.fully_connected %x units 1 : tensor<?x2xf32> -> tensor<?x1xf32>
+  // expected-error @+1 {{'net.regression' op softmax_categorical_crossentropy needs at least 2 classes, got 1}}
+  net.regression %y loss softmax_categorical_crossentropy : tensor<?x1xf32>
+}
