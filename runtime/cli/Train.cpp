@@ -598,6 +598,13 @@ int dlcTrainMain(int argc, char **argv) {
       dlc_output_file_target(checkpoint.c_str(), nullptr, 0) != DLC_OK)
     return failWithLastError();
   const std::string runId = args.get("run-id", desc->name);
+  // A run is one folder of the log directory, never a path out of it.
+  if (runId.empty() || runId == "." || runId == ".." ||
+      runId.find('/') != std::string::npos)
+    return usageError("--run-id '" + runId +
+                          "': expected a folder name (no '/', not '.' or "
+                          "'..')",
+                      kUsage, "train");
   const std::string logdir = args.get("logdir", "");
   std::string eventDir;
   if (!logdir.empty())

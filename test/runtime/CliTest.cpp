@@ -110,6 +110,13 @@ TEST_F(CliTest, UsageErrorsExitWith2) {
   EXPECT_EQ(lines(r.err)[0], "dlc: error: option '--batch-size' needs a value");
   r = runCli(dlcTrainMain, {"train", lib});
   EXPECT_EQ(lines(r.err)[0], "dlc: error: missing --data FILE.csv");
+  for (const char *id : {"../../x", "", ".."}) {
+    r = train({"--logdir", dir.file("runs"), "--run-id", id});
+    EXPECT_EQ(r.exitCode, 2) << id;
+    EXPECT_EQ(lines(r.err)[0], "dlc: error: --run-id '" + std::string(id) +
+                                   "': expected a folder name (no '/', not "
+                                   "'.' or '..')");
+  }
   r = predict({"--input", "0,1"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_EQ(lines(r.err)[0], "dlc: error: missing --checkpoint PATH");
