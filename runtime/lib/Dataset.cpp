@@ -110,7 +110,10 @@ dlc_status parseCsv(const char *path, const std::string &text, int64_t inW,
   bool firstLine = true;
   std::vector<Field> fields;
   size_t lineNo = 0;
-  for (size_t pos = 0; pos < text.size();) {
+  // A UTF-8 byte order mark (spreadsheets write one) is not data. Columns
+  // still count from the first character after it.
+  const size_t start = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  for (size_t pos = start; pos < text.size();) {
     size_t eol = text.find('\n', pos);
     if (eol == std::string::npos)
       eol = text.size();

@@ -112,6 +112,13 @@ TEST_F(CsvTest, NonFiniteValuesAndDoubleSignsAreRefused) {
   EXPECT_EQ(load("0,+1,0\n"), DLC_OK) << error();
 }
 
+TEST_F(CsvTest, AByteOrderMarkIsSkipped) {
+  EXPECT_EQ(load("\xEF\xBB\xBFx1,x2,y\n0,1,1\n"), DLC_OK) << error();
+  EXPECT_EQ(load("\xEF\xBB\xBF" "0,1,1\n1,0,1\n"), DLC_OK) << error();
+  EXPECT_EQ(load("\xEF\xBB\xBF" "0,z,1\n"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), path + ":1:3: 'z' is not a number");
+}
+
 TEST_F(CsvTest, EmptyDataSet) {
   const std::string expected =
       path + ": empty data set: no data rows (expected rows of 3 columns (2 "
