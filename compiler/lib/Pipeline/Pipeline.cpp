@@ -128,10 +128,18 @@ void dlc::addLLVMLoweringTail(OpPassManager &pm) {
 namespace {
 /// `--dlc-to-llvm="target=cuda"`.
 struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
-  Option<std::string> target{*this, "target",
-                             llvm::cl::desc("cpu (default), cuda, cuda-host "
-                                            "or cuda-host-reverse"),
-                             llvm::cl::init("cpu")};
+  // An enum option: an unknown name is an error of the option parser, not
+  // a silent CPU build.
+  Option<dlc::Target> target{
+      *this, "target", llvm::cl::desc("the target"),
+      llvm::cl::init(dlc::Target::CPU),
+      llvm::cl::values(
+          clEnumValN(dlc::Target::CPU, "cpu", "the host CPU (default)"),
+          clEnumValN(dlc::Target::CUDA, "cuda", "NVIDIA GPUs"),
+          clEnumValN(dlc::Target::CudaHost, "cuda-host",
+                     "the CUDA lowering run on the host (tests)"),
+          clEnumValN(dlc::Target::CudaHostReverse, "cuda-host-reverse",
+                     "cuda-host with threads last to first (tests)"))};
 };
 } // namespace
 
@@ -147,8 +155,7 @@ void dlc::registerPassesAndPipelines() {
     PassPipelineRegistration<PipelineOptions>(
         name, "dlc's pipeline up to this phase",
         [p](OpPassManager &pm, const PipelineOptions &options) {
-          buildPipeline(pm, p, std::nullopt,
-                        parseTarget(options.target).value_or(Target::CPU));
+          buildPipeline(pm, p, std::nullopt, options.target);
         });
   }
 }
