@@ -48,6 +48,29 @@ dlc_status checkData(const dlc_trainer &t, const dlc_dataset &data,
                     (long long)m.inputWidth, (long long)m.outputWidth);
   if (data.n == 0)
     return setError(DLC_ERR_MISMATCH, "%s set is empty", what);
+  // Cross-entropy compares probabilities: a target outside [0, 1] (a class
+  // index where a one-hot row belongs, say) trains on nonsense.
+  const int64_t loss = t.desc->loss;
+  if (loss == DLC_LOSS_BINARY_CROSSENTROPY ||
+      loss == DLC_LOSS_CATEGORICAL_CROSSENTROPY ||
+      loss == DLC_LOSS_SOFTMAX_CATEGORICAL_CROSSENTROPY) {
+    const int64_t w = data.targetWidth;
+    for (size_t i = 0; i < data.y.size(); ++i)
+      if (!(data.y[i] >= 0.0f && data.y[i] <= 1.0f))
+        return setError(
+            DLC_ERR_MISMATCH,
+            "%s set, example %lld (from 1), target %lld: %g is outside "
+            "[0, 1]; model '%s' uses %s, whose targets are probabilities%s",
+            what, (long long)(i / w + 1), (long long)(i % w + 1),
+            (double)data.y[i], t.desc->name,
+            loss == DLC_LOSS_BINARY_CROSSENTROPY ? "binary_crossentropy"
+            : loss == DLC_LOSS_CATEGORICAL_CROSSENTROPY
+                ? "categorical_crossentropy"
+                : "softmax_categorical_crossentropy",
+            loss == DLC_LOSS_BINARY_CROSSENTROPY
+                ? ""
+                : " (one-hot rows: 1 for the class, 0 elsewhere)");
+  }
   return DLC_OK;
 }
 

@@ -383,6 +383,30 @@ TEST(TrainerTest, ValidationIsAnExactMeanAtEpochEnds) {
   EXPECT_EQ(loss, 1.0);
 }
 
+TEST(TrainerTest, CrossEntropyTargetsMustBeProbabilities) {
+  // A class index (2) where a one-hot row belongs: refused before training,
+  // for the training and the validation set alike.
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get(), 3);
+  DatasetPtr good = classificationData();
+  DatasetPtr bad = makeData({0, 0, 1, 1}, {1, 0, 2, 0}, 2, 2);
+  dlc_train_options o = options(1, 2, false);
+  dlc_train_result r;
+  EXPECT_EQ(dlc_trainer_train(t.get(), bad.get(), nullptr, &o, &r),
+            DLC_ERR_MISMATCH);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            "training set, example 2 (from 1), target 1: 2 is outside [0, 1]; "
+            "model 'softmax_model' uses categorical_crossentropy, whose "
+            "targets are probabilities (one-hot rows: 1 for the class, 0 "
+            "elsewhere)");
+  EXPECT_EQ(dlc_trainer_train(t.get(), good.get(), bad.get(), &o, &r),
+            DLC_ERR_MISMATCH);
+  EXPECT_EQ(std::string(dlc_last_error()).rfind("validation set, example 2", 0),
+            0u)
+      << dlc_last_error();
+  EXPECT_EQ(dlc_trainer_global_step(t.get()), 0);
+}
+
 TEST(TrainerTest, AccuracyForClassifiers) {
   ModelPtr m = openFixture("softmax_model");
   TrainerPtr t = makeTrainer(m.get(), 3);
