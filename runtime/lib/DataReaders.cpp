@@ -143,6 +143,18 @@ dlc_status truncated(const char *path, const FileBytes &f, const char *what,
                   f.data.size() - from, note.c_str());
 }
 
+/// Bytes after the data a header describes: a damaged header (a count too
+/// small) or another file appended; either way not what it claims to be.
+dlc_status trailing(const char *path, const FileBytes &f, const char *what,
+                    size_t end) {
+  if (f.data.size() <= end)
+    return DLC_OK;
+  return setError(DLC_ERR_FORMAT,
+                  "%s: offset %zu%s: %zu unexpected bytes after the %s (the "
+                  "header describes a file that ends here)",
+                  path, end, offsetNote(f), f.data.size() - end, what);
+}
+
 /// A gzip stream cut short after complete contents is still an error.
 dlc_status checkGzipComplete(const char *path, const FileBytes &f) {
   if (f.gzipTruncated.empty())
@@ -193,6 +205,8 @@ dlc_status loadIdx(const char *imagesPath, const char *labelsPath,
                        std::to_string(rows) + "x" + std::to_string(cols) + ")";
     return truncated(imagesPath, img, what.c_str(), 16, need);
   }
+  if (dlc_status s = trailing(imagesPath, img, "pixels", 16 + need))
+    return s;
   if (dlc_status s = checkGzipComplete(imagesPath, img))
     return s;
 
@@ -215,6 +229,8 @@ dlc_status loadIdx(const char *imagesPath, const char *labelsPath,
                     (long long)n);
   if (lab.data.size() - 8 < (size_t)n)
     return truncated(labelsPath, lab, "labels", 8, (size_t)n);
+  if (dlc_status s = trailing(labelsPath, lab, "labels", 8 + (size_t)n))
+    return s;
   if (dlc_status s = checkGzipComplete(labelsPath, lab))
     return s;
 
@@ -544,6 +560,10 @@ dlc_status readNpy(const char *path, NpyArray &a) {
   if (b.size() - a.dataOffset < need)
     return truncated(path, a.file, ("array data " + shapeText(a.shape)).c_str(),
                      a.dataOffset, need);
+  if (dlc_status s = trailing(path, a.file,
+                              ("array data " + shapeText(a.shape)).c_str(),
+                              a.dataOffset + need))
+    return s;
   return checkGzipComplete(path, a.file);
 }
 

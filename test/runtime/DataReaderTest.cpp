@@ -244,6 +244,30 @@ TEST_F(DataReaderTest, IdxWrongMagic) {
                   "(expected 0x00000801: unsigned bytes, 1 dimension)");
 }
 
+TEST_F(DataReaderTest, BytesAfterTheDataAreAnError) {
+  // More bytes than the header describes: a count too small, or two files
+  // run together. IDX images and labels, and .npy arrays.
+  const std::string img = dir.file("images"), lab = dir.file("labels");
+  Bytes pixels = idxImages(2, 1, 2, Bytes(4, 1));
+  pixels.push_back(9);
+  writeBytes(img, pixels);
+  writeBytes(lab, idxLabels({0, 1}));
+  dlc_dataset *d = nullptr;
+  expectError(dlc_dataset_load_idx(img.c_str(), lab.c_str(), 0, &d), d,
+              {img + ": offset 20: 1 unexpected bytes after the pixels"});
+  writeBytes(img, idxImages(2, 1, 2, Bytes(4, 1)));
+  Bytes labels = idxLabels({0, 1});
+  labels.insert(labels.end(), {1, 1});
+  writeBytes(lab, labels);
+  expectError(dlc_dataset_load_idx(img.c_str(), lab.c_str(), 0, &d), d,
+              {lab + ": offset 10: 2 unexpected bytes after the labels"});
+  const std::string x = dir.file("x.npy"), y = dir.file("y.npy");
+  writeFile(x, npyFile("<f4", "(2, 1)", raw(std::vector<float>{1, 2, 3})));
+  writeFile(y, npyFile("|u1", "(2,)", u8({0, 1})));
+  expectError(dlc_dataset_load_npy(x.c_str(), y.c_str(), 0, &d), d,
+              {x + ": offset 136: 4 unexpected bytes after the array data (2, 1)"});
+}
+
 TEST_F(DataReaderTest, IdxTruncated) {
   const std::string img = dir.file("images"), lab = dir.file("labels");
   writeBytes(img, idxImages(3, 2, 3, Bytes(10, 1))); // 18 pixels needed
