@@ -480,7 +480,7 @@ int dlcReportMain(int argc, char **argv) {
        << "</div>\n";
   html << renderTable(runs);
   if (!warnings.empty()) {
-    html << "<div class=\"warnings\"><p>Skipped records:</p><ul>\n";
+    html << "<div class=\"warnings\"><p>Skipped records and unreadable files:</p><ul>\n";
     for (const std::string &w : warnings)
       html << "<li>" << escape(w) << "</li>\n";
     html << "</ul></div>\n";

@@ -593,10 +593,6 @@ int dlcTrainMain(int argc, char **argv) {
   const bool finalInDir = !checkpointDir.empty() && !args.has("checkpoint");
   const std::string checkpoint =
       args.get("checkpoint", "./" + std::string(desc->name) + ".ckpt");
-  // A path the checkpoint cannot go to fails now, not after training.
-  if (!finalInDir &&
-      dlc_output_file_target(checkpoint.c_str(), nullptr, 0) != DLC_OK)
-    return failWithLastError();
   const std::string runId = args.get("run-id", desc->name);
   // A run is one folder of the log directory, never a path out of it.
   if (runId.empty() || runId == "." || runId == ".." ||
@@ -609,6 +605,25 @@ int dlcTrainMain(int argc, char **argv) {
   std::string eventDir;
   if (!logdir.empty())
     eventDir = (logdir.back() == '/' ? logdir : logdir + "/") + runId;
+  // A path the checkpoint cannot go to fails now, not after training;
+  // except a folder the run itself creates (--checkpoint-dir, --logdir).
+  if (!finalInDir) {
+    namespace fs = std::filesystem;
+    const fs::path parent =
+        fs::path(checkpoint).lexically_normal().parent_path();
+    auto within = [&](const std::string &dir) {
+      if (dir.empty())
+        return false;
+      const fs::path rel =
+          parent.lexically_relative(fs::path(dir).lexically_normal());
+      return !rel.empty() && *rel.begin() != "..";
+    };
+    std::error_code exists;
+    if ((fs::exists(parent.empty() ? "." : parent, exists) ||
+         !(within(checkpointDir) || within(logdir))) &&
+        dlc_output_file_target(checkpoint.c_str(), nullptr, 0) != DLC_OK)
+      return failWithLastError();
+  }
   opts.shuffle = !args.has("no-shuffle");
   opts.quiet = args.has("quiet");
   opts.run_id = runId.c_str();

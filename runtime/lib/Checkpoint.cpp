@@ -11,12 +11,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 using namespace dlc::rt;
@@ -139,16 +141,19 @@ dlc_status dlc::rt::outputTarget(const char *path, std::string &target) {
       target = resolved;
       std::free(resolved);
     } else if (errno == ENOENT) {
-      // A link to a file not written yet (one level): write its target.
+      // A link to a file not written yet: its last link's target (the
+      // links are kept), followed as the kernel would, at most 40 deep.
       std::error_code ec;
-      const std::filesystem::path link = std::filesystem::read_symlink(path, ec);
-      if (ec)
-        return setError(DLC_ERR_IO, "%s: cannot read the symbolic link: %s",
-                        path, ec.message().c_str());
-      target = (link.is_absolute()
-                    ? link
-                    : std::filesystem::path(path).parent_path() / link)
-                   .string();
+      std::filesystem::path at = path;
+      for (int depth = 0; std::filesystem::is_symlink(at, ec); ++depth) {
+        const std::filesystem::path link = std::filesystem::read_symlink(at, ec);
+        if (ec || depth == 40)
+          return setError(DLC_ERR_IO,
+                          "%s: cannot follow the symbolic link: %s", path,
+                          ec ? ec.message().c_str() : "too many levels");
+        at = link.is_absolute() ? link : at.parent_path() / link;
+      }
+      target = at.string();
     } else {
       return setError(DLC_ERR_IO, "%s: cannot follow the symbolic link: %s",
                       path, std::strerror(errno));
@@ -188,6 +193,22 @@ dlc_status save(const dlc_trainer &t, const char *requested) {
   std::string resolved;
   if (dlc_status s = outputTarget(requested, resolved))
     return s;
+  // A diverged step can leave infinities or NaN in the weights while its
+  // own loss was still finite: such a state is never written.
+  const dlc_model_desc &d = *t.desc;
+  for (const auto &[values, count, what] :
+       {std::tuple{t.params.floats(), d.param_floats, "parameter"},
+        std::tuple{t.optState.floats(), d.opt_state_floats,
+                   "optimizer state value"}})
+    for (int64_t i = 0; i < count; ++i)
+      if (!std::isfinite(values[i]))
+        return setError(DLC_ERR_DIVERGED,
+                        "%s: not saved: %s %lld of model '%s' is %s after "
+                        "step %lld (training diverged; a lower learning "
+                        "rate, or clipping, may help)",
+                        requested, what, (long long)i, d.name,
+                        std::isnan(values[i]) ? "NaN" : "infinite",
+                        (long long)t.step);
   const char *path = resolved.c_str();
   const std::string tmp = resolved + ".tmp." + std::to_string(getpid());
   FILE *f = std::fopen(tmp.c_str(), "wb");

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -356,6 +357,24 @@ TEST_F(CheckpointTest, SaveReplacesAtomicallyAndLeavesNoTemporaries) {
   EXPECT_TRUE(noTempFiles(dir.path));
 }
 
+TEST_F(CheckpointTest, NonFiniteParametersAreNeverSaved) {
+  // What a step that diverged after a finite loss leaves: the previous
+  // file stays, and the error says why.
+  float *p = dlc_trainer_params(trainer.get());
+  const float kept = p[1];
+  p[1] = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(dlc_trainer_save(trainer.get(), path.c_str()), DLC_ERR_DIVERGED);
+  EXPECT_EQ(error().rfind(path + ": not saved: parameter 1 of model "
+                                 "'linear_model' is infinite after step ",
+                          0),
+            0u)
+      << error();
+  EXPECT_EQ(readFile(path), bytes);
+  p[1] = kept;
+  EXPECT_EQ(dlc_trainer_save(trainer.get(), path.c_str()), DLC_OK) << error();
+  EXPECT_TRUE(noTempFiles(dir.path));
+}
+
 TEST_F(CheckpointTest, AStepCounterAtItsMaximumDoesNotTrainOn) {
   // The global step (after the model name, docs/checkpoint-format.md) set
   // to INT64_MAX with a valid CRC: it loads, but another step would
@@ -429,6 +448,14 @@ TEST_F(CheckpointTest, SaveThroughASymbolicLinkReplacesItsTarget) {
       << error();
   EXPECT_TRUE(std::filesystem::is_symlink(dangling));
   EXPECT_EQ(readFile(dir.file("keep/later.ckpt")), bytes);
+  // A chain of links to a missing file: the last one's target is written.
+  std::filesystem::create_symlink("chain2", dir.file("chain1"));
+  std::filesystem::create_symlink("keep/chained.ckpt", dir.file("chain2"));
+  ASSERT_EQ(dlc_trainer_save(trainer.get(), dir.file("chain1").c_str()),
+            DLC_OK)
+      << error();
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.file("chain2")));
+  EXPECT_EQ(readFile(dir.file("keep/chained.ckpt")), bytes);
   EXPECT_TRUE(noTempFiles(dir.path));
   EXPECT_TRUE(noTempFiles(dir.file("keep")));
 }

@@ -166,6 +166,11 @@ TEST_F(CliTest, ACheckpointPathThatCannotBeWrittenFailsBeforeTraining) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find("not a regular file (a directory)"), std::string::npos)
       << r.err;
+  // A folder the run creates itself is fine.
+  r = train({"--epochs", "1", "--checkpoint-dir", dir.file("ckd"),
+             "--checkpoint", dir.file("ckd/final.ckpt")});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("ckd/final.ckpt")));
 }
 
 TEST_F(CliTest, PredictChecksItsInputRows) {

@@ -194,8 +194,11 @@ int compileMain(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, llvm::errs());
-  if (const char *deep = tooDeeplyNested(
-          sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer())) {
+  llvm::StringRef source =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
+  // MLIR bytecode ("ML\xEFR") has no brackets to count.
+  if (const char *deep =
+          source.starts_with("ML\xEFR") ? nullptr : tooDeeplyNested(source)) {
     sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(deep),
                            llvm::SourceMgr::DK_Error,
                            "nested more than " + std::to_string(kMaxNesting) +

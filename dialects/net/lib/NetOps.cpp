@@ -887,15 +887,23 @@ LogicalResult WeightDecayOp::verify() {
   return success();
 }
 
+/// "[offset, end)", or "[offset, +size)" when the end overflows.
+static std::string sliceText(int64_t offset, int64_t size) {
+  int64_t end;
+  if (__builtin_add_overflow(offset, size, &end))
+    return "[" + std::to_string(offset) + ", +" + std::to_string(size) + ")";
+  return "[" + std::to_string(offset) + ", " + std::to_string(end) + ")";
+}
+
 LogicalResult MovingAverageOp::verify() {
   auto params = cast<MemRefType>(getParams().getType());
   if (params.getRank() != 1 || !params.hasStaticShape())
     return emitOpError("expected static 1-D params and stats, got ") << params;
   if (getOffset() < 0 || getSize() <= 0 ||
-      getOffset() + getSize() > params.getDimSize(0))
-    return emitOpError("slice [") << getOffset() << ", "
-                                  << getOffset() + getSize()
-                                  << ") is not a non-empty part of the buffer ("
+      getSize() > params.getDimSize(0) - getOffset())
+    return emitOpError("slice ")
+           << sliceText(getOffset(), getSize())
+           << " is not a non-empty part of the buffer ("
                                   << params.getDimSize(0) << ")";
   double decay = getDecay().convertToDouble();
   if (!(decay >= 0.0 && decay < 1.0))
@@ -908,10 +916,10 @@ LogicalResult RandomInitOp::verify() {
   if (type.getRank() != 1 || !type.hasStaticShape())
     return emitOpError("expected a static 1-D buffer");
   if (getOffset() < 0 || getSize() < 0 ||
-      getOffset() + getSize() > type.getDimSize(0))
-    return emitOpError("slice [") << getOffset() << ", "
-                                  << getOffset() + getSize()
-                                  << ") is out of the buffer's bounds ("
+      getSize() > type.getDimSize(0) - getOffset())
+    return emitOpError("slice ")
+           << sliceText(getOffset(), getSize())
+           << " is out of the buffer's bounds ("
                                   << type.getDimSize(0) << ")";
   if (getFanIn() <= 0 || getFanOut() <= 0)
     return emitOpError("expected positive fan_in and fan_out");

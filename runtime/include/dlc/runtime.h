@@ -72,9 +72,9 @@ typedef enum dlc_status {
   DLC_ERR_DEVICE = 10,          /* the model runs on a device (CUDA) that is
                                    not available, or a device operation
                                    failed (the message says which) */
-  DLC_ERR_DIVERGED = 11         /* training stopped: a step's loss was NaN
-                                   or infinite; nothing of that step or
-                                   later was saved */
+  DLC_ERR_DIVERGED = 11         /* a step's loss, or a parameter a save
+                                   would write, is NaN or infinite: training
+                                   stops, and nothing non-finite is saved */
 } dlc_status;
 
 /* The last failure's message on this thread ("" if none). One line. */
