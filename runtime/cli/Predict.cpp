@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 
 using namespace dlc::cli;
@@ -64,10 +65,10 @@ bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
                               std::to_string(row.size() + 1) + " '" + field +
                               "'";
     if (ec == std::errc::result_out_of_range && ptr == end) {
-      // Underflow reads as 0 (or a subnormal), as in data files.
-      double wide = 0;
-      auto [ptr2, ec2] = std::from_chars(begin, end, wide);
-      if (ec2 != std::errc() || ptr2 != end || std::fabs(wide) > FLT_MAX) {
+      // Underflow reads as 0 (or a subnormal), as in data files: from_chars
+      // has checked the syntax; strtod rounds what it cannot represent.
+      double wide = std::strtod(field.c_str(), nullptr);
+      if (!(std::fabs(wide) <= FLT_MAX)) {
         error = which + " is out of range for float32";
         return false;
       }

@@ -11,6 +11,7 @@
 #include <cfloat>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <memory>
 
@@ -59,10 +60,11 @@ Parse parseFloat(const Field &f, float &value) {
   if (ec == std::errc() && ptr == f.end && !std::isfinite(value))
     return Parse::NotFinite; // nan, inf: training would only spread them
   if (ec == std::errc::result_out_of_range && ptr == f.end) {
-    // Underflow is not an error: 1e-50 reads as 0 (and 1e-40 as subnormal).
-    double wide = 0;
-    auto [ptr2, ec2] = std::from_chars(b, f.end, wide);
-    if (ec2 != std::errc() || std::fabs(wide) > FLT_MAX)
+    // Underflow is not an error: 1e-50 and 1e-400 read as 0 (1e-40 as a
+    // subnormal); only magnitudes beyond float32's are. from_chars has
+    // checked the syntax; strtod rounds what it cannot represent.
+    double wide = std::strtod(std::string(b, f.end).c_str(), nullptr);
+    if (!(std::fabs(wide) <= FLT_MAX))
       return Parse::OutOfRange;
     value = (float)wide;
     return Parse::Ok;

@@ -187,6 +187,9 @@ TEST_F(CliTest, PredictChecksItsInputRows) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, "dlc: error: --input '0,1e39': value 2 '1e39' is out of "
                    "range for float32\n");
+  r = predict({"--checkpoint", ckpt, "--input", "0,1e-400"}); // underflow: 0
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 9), "[0, 0] ->");
   r = predict({"--checkpoint", ckpt, "--input", "+-1,0"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, "dlc: error: --input '+-1,0': value 1 '+-1' is not a number\n");

@@ -2,6 +2,8 @@
 
 #include "TestSupport.h"
 
+#include <cmath>
+
 using namespace dlc::test;
 
 namespace {
@@ -93,11 +95,26 @@ TEST_F(CsvTest, EmptyField) {
   EXPECT_EQ(error(), path + ":2:5: empty field, expected a number");
 }
 
+TEST_F(CsvTest, UnderflowReadsAsZeroOrSubnormal) {
+  // Below float64's range too: still zero, with its sign.
+  ASSERT_EQ(load("1e-400,-1e-400,1e-40\n"), DLC_OK) << error();
+  const float *x = dlc_dataset_x(data.get());
+  EXPECT_EQ(x[0], 0.0f);
+  EXPECT_FALSE(std::signbit(x[0]));
+  EXPECT_EQ(x[1], 0.0f);
+  EXPECT_TRUE(std::signbit(x[1]));
+  const float *y = dlc_dataset_y(data.get());
+  EXPECT_EQ(y[0], 1e-40f);
+  EXPECT_EQ(std::fpclassify(y[0]), FP_SUBNORMAL);
+}
+
 TEST_F(CsvTest, OutOfRangeForFloat32) {
   EXPECT_EQ(load("0,1e39,0\n"), DLC_ERR_FORMAT);
   EXPECT_EQ(error(), path + ":1:3: '1e39' is out of range for float32");
   EXPECT_EQ(load("0,-1e999,0\n"), DLC_ERR_FORMAT);
   EXPECT_EQ(error(), path + ":1:3: '-1e999' is out of range for float32");
+  EXPECT_EQ(load("0,3.5e38,0\n"), DLC_ERR_FORMAT); // above FLT_MAX, in float64
+  EXPECT_EQ(error(), path + ":1:3: '3.5e38' is out of range for float32");
 }
 
 TEST_F(CsvTest, NonFiniteValuesAndDoubleSignsAreRefused) {

@@ -69,6 +69,32 @@ static void printShape(OpAsmPrinter &printer, Operation *,
   printer << ']';
 }
 
+/// A layer's options are keywords (`units 3`, `activation relu`); its
+/// attribute dictionary may hold only attributes with a dialect prefix
+/// (`{dlc.note = ...}`). An option written there too would silently replace
+/// the keyword's value, so the custom form refuses any other name.
+static ParseResult parseLayerAttrDict(OpAsmParser &parser,
+                                      NamedAttrList &attrs) {
+  SMLoc loc = parser.getCurrentLocation();
+  NamedAttrList parsed;
+  if (parser.parseOptionalAttrDict(parsed))
+    return failure();
+  for (NamedAttribute a : parsed)
+    if (!a.getName().getValue().contains('.'))
+      return parser.emitError(loc, "attribute '")
+             << a.getName().getValue()
+             << "' cannot be written in the attribute dictionary, which "
+                "holds only names with a dialect prefix; options are "
+                "keywords (units 3, activation relu)";
+  attrs.append(parsed.begin(), parsed.end());
+  return success();
+}
+
+static void printLayerAttrDict(OpAsmPrinter &printer, Operation *op,
+                               DictionaryAttr) {
+  printer.printOptionalAttrDict(op->getDiscardableAttrDictionary().getValue());
+}
+
 /// Layer values are written without types; before shape inference they are
 /// unranked. After it, the types are printed as `: in -> out`.
 static ParseResult parseLayerTypes(OpAsmParser &parser, Type &input,
@@ -85,7 +111,7 @@ static void printLayerTypes(OpAsmPrinter &printer, Operation *, Type input,
                             Type output) {
   if (isa<UnrankedTensorType>(input) && isa<UnrankedTensorType>(output))
     return;
-  printer << ": " << input << " -> " << output;
+  printer << " : " << input << " -> " << output;
 }
 
 static ParseResult parseResultType(OpAsmParser &parser, Type &type) {
@@ -98,7 +124,7 @@ static ParseResult parseResultType(OpAsmParser &parser, Type &type) {
 
 static void printResultType(OpAsmPrinter &printer, Operation *, Type type) {
   if (!isa<UnrankedTensorType>(type))
-    printer << ": " << type;
+    printer << " : " << type;
 }
 
 static ParseResult parseOperandType(OpAsmParser &parser, Type &type) {

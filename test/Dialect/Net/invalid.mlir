@@ -1035,8 +1035,36 @@ func.func @huge_parameter() {
 net.model @misspelled_attribute {
   %x = net.input_data shape [?, 2]
   // expected-error @+1 {{'net.fully_connected' op has no attribute 'activaton'}}
+  %y = "net.fully_connected"(%x) <{units = 3 : i64}> {activaton = 4 : i64} : (tensor<*xf32>) -> tensor<*xf32>
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @misspelled_attribute_custom_form {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{attribute 'activaton' cannot be written in the attribute dictionary, which holds only names with a dialect prefix; options are keywords (units 3, activation relu)}}
   %y = net.fully_connected %x units 3 {activaton = 4 : i64}
   net.regression %y loss mean_square
+}
+
+// -----
+
+// An option in the dictionary would replace the keyword's value.
+net.model @option_in_attribute_dictionary {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{attribute 'units' cannot be written in the attribute dictionary}}
+  %y = net.fully_connected %x units 3 {units = 5 : i64}
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @option_in_attribute_dictionary_regression {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{attribute 'learning_rate' cannot be written in the attribute dictionary}}
+  net.regression %y optimizer sgd learning_rate 2.0 {learning_rate = 0.5}
 }
 
 // -----

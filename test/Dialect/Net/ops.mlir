@@ -187,3 +187,27 @@ func.func @dense_primitives(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor
   %l = net.matmul_bias_act %x, %w, %b : tensor<?x8xf32>, tensor<8x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
   return %r, %l : tensor<?x4xf32>, tensor<?x4xf32>
 }
+
+// Attributes with a dialect prefix go in the dictionary after the options,
+// typed or not.
+// CHECK-LABEL: net.model @annotated
+// CHECK: net.input_data shape [?, 2] {dlc.note = "in"}{{$}}
+// CHECK: net.fully_connected %{{.+}} units 1 activation sigmoid {dlc.note = "fc"}{{$}}
+// CHECK: net.dropout %{{.+}} keep 5.000000e-01 {dlc.note = "drop"}{{$}}
+// CHECK: net.regression %{{.+}} optimizer sgd {dlc.note = "r"}{{$}}
+net.model @annotated {
+  %x = net.input_data shape [?, 2] {dlc.note = "in"}
+  %h = net.fully_connected %x units 1 activation sigmoid {dlc.note = "fc"}
+  %d = net.dropout %h keep 0.5 {dlc.note = "drop"}
+  net.regression %d optimizer sgd {dlc.note = "r"}
+}
+
+// CHECK-LABEL: net.model @annotated_typed
+// CHECK: net.input_data shape [?, 2] {dlc.note = "in"} : tensor<?x2xf32>{{$}}
+// CHECK: net.fully_connected %{{.+}} units 1 {dlc.note = "fc"} : tensor<?x2xf32> -> tensor<?x1xf32>{{$}}
+// CHECK: net.regression %{{.+}} optimizer sgd loss mean_square {dlc.note = "r"} : tensor<?x1xf32>{{$}}
+net.model @annotated_typed {
+  %x = net.input_data shape [?, 2] {dlc.note = "in"} : tensor<?x2xf32>
+  %h = net.fully_connected %x units 1 {dlc.note = "fc"} : tensor<?x2xf32> -> tensor<?x1xf32>
+  net.regression %h optimizer sgd loss mean_square {dlc.note = "r"} : tensor<?x1xf32>
+}

@@ -67,7 +67,7 @@ def Net_InputDataOp : Net_Op<"input_data", [Pure,
     static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
   }];
   let assemblyFormat = [{
-    `shape` custom<Shape>($shape) attr-dict custom<ResultType>(type($output))
+    `shape` custom<Shape>($shape) `` custom<LayerAttrDict>(attr-dict) `` custom<ResultType>(type($output))
   }];
   let hasVerifier = 1;
 }
@@ -104,7 +104,7 @@ def Net_FullyConnectedOp : Net_Op<"fully_connected", [Pure,
     (`weights_init` $weights_init^)? (`stddev` $stddev^)?
     (`init_range` ` ` `[` $init_min^ `,` $init_max `]`)?
     (`regularizer` $regularizer^)? (`weight_decay` $weight_decay^)?
-    attr-dict custom<LayerTypes>(type($input), type($output))
+    `` custom<LayerAttrDict>(attr-dict) `` custom<LayerTypes>(type($input), type($output))
   }];
   let hasVerifier = 1;
 }
@@ -143,7 +143,7 @@ def Net_Conv2DLayerOp : Net_Op<"conv_2d", [Pure,
     (`weights_init` $weights_init^)? (`stddev` $stddev^)?
     (`init_range` ` ` `[` $init_min^ `,` $init_max `]`)?
     (`regularizer` $regularizer^)? (`weight_decay` $weight_decay^)?
-    attr-dict custom<LayerTypes>(type($input), type($output))
+    `` custom<LayerAttrDict>(attr-dict) `` custom<LayerTypes>(type($input), type($output))
   }];
   let hasVerifier = 1;
 }
@@ -171,7 +171,7 @@ class Net_PoolLayerOp<string mnemonic, string what> : Net_Op<mnemonic, [Pure,
   }];
   let assemblyFormat = [{
     $input `size` $size (`strides` $strides^)? (`padding` $padding^)?
-    attr-dict custom<LayerTypes>(type($input), type($output))
+    `` custom<LayerAttrDict>(attr-dict) `` custom<LayerTypes>(type($input), type($output))
   }];
   let hasVerifier = 1;
 }
@@ -195,7 +195,7 @@ def Net_FlattenOp : Net_Op<"flatten", [Pure,
     static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
   }];
   let assemblyFormat = [{
-    $input attr-dict custom<LayerTypes>(type($input), type($output))
+    $input `` custom<LayerAttrDict>(attr-dict) `` custom<LayerTypes>(type($input), type($output))
   }];
   let hasVerifier = 1;
 }
@@ -219,7 +219,7 @@ def Net_DropoutOp : Net_Op<"dropout", [Pure,
     static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
   }];
   let assemblyFormat = [{
-    $input `keep` $keep attr-dict custom<LayerTypes>(type($input), type($output))
+    $input `keep` $keep `` custom<LayerAttrDict>(attr-dict) `` custom<LayerTypes>(type($input), type($output))
   }];
   let hasVerifier = 1;
 }
@@ -253,7 +253,7 @@ def Net_BatchNormalizationOp : Net_Op<"batch_normalization", [Pure,
   let assemblyFormat = [{
     $input (`epsilon` $epsilon^)? (`decay` $decay^)? (`gamma` $gamma^)?
     (`beta` $beta^)? (`stddev` $stddev^)?
-    attr-dict custom<LayerTypes>(type($input), type($output))
+    `` custom<LayerAttrDict>(attr-dict) `` custom<LayerTypes>(type($input), type($output))
   }];
   let hasVerifier = 1;
 }
@@ -308,7 +308,7 @@ def Net_RegressionOp : Net_Op<"regression"> {
     (`initial_accumulator` $initial_accumulator^)? (`clip_norm` $clip_norm^)?
     (`lr_decay` $lr_decay^)? (`decay_step` $decay_step^)?
     (`staircase` $staircase^)?
-    attr-dict custom<OperandType>(type($prediction))
+    `` custom<LayerAttrDict>(attr-dict) `` custom<OperandType>(type($prediction))
   }];
   let hasVerifier = 1;
 }
