@@ -134,6 +134,8 @@ void dlc::buildCudaLowering(OpPassManager &pm, Target target) {
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
   device.addPass(createConvertSCFToCFPass());
   device.addPass(createConvertGpuOpsToNVVMOps());
+  // sqrt.rn.f32, not libdevice's approximate default.
+  device.addPass(createDlcGpuPreciseSqrt());
   device.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.toolkitPath = cudaToolkitPath();

@@ -475,6 +475,22 @@ def DlcGpuKernelNames : Pass<"dlc-gpu-kernel-names", "mlir::ModuleOp"> {
   }];
 }
 
+def DlcGpuPreciseSqrt
+    : Pass<"dlc-gpu-precise-sqrt", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Correctly rounded square roots in device code";
+  let description = [{
+    convert-gpu-to-nvvm lowers `math.sqrt` to libdevice's `__nv_sqrtf`,
+    whose correctly rounded path depends on `__nvvm_reflect("__CUDA_PREC_SQRT")`,
+    which LLVM 19's NVVMReflect does not set: the result would be
+    `sqrt.approx.f32`. Run after convert-gpu-to-nvvm (which refuses the
+    intrinsic in its input), this pass replaces each call of `__nv_sqrtf`
+    (`__nv_sqrt`) in a gpu.module with `llvm.intr.sqrt`, as on the CPU,
+    which NVPTX emits as `sqrt.rn.f32` (`sqrt.rn.f64`), and erases the
+    declarations left unused.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def DlcGpuFatbin : Pass<"dlc-gpu-fatbin", "mlir::ModuleOp"> {
   let summary = "Combine the PTX of each gpu.binary into one fatbin";
   let description = [{
