@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <numeric>
 #include <thread>
 
 #include <zlib.h>
@@ -694,6 +695,22 @@ dlc_dataset *copyRows(const dlc_dataset &d, int64_t from, int64_t count) {
   return out.release();
 }
 
+/// The rows idx[0..count) of `d`, in that order.
+dlc_dataset *copyRowsAt(const dlc_dataset &d, const int64_t *idx,
+                        int64_t count) {
+  std::unique_ptr<dlc_dataset> out(copyRows(d, 0, 0));
+  out->n = count;
+  out->x.resize((size_t)(count * d.inputWidth));
+  out->y.resize((size_t)(count * d.targetWidth));
+  for (int64_t i = 0; i < count; ++i) {
+    std::copy_n(d.x.begin() + idx[i] * d.inputWidth, d.inputWidth,
+                out->x.begin() + i * d.inputWidth);
+    std::copy_n(d.y.begin() + idx[i] * d.targetWidth, d.targetWidth,
+                out->y.begin() + i * d.targetWidth);
+  }
+  return out.release();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -786,8 +803,20 @@ dlc_status dlc_dataset_split(const dlc_dataset *data, double fraction,
                       fraction, (long long)n,
                       (long long)std::max<int64_t>(at, 0),
                       (long long)(n - std::max<int64_t>(at, 0)));
-    std::unique_ptr<dlc_dataset> t(copyRows(*data, 0, at));
-    std::unique_ptr<dlc_dataset> v(copyRows(*data, at, n - at));
+    // TFLearn shuffles before it splits (np.random.shuffle(index_array)),
+    // whatever `shuffle` says: data sorted by class (image folders) would
+    // otherwise validate on its last classes only. The permutation is
+    // fixed (seed 0): every run on the same data, --resume included,
+    // validates on the same examples. Each part keeps the file's order.
+    std::vector<int64_t> idx((size_t)n);
+    std::iota(idx.begin(), idx.end(), int64_t(0));
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 0);
+    dlc_rng_shuffle(&rng, idx.data(), n);
+    std::sort(idx.begin(), idx.begin() + at);
+    std::sort(idx.begin() + at, idx.end());
+    std::unique_ptr<dlc_dataset> t(copyRowsAt(*data, idx.data(), at));
+    std::unique_ptr<dlc_dataset> v(copyRowsAt(*data, idx.data() + at, n - at));
     *train = t.release();
     *val = v.release();
     return DLC_OK;

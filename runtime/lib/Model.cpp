@@ -312,7 +312,7 @@ const char *dlc_optimizer_display_name(int64_t optimizer) {
   case DLC_OPT_SGD: return "SGD";
   case DLC_OPT_MOMENTUM: return "Momentum";
   case DLC_OPT_ADAM: return "Adam";
-  case DLC_OPT_NESTEROV: return "Momentum"; // TFLearn's name for both
+  case DLC_OPT_NESTEROV: return "Nesterov";
   case DLC_OPT_RMSPROP: return "RMSProp";
   case DLC_OPT_ADAGRAD: return "AdaGrad";
   }

@@ -189,8 +189,9 @@ dlc_status RunLog::finishStep(const dlc_step_info &s) {
     t.valLoss = s.val_loss;
     t.valAcc = s.has_acc ? s.val_acc : dlc_trainer::kNoValue;
   }
-  // As TFLearn's ModelSaver, the best checkpoint is chosen among the
-  // snapshots: the one of the lowest validation loss.
+  // The best checkpoint is chosen among the snapshots, as TFLearn's
+  // ModelSaver does, but by the lowest validation loss (TFLearn's keeps the
+  // highest validation accuracy; a regression has none).
   const bool snapshot = o.checkpoint_dir && snapshotStep(s);
   const bool improved = snapshot && s.has_val &&
                         (std::isnan(t.bestValLoss) || s.val_loss < t.bestValLoss);

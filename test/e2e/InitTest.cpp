@@ -175,3 +175,30 @@ TEST_F(InitParams, Distributions) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(InitConvParams, XavierCountsTheReceptiveFieldInBothFans) {
+  const dlc_model *model = loadModel(inputPath("init_conv.mlir"));
+  ASSERT_NE(model, nullptr);
+  const dlc_model_desc &d = *dlc_model_get_desc(model);
+  ASSERT_EQ(d.num_params, 6);
+  Net net(model);
+  const std::vector<float> p = net.initParams(7);
+  // 3x3x4x6 xavier: fan_in 36, fan_out 54 (TensorFlow's
+  // variance_scaling_initializer); 3x3x6x5 uniform_scaling: fan_in 54.
+  const double xavier = std::sqrt(6.0 / (36 + 54)),
+               scaling = std::sqrt(3.0 / 54);
+  for (auto [index, limit] : {std::pair{0, xavier}, {2, scaling}}) {
+    const dlc_param_desc &w = d.params[index];
+    SCOPED_TRACE(w.name);
+    ASSERT_EQ(w.size, index == 0 ? 216 : 270);
+    const Stats s = stats(p.data() + w.offset, w.size);
+    EXPECT_GE(s.min, -limit * (1 + 1e-6));
+    EXPECT_LE(s.max, limit * (1 + 1e-6));
+    EXPECT_LT(s.min, -0.8 * limit) << "the range is not used";
+    EXPECT_GT(s.max, 0.8 * limit) << "the range is not used";
+  }
+}
+
+} // namespace

@@ -10,6 +10,7 @@
 #include "TestSupport.h"
 #include "dlc_cli.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -749,7 +750,7 @@ TEST_F(DataReaderTest, NpyErrors) {
 
 //===--- Validation split -------------------------------------------------===//
 
-TEST_F(DataReaderTest, SplitTakesTheLastFraction) {
+TEST_F(DataReaderTest, SplitDrawsTheFractionAtRandomTheSameEveryTime) {
   std::vector<float> x, y;
   for (int i = 0; i < 10; ++i) {
     x.push_back((float)i);
@@ -769,12 +770,48 @@ TEST_F(DataReaderTest, SplitTakesTheLastFraction) {
     DatasetPtr train(t), val(v);
     ASSERT_EQ(dlc_dataset_size(t), c.train);
     ASSERT_EQ(dlc_dataset_size(v), 10 - c.train);
-    EXPECT_EQ(rowsOf(dlc_dataset_x(t), c.train),
-              std::vector<float>(x.begin(), x.begin() + c.train));
-    EXPECT_EQ(rowsOf(dlc_dataset_x(v), 10 - c.train),
-              std::vector<float>(x.begin() + c.train, x.end()));
-    EXPECT_EQ(rowsOf(dlc_dataset_y(v), 2 * (10 - c.train)),
-              std::vector<float>(y.begin() + 2 * c.train, y.end()));
+    // Every example in exactly one part, each part in file order, rows
+    // with their own targets.
+    std::vector<float> tx = rowsOf(dlc_dataset_x(t), c.train),
+                       vx = rowsOf(dlc_dataset_x(v), 10 - c.train);
+    EXPECT_TRUE(std::is_sorted(tx.begin(), tx.end()));
+    EXPECT_TRUE(std::is_sorted(vx.begin(), vx.end()));
+    std::vector<float> both = tx;
+    both.insert(both.end(), vx.begin(), vx.end());
+    std::sort(both.begin(), both.end());
+    EXPECT_EQ(both, x);
+    for (int64_t i = 0; i < 10 - c.train; ++i) {
+      const int row = (int)vx[i];
+      EXPECT_EQ(dlc_dataset_y(v)[2 * i], y[2 * row]);
+      EXPECT_EQ(dlc_dataset_y(v)[2 * i + 1], y[2 * row + 1]);
+    }
+    for (int64_t i = 0; i < c.train; ++i)
+      EXPECT_EQ(dlc_dataset_y(t)[2 * i], y[2 * (int)tx[i]]);
+    // The same draw on every call.
+    dlc_dataset *t2 = nullptr, *v2 = nullptr;
+    ASSERT_EQ(dlc_dataset_split(all.get(), c.fraction, &t2, &v2), DLC_OK);
+    DatasetPtr train2(t2), val2(v2);
+    EXPECT_EQ(rowsOf(dlc_dataset_x(v2), 10 - c.train), vx);
+  }
+  // Sorted by class (as image folders are): a random tenth holds several
+  // classes, not the last one only.
+  {
+    std::vector<float> sx, sy;
+    for (int i = 0; i < 1000; ++i) {
+      sx.push_back((float)i);
+      for (int k = 0; k < 10; ++k)
+        sy.push_back(i / 100 == k ? 1.0f : 0.0f);
+    }
+    DatasetPtr sorted = makeData(sx, sy, 1, 10);
+    dlc_dataset *st = nullptr, *sv = nullptr;
+    ASSERT_EQ(dlc_dataset_split(sorted.get(), 0.1, &st, &sv), DLC_OK);
+    DatasetPtr strain(st), sval(sv);
+    ASSERT_EQ(dlc_dataset_size(sv), 100);
+    std::vector<int> perClass(10, 0);
+    for (int64_t i = 0; i < 100; ++i)
+      ++perClass[(int)dlc_dataset_x(sv)[i] / 100];
+    for (int k = 0; k < 10; ++k)
+      EXPECT_GE(perClass[k], 2) << "class " << k;
   }
   dlc_dataset *t = nullptr, *v = nullptr;
   // TFLearn's int(10 * (1 - 0.9)) is 0 in floating point: an error.

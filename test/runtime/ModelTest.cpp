@@ -28,6 +28,10 @@ TEST(ModelTest, OpensANamedModel) {
   EXPECT_TRUE(dlc_model_has_accuracy(m.get()));
   EXPECT_STREQ(dlc_optimizer_display_name(DLC_OPT_MOMENTUM), "Momentum");
   EXPECT_STREQ(dlc_optimizer_display_name(DLC_OPT_ADAM), "Adam");
+  // TFLearn's Nesterov optimizer is named "Nesterov" (optimizers.py).
+  EXPECT_STREQ(dlc_optimizer_display_name(DLC_OPT_NESTEROV), "Nesterov");
+  EXPECT_STREQ(dlc_optimizer_display_name(DLC_OPT_RMSPROP), "RMSProp");
+  EXPECT_STREQ(dlc_optimizer_display_name(DLC_OPT_ADAGRAD), "AdaGrad");
 }
 
 TEST(ModelTest, UnknownModelNameListsTheAvailableOnes) {

@@ -351,9 +351,14 @@ private:
     for (auto [i, p] : llvm::enumerate(params)) {
       ArrayRef<int64_t> shape = cast<ShapedType>(p.getType()).getShape();
       int64_t size = cast<ShapedType>(p.getType()).getNumElements();
-      // TFLearn's fan-in is the product of all but the last dimension.
+      // TensorFlow's fans (variance_scaling_initializer, which TFLearn's
+      // xavier and uniform_scaling follow): fan-in is the product of all
+      // but the last dimension; fan-out is the last one times the
+      // receptive field (a filter's kh * kw), all but the last two.
       int64_t fanOut = shape.back();
       int64_t fanIn = shape.size() > 1 ? size / fanOut : fanOut;
+      if (shape.size() > 2)
+        fanOut = size / shape[shape.size() - 2];
       fb.create<RandomInitOp>(loc, p.getInitAttr(), p.getInitAAttr(),
                               p.getInitBAttr(), fn.getArgument(0),
                               fb.getI64IntegerAttr(offsets[i]),

@@ -639,6 +639,21 @@ LogicalResult RegressionOp::verify() {
              << stringifyLoss(loss) << " needs at least 2 classes, got "
              << type.getDimSize(1);
   }
+  // dlc's binary cross-entropy takes probabilities (a sigmoid output's is
+  // computed from its logits). TFLearn's takes logits instead, so a layer
+  // written for TFLearn without a sigmoid would silently train on the
+  // logarithms of clamped logits here.
+  if (loss == Loss::binary_crossentropy)
+    if (auto fc = getPrediction().getDefiningOp<FullyConnectedOp>())
+      if (fc.getActivation() != Activation::sigmoid &&
+          fc.getActivation() != Activation::softmax)
+        return emitOpError("binary_crossentropy needs probabilities, but the "
+                           "prediction is a fully_connected layer with "
+                           "activation ")
+               << stringifyActivation(fc.getActivation())
+               << ": give it activation sigmoid (dlc then computes the "
+                  "loss from its logits, as TFLearn's binary_crossentropy "
+                  "does from a linear layer)";
   return success();
 }
 

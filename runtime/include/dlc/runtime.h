@@ -111,13 +111,16 @@ DLC_API int64_t dlc_model_output_width(const dlc_model *model);
 DLC_API dlc_status dlc_model_set_threads(dlc_model *model, int64_t n);
 DLC_API int64_t dlc_model_get_threads(const dlc_model *model);
 
-/* Which accuracy the trainer reports as `acc` (TFLearn's default metric):
- * 1 for classifiers (output width > 1, categorical_crossentropy or
- * softmax_categorical_crossentropy: argmax of y_pred == argmax of y), 2 for
- * binary_crossentropy (binary accuracy: y_pred > 0.5 == y > 0.5, over every
- * output), 0 otherwise (mean_square, as TFLearn's logic-gate examples). */
+/* Which accuracy the trainer reports as `acc` (TFLearn's fit(show_metric=
+ * True) shows its default metric): 1 for classifiers (output width > 1,
+ * categorical_crossentropy or softmax_categorical_crossentropy: argmax of
+ * y_pred == argmax of y), 2 for binary_crossentropy (binary accuracy:
+ * y_pred > 0.5 == y > 0.5, over every output; TFLearn's binary_acc tests
+ * logits > 0), 0 otherwise (mean_square: dlc shows none, TFLearn would
+ * show one of the two). */
 DLC_API int dlc_model_has_accuracy(const dlc_model *model);
-/* The optimizer as TFLearn prints it: "SGD", "Momentum", "Adam". */
+/* The optimizer as TFLearn prints it: "SGD", "Momentum", "Nesterov", "Adam",
+ * "RMSProp", "AdaGrad". */
 DLC_API const char *dlc_optimizer_display_name(int64_t optimizer);
 
 /*===------------------------------ Data sets -----------------------------===*/
@@ -183,10 +186,12 @@ DLC_API dlc_status dlc_dataset_load_image_folder(const char *dir,
 DLC_API dlc_status dlc_dataset_load_npy(const char *x_path, const char *y_path,
                                         int64_t num_classes,
                                         dlc_dataset **out);
-/* TFLearn's validation_set=FRACTION without shuffling: the last
- * n - floor(n * (1 - fraction)) examples become *val, the others *train
- * (copies; `data` is unchanged). DLC_ERR_INVALID_ARGUMENT when fraction is
- * not in (0, 1) or either part would be empty. */
+/* TFLearn's validation_set=FRACTION: n - floor(n * (1 - fraction)) examples
+ * drawn at random become *val, the others *train (copies, each part in the
+ * order of `data`, which is unchanged). The draw is the same for the same
+ * n on every call (a fixed seed), so runs on one data set, and resumed
+ * runs, validate on the same examples. DLC_ERR_INVALID_ARGUMENT when
+ * fraction is not in (0, 1) or either part would be empty. */
 DLC_API dlc_status dlc_dataset_split(const dlc_dataset *data, double fraction,
                                      dlc_dataset **train, dlc_dataset **val);
 /* Height, width, channels of image data sets: 1 with hwc[] set, or 0 with

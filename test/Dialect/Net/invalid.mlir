@@ -1094,3 +1094,22 @@ net.model @softmax_one_class {
   // expected-error @+1 {{'net.regression' op softmax_categorical_crossentropy needs at least 2 classes, got 1}}
   net.regression %y loss softmax_categorical_crossentropy : tensor<?x1xf32>
 }
+
+// -----
+
+// TFLearn's binary_crossentropy takes logits; dlc's takes probabilities.
+net.model @bce_on_a_linear_layer {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{'net.regression' op binary_crossentropy needs probabilities, but the prediction is a fully_connected layer with activation linear: give it activation sigmoid (dlc then computes the loss from its logits, as TFLearn's binary_crossentropy does from a linear layer)}}
+  net.regression %y optimizer sgd loss binary_crossentropy
+}
+
+// -----
+
+net.model @bce_on_a_relu_layer {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 3 activation relu
+  // expected-error @+1 {{binary_crossentropy needs probabilities, but the prediction is a fully_connected layer with activation relu}}
+  net.regression %y optimizer sgd loss binary_crossentropy
+}

@@ -268,8 +268,9 @@ def Net_RegressionOp : Net_Op<"regression"> {
     (adagrad), and gradients clipped to a global norm of 5.0 (0 disables
     clipping).
 
-    `lr_decay` > 0 decays the learning rate exponentially as TFLearn's
-    optimizers do: lr * lr_decay^(s / decay_step) with s the number of
+    `lr_decay` > 0 decays the learning rate exponentially as TFLearn's SGD,
+    Momentum and Nesterov do (dlc allows it with every optimizer):
+    lr * lr_decay^(s / decay_step) with s the number of
     updates before this one (floored to a multiple of decay_step with
     `staircase`). `loss softmax_categorical_crossentropy` takes the logits of
     a linear last layer; predictions are then those logits.
