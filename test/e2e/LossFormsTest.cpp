@@ -64,3 +64,49 @@ TEST(LossForms, AccuracyFollowsTheLoss) {
 }
 
 } // namespace
+
+namespace {
+
+// Cross-entropies on outputs that are not a softmax's or a sigmoid's clamp
+// them to [1e-7, 1 - 1e-7] (TFLearn's clip_by_value) before the log. Where
+// an output was clamped the loss is flat, so its gradient is 0, as in
+// TensorFlow, not the derivative at the clamp (~1e7).
+TEST(LossForms, ClampedProbabilitiesHaveNoGradient) {
+  {
+    const dlc_model *m = loadModel(inputPath("clamped_cce.mlir"));
+    ASSERT_NE(m, nullptr);
+    Net net(m);
+    // p = [-0.5, 0.5] for x = 1: the first is clamped to 1e-7, the second
+    // has target 0.
+    const std::vector<float> params = {-0.5f, 0.5f};
+    std::vector<float> g;
+    const float loss = net.gradient(params, {1.0f}, {1.0f, 0.0f}, 1, g);
+    EXPECT_NEAR(loss, -std::log(1e-7), 1e-3);
+    EXPECT_EQ(g, (std::vector<float>{0.0f, 0.0f}));
+    // Inside the range: -t / p, through x = -1: p = [0.5, -0.5].
+    const float inside = net.gradient(params, {-1.0f}, {1.0f, 0.0f}, 1, g);
+    EXPECT_NEAR(inside, -std::log(0.5), 1e-6);
+    EXPECT_NEAR(g[0], 2.0f, 1e-6) << "dL/dW0 = -t/p * x = -1/0.5 * -1";
+    EXPECT_EQ(g[1], 0.0f);
+  }
+  {
+    const dlc_model *m = loadModel(inputPath("clamped_bce.mlir"));
+    ASSERT_NE(m, nullptr);
+    Net net(m);
+    const dlc_model_desc &d = net.desc();
+    ASSERT_EQ(d.num_params, 6);
+    // W, b, beta, gamma, moving mean, moving variance. The batch [-1, 1]
+    // normalizes to about [-1, 1]; beta 0.5 makes the outputs about
+    // [-0.5, 1.5]: both clamped, the loss flat in every parameter.
+    std::vector<float> params(d.param_floats, 0.0f);
+    auto at = [&](int i) -> float & { return params[d.params[i].offset]; };
+    at(0) = 1.0f, at(1) = 0.0f, at(2) = 0.5f, at(3) = 1.0f, at(4) = 0.0f,
+    at(5) = 1.0f;
+    std::vector<float> g;
+    net.gradient(params, {-1.0f, 1.0f}, {1.0f, 1.0f}, 2, g);
+    for (int i = 0; i < 4; ++i)
+      EXPECT_EQ(g[d.params[i].offset], 0.0f) << d.params[i].name;
+  }
+}
+
+} // namespace

@@ -244,6 +244,16 @@ Value clampProb(OpBuilder &b, Location loc, Value p) {
   return b.create<arith::MinimumFOp>(loc, lo, f32Const(b, loc, 1.0 - eps));
 }
 
+/// `grad` where clampProb(p) == p, 0 where the clamp changed p: the loss is
+/// flat there (TensorFlow's clip_by_value passes no gradient either). A NaN
+/// p keeps its (NaN) gradient.
+Value unlessClamped(OpBuilder &b, Location loc, Value p, Value pc,
+                    Value grad) {
+  Value clamped =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, p, pc);
+  return b.create<arith::SelectOp>(loc, clamped, f32Const(b, loc, 0.0), grad);
+}
+
 Value maxCombine(OpBuilder &b, Location loc, ValueRange a) {
   return b.create<arith::MaximumFOp>(loc, a[0], a[1]).getResult();
 }
@@ -622,15 +632,16 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
         Value q = b.create<arith::SubFOp>(l, f32Const(b, l, 1.0), pc);
         Value d = b.create<arith::SubFOp>(l, pc, a[1]);
         Value den = b.create<arith::MulFOp>(l, pc, q);
-        return b.create<arith::MulFOp>(l, b.create<arith::DivFOp>(l, d, den), inv)
-            .getResult();
+        Value g = b.create<arith::MulFOp>(l, b.create<arith::DivFOp>(l, d, den), inv);
+        return unlessClamped(b, l, a[0], pc, g);
       });
       break;
     case Loss::categorical_crossentropy: // -t / p / count
       result = elementwise(rewriter, loc, {p, t}, [&](OpBuilder &b, Location l, ValueRange a) {
-        Value q = b.create<arith::DivFOp>(l, a[1], clampProb(b, l, a[0]));
-        return b.create<arith::MulFOp>(l, b.create<arith::NegFOp>(l, q), inv)
-            .getResult();
+        Value pc = clampProb(b, l, a[0]);
+        Value q = b.create<arith::DivFOp>(l, a[1], pc);
+        Value g = b.create<arith::MulFOp>(l, b.create<arith::NegFOp>(l, q), inv);
+        return unlessClamped(b, l, a[0], pc, g);
       });
       break;
     case Loss::sigmoid_binary_crossentropy: // (sigmoid(z) - t) / count
@@ -1105,11 +1116,16 @@ struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
 
 /// The threads of the weight decay's pass on the GPU for `n` elements: a
 /// power of two, at most kGpuSquaresThreads, each thread taking two
-/// elements or more (fewer than four when there are fewer threads).
+/// elements or more (fewer than four when there are fewer threads), and
+/// at least two threads for two elements or more: one thread's loop over
+/// 2 or 3 elements would be folded out of its one-iteration parallel loop
+/// into host code, a loop with a result that touches memory, which cannot
+/// move to the device.
 int64_t weightDecayThreads(int64_t n) {
-  return std::min<int64_t>(
-      kGpuSquaresThreads,
-      llvm::bit_floor(static_cast<uint64_t>(std::max<int64_t>(n / 2, 1))));
+  if (n < 2)
+    return 1;
+  return std::clamp<int64_t>(
+      llvm::bit_floor(static_cast<uint64_t>(n / 2)), 2, kGpuSquaresThreads);
 }
 
 /// TFLearn's L2 regularizer on slices of the flat buffers: grads += decay *

@@ -97,7 +97,8 @@ func.func @cuda(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
 
 // -----
 
-// CUDA, few elements: one thread sums 3, and one slice needs no compare.
+// CUDA, few elements: two threads sum 3 (thread 0 two of them; one thread
+// would leave its loop on the host), and one slice needs no compare.
 // CHECK-LABEL: func.func @cuda_small(
 // CHECK-DAG: %[[HALF:.+]] = arith.constant 2.500000e-01 : f32
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 5.000000e-01 : f32
@@ -105,11 +106,16 @@ func.func @cuda(%p: memref<8200xf32>, %g: memref<8200xf32>, %l: f32) -> f32 {
 // CHECK-NOT: arith.cmpi
 // CHECK-NOT: arith.select
 // CHECK: arith.mulf %{{.+}}, %[[ONE]]
-// CHECK: memref.alloca() : memref<1xf32>
-// CHECK: %[[S:.+]] = scf.for %[[I:.+]] = %c0 to %c3 step %c1
-// CHECK: %[[W:.+]] = memref.load %{{.+}}[%[[I]]]
+// CHECK: %[[PART:.+]] = memref.alloca() : memref<2xf32>
+// CHECK: scf.parallel (%[[T:.+]]) = (%c0) to (%c2) step (%c1)
+// CHECK-NOT: scf.for
+// CHECK: %[[W:.+]] = memref.load %{{.+}}[%[[T]]]
 // CHECK: arith.mulf %[[W]], %[[W]]
-// CHECK: arith.mulf %[[S]], %[[HALF]]
+// CHECK: %[[REST:.+]] = arith.cmpi ult, %[[T]], %c1
+// CHECK: scf.if %[[REST]]
+// CHECK: %[[AT:.+]] = arith.addi %[[T]], %c2
+// CHECK: memref.load %{{.+}}[%[[AT]]]
+// CHECK: memref.store %{{.+}}, %[[PART]][%[[T]]]
 module attributes {dlc.target = "cuda"} {
 func.func @cuda_small(%p: memref<3xf32>, %g: memref<3xf32>, %l: f32) -> f32 {
   %t = net.weight_decay %p, %g, %l offsets [0] sizes [3] decays [0.5] : memref<3xf32>
