@@ -18,7 +18,9 @@
 // there). Parameters and optimizer state must match to 1e-5 relative; the
 // learning rates are large enough that the updates are O(0.1), so 1e-5 of
 // a parameter is ~1e-4 of its update. The step's returned loss and y_pred
-// must equal M_gradient's loss and M_forward's output before the update.
+// must equal M_gradient's loss without its L2 terms (TFLearn's console
+// loss; M_gradient's is the objective its gradients are of) and M_forward's
+// output before the update.
 //
 //===----------------------------------------------------------------------===//
 
@@ -134,6 +136,12 @@ TEST_P(OptimizerCheck, TrainStepMatchesFormula) {
     std::vector<float> g, yPred;
     const float gradLoss = net.gradient(params, x, y, batch, g);
     const std::vector<float> yForward = net.forward(params, x, batch);
+    double l2 = 0; // sum of decay / 2 * w^2 over the decayed weights
+    for (int64_t k = 0; k < d.num_params; ++k)
+      for (int64_t i = 0; i < d.params[k].size; ++i) {
+        const double w = params[d.params[k].offset + i];
+        l2 += d.params[k].weight_decay / 2 * w * w;
+      }
 
     // The reference update, in double.
     std::vector<double> gd(g.begin(), g.end());
@@ -190,8 +198,11 @@ TEST_P(OptimizerCheck, TrainStepMatchesFormula) {
     EXPECT_GT(moved, 1e-2) << "the updates are too small to test";
 
     const float loss = net.trainStep(params, state, x, y, batch, step, yPred);
-    EXPECT_NEAR(loss, gradLoss, 1e-6 * std::max(1.f, std::fabs(gradLoss)))
-        << "train_step's loss is not M_gradient's";
+    EXPECT_NEAR(loss, gradLoss - l2, 1e-6 * std::max(1.f, std::fabs(gradLoss)))
+        << "train_step's loss is not M_gradient's without its L2 terms ("
+        << l2 << ")";
+    if (c.name == "momentum")
+      EXPECT_GT(l2, 1e-2) << "the L2 terms are too small to test";
     for (size_t i = 0; i < yPred.size(); ++i)
       ASSERT_NEAR(yPred[i], yForward[i], 1e-6) << "y_pred[" << i << "]";
 

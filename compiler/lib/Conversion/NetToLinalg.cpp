@@ -1154,8 +1154,19 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
     AffineMap scalar1 = AffineMap::get(1, 0, {}, rewriter.getContext());
     AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
     auto red = utils::IteratorType::reduction;
-    Value acc = rewriter.create<memref::AllocaOp>(loc, scalarType);
-    rewriter.create<linalg::FillOp>(loc, adaptor.getLoss(), acc);
+    // The sum of squares only when the result is used; the gradients'
+    // update unless `loss_only`.
+    const bool wantLoss = !op.getTotal().use_empty();
+    const bool wantGrads = !op.getLossOnly();
+    if (!wantLoss && !wantGrads) {
+      rewriter.replaceOp(op, adaptor.getLoss());
+      return success();
+    }
+    Value acc;
+    if (wantLoss) {
+      acc = rewriter.create<memref::AllocaOp>(loc, scalarType);
+      rewriter.create<linalg::FillOp>(loc, adaptor.getLoss(), acc);
+    }
     auto index = [&](OpBuilder &b, int64_t v) -> Value {
       return b.create<arith::ConstantIndexOp>(loc, v);
     };
@@ -1163,12 +1174,16 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
       for (size_t k = 0; k < offsets.size(); ++k) {
         double d = decays[k];
         Value w = slice1D(rewriter, loc, params, offsets[k], sizes[k]);
-        Value g = slice1D(rewriter, loc, grads, offsets[k], sizes[k]);
-        updateInPlace(rewriter, loc, w, g,
-                      [&](OpBuilder &b, Location l, ValueRange a) {
-                        Value dw = b.create<arith::MulFOp>(l, a[0], f32Const(b, l, d));
-                        return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], dw)};
-                      });
+        if (wantGrads) {
+          Value g = slice1D(rewriter, loc, grads, offsets[k], sizes[k]);
+          updateInPlace(rewriter, loc, w, g,
+                        [&](OpBuilder &b, Location l, ValueRange a) {
+                          Value dw = b.create<arith::MulFOp>(l, a[0], f32Const(b, l, d));
+                          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], dw)};
+                        });
+        }
+        if (!wantLoss)
+          continue;
         Value squares = rewriter.create<memref::AllocaOp>(loc, scalarType);
         rewriter.create<linalg::FillOp>(loc, f32Const(rewriter, loc, 0.0), squares);
         sumSquaresInto(rewriter, loc, w, squares);
@@ -1210,7 +1225,8 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
         return {half, decayed};
       };
       // The gradients: one element a thread.
-      updateInPlace(rewriter, loc, slice1D(rewriter, loc, params, lo, n),
+      if (wantGrads)
+        updateInPlace(rewriter, loc, slice1D(rewriter, loc, params, lo, n),
                     slice1D(rewriter, loc, grads, lo, n),
                     [&](OpBuilder &b, Location l, ValueRange a) {
                       Value at = b.create<arith::AddIOp>(
@@ -1222,6 +1238,10 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
                       return SmallVector<Value>{
                           b.create<arith::SelectOp>(l, decayed, updated, a[1])};
                     });
+      if (!wantLoss) {
+        rewriter.replaceOp(op, adaptor.getLoss());
+        return success();
+      }
       // The squares: T threads, each summing its strided elements of each
       // slice (loops of loads and adds only, which the device compiler
       // unrolls, loading several elements at a time), times decay / 2.
@@ -1257,6 +1277,10 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
           [](OpBuilder &nb, Location l, ValueRange a) {
             nb.create<linalg::YieldOp>(l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
           });
+    }
+    if (!wantLoss) {
+      rewriter.replaceOp(op, adaptor.getLoss());
+      return success();
     }
     rewriter.replaceOp(op, rewriter.create<memref::LoadOp>(loc, acc, ValueRange{}));
     return success();

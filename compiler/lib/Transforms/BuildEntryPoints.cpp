@@ -253,8 +253,22 @@ private:
       storeTo(fb, loc, r[2 + i], slice);
     storeTo(fb, loc, r[1], fn.getArgument(4));
     Value loss = extractScalar(fb, r[0]);
-    // L2: the decayed weights' terms, on the flat buffers in one op (on the
-    // GPU, one pass over them).
+    // L2: the decayed weights' terms added to the gradients, on the flat
+    // buffers in one op (on the GPU, one pass over them). The loss returned
+    // is the data loss, which the training step reports as TFLearn's
+    // console and its `Loss` summary do; the result of the op, the loss
+    // with the L2 terms, is unused, so its sum is not computed.
+    weightDecay(fb, fn.getArgument(0), fn.getArgument(5), loss,
+                /*lossOnly=*/false);
+    fb.create<func::ReturnOp>(loc, loss);
+    return fn;
+  }
+
+  /// The L2 terms of the decayed weights, in one net.weight_decay: added to
+  /// the gradients `grads` (unless lossOnly) and to `loss` (the result).
+  /// `loss` itself without decayed weights.
+  Value weightDecay(OpBuilder &fb, Value paramsBuf, Value grads, Value loss,
+                    bool lossOnly) {
     SmallVector<int64_t> decayOffsets, decaySizes;
     SmallVector<double> decays;
     for (auto [i, p] : llvm::enumerate(params)) {
@@ -265,19 +279,18 @@ private:
       decaySizes.push_back(cast<ShapedType>(p.getType()).getNumElements());
       decays.push_back(decay);
     }
-    if (!decays.empty())
-      loss = fb.create<WeightDecayOp>(
-          loc, fn.getArgument(0), fn.getArgument(5), loss,
-          fb.getDenseI64ArrayAttr(decayOffsets),
-          fb.getDenseI64ArrayAttr(decaySizes),
-          fb.getDenseF64ArrayAttr(decays));
-    fb.create<func::ReturnOp>(loc, loss);
-    return fn;
+    if (decays.empty())
+      return loss;
+    return fb.create<WeightDecayOp>(
+        loc, paramsBuf, grads, loss, fb.getDenseI64ArrayAttr(decayOffsets),
+        fb.getDenseI64ArrayAttr(decaySizes), fb.getDenseF64ArrayAttr(decays),
+        lossOnly);
   }
 
   /// gradient_impl(params, x, y, grads) -> loss: the prediction goes to a
   /// temporary (freed by the buffer deallocation pipeline); dropout uses the
-  /// masks of step 0; the slots of moving averages are zero.
+  /// masks of step 0; the slots of moving averages are zero. The loss is
+  /// the objective the gradients are of: with the L2 terms.
   void buildGradient(func::FuncOp lossAndGrad) {
     func::FuncOp fn = createFunction(
         "gradient_impl", {paramsType, inputType, outputType, paramsType},
@@ -292,6 +305,8 @@ private:
                                   fn.getArgument(2), step0, pred,
                                   fn.getArgument(3)})
                      .getResult(0);
+    loss = weightDecay(fb, fn.getArgument(0), fn.getArgument(3), loss,
+                       /*lossOnly=*/true);
     // The loss does not depend on the moving statistics.
     Value zero = fb.create<arith::ConstantOp>(loc, fb.getF32FloatAttr(0.0f));
     for (auto [i, p] : llvm::enumerate(params))

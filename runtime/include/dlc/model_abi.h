@@ -25,7 +25,10 @@
  * parameter at its `offset`; `opt_state` holds desc->opt_state_floats floats
  * (zero it before the first step); `workspace` holds at least
  * dlc_workspace_bytes(desc, batch) bytes. `step` counts from 1. The returned
- * float is the mean loss over the batch, including the L2 term.
+ * float is the mean loss over the batch: M_gradient's includes the L2 terms
+ * (the objective of its gradients); M_train_step's and M_eval_step's do not
+ * (TFLearn's console loss and validation loss), though the training step's
+ * gradients include them.
  * No function keeps state between calls.
  *===----------------------------------------------------------------------===*/
 #ifndef DLC_MODEL_ABI_H

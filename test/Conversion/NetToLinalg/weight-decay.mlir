@@ -122,3 +122,65 @@ func.func @cuda_small(%p: memref<3xf32>, %g: memref<3xf32>, %l: f32) -> f32 {
   return %t : f32
 }
 }
+
+// -----
+
+// The training step's form: the result unused, so only the gradients are
+// updated (no sum of squares), on the CPU and on CUDA.
+// CHECK-LABEL: func.func @grads_only(
+// CHECK-SAME: %[[P:[^:]+]]: memref<8xf32>, %[[G:[^:]+]]: memref<8xf32>, %[[L:[^:]+]]: f32) -> f32
+// CHECK-NOT: memref.alloca
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%{{.+}} : {{.+}}) outs(%{{.+}} : {{.+}})
+// CHECK: arith.addf
+// CHECK-NOT: reduction
+// CHECK-NOT: memref.alloca
+// CHECK: return %[[L]]
+func.func @grads_only(%p: memref<8xf32>, %g: memref<8xf32>, %l: f32) -> f32 {
+  %t = net.weight_decay %p, %g, %l offsets [0] sizes [8] decays [0.1] : memref<8xf32>
+  return %l : f32
+}
+
+// -----
+
+// CHECK-LABEL: func.func @cuda_grads_only(
+// CHECK-SAME: %[[P:[^:]+]]: memref<8xf32>, %[[G:[^:]+]]: memref<8xf32>, %[[L:[^:]+]]: f32) -> f32
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]}
+// CHECK-NOT: scf.parallel
+// CHECK-NOT: reduction
+// CHECK: return %[[L]]
+module attributes {dlc.target = "cuda"} {
+func.func @cuda_grads_only(%p: memref<8xf32>, %g: memref<8xf32>, %l: f32) -> f32 {
+  %t = net.weight_decay %p, %g, %l offsets [0] sizes [8] decays [0.1] : memref<8xf32>
+  return %l : f32
+}
+}
+
+// -----
+
+// M_gradient's form: `loss_only` adds the terms to the loss and leaves the
+// gradients alone (no elementwise update, no write of %g).
+// CHECK-LABEL: func.func @loss_only(
+// CHECK-SAME: %[[P:[^:]+]]: memref<8xf32>, %[[G:[^:]+]]: memref<8xf32>, %[[L:[^:]+]]: f32) -> f32
+// CHECK-NOT: %[[G]]
+// CHECK: iterator_types = ["reduction"]
+// CHECK-NOT: %[[G]]
+// CHECK: return
+func.func @loss_only(%p: memref<8xf32>, %g: memref<8xf32>, %l: f32) -> f32 {
+  %t = net.weight_decay %p, %g, %l offsets [0] sizes [8] decays [0.1] loss_only : memref<8xf32>
+  return %t : f32
+}
+
+// -----
+
+// CHECK-LABEL: func.func @cuda_loss_only(
+// CHECK-SAME: %[[P:[^:]+]]: memref<8xf32>, %[[G:[^:]+]]: memref<8xf32>, %[[L:[^:]+]]: f32) -> f32
+// CHECK-NOT: %[[G]]
+// CHECK: scf.parallel
+// CHECK-NOT: %[[G]]
+// CHECK: return
+module attributes {dlc.target = "cuda"} {
+func.func @cuda_loss_only(%p: memref<8xf32>, %g: memref<8xf32>, %l: f32) -> f32 {
+  %t = net.weight_decay %p, %g, %l offsets [0] sizes [8] decays [0.1] loss_only : memref<8xf32>
+  return %t : f32
+}
+}

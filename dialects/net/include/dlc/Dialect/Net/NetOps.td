@@ -801,7 +801,10 @@ def Net_WeightDecayOp : Net_Op<"weight_decay", [AllTypesMatch<["params", "grads"
     of the flat buffers: for each slice [`offsets[k]`, `offsets[k] +
     sizes[k]`) with decay `decays[k]`, `grads += decay * params` in place,
     and the result is `loss + sum over the slices of decay * sum(params^2)
-    / 2`. Slices are listed in ascending order and do not overlap.
+    / 2`. Slices are listed in ascending order and do not overlap. With
+    `loss_only` the gradients are left alone (the loss a gradient is of);
+    when the result has no use, its sum is not computed (the training
+    step reports the loss without L2, as TFLearn's console does).
 
     ```mlir
     %total = net.weight_decay %params, %grads, %loss offsets [0, 8]
@@ -811,11 +814,12 @@ def Net_WeightDecayOp : Net_Op<"weight_decay", [AllTypesMatch<["params", "grads"
   let arguments = (ins Arg<Net_F32MemRef, "", [MemRead]>:$params,
                        Arg<Net_F32MemRef, "", [MemRead, MemWrite]>:$grads,
                        F32:$loss, DenseI64ArrayAttr:$offsets,
-                       DenseI64ArrayAttr:$sizes, DenseF64ArrayAttr:$decays);
+                       DenseI64ArrayAttr:$sizes, DenseF64ArrayAttr:$decays,
+                       UnitAttr:$loss_only);
   let results = (outs F32:$total);
   let assemblyFormat = [{
     $params `,` $grads `,` $loss `offsets` $offsets `sizes` $sizes
-    `decays` $decays attr-dict `:` type($params)
+    `decays` $decays (`loss_only` $loss_only^)? attr-dict `:` type($params)
   }];
   let hasVerifier = 1;
 }
