@@ -157,18 +157,41 @@ dlc_status dlc::rt::fitPreprocess(dlc_trainer &t, const dlc_dataset &data,
     std::vector<double> mu(groups);
     for (int64_t g = 0; g < groups; ++g)
       mu[g] = sum[g] / count;
+    // The std: one scalar over the whole set (numpy's np.std of the
+    // array), or per channel as TFLearn computes it
+    // (ImagePreprocessing._compute_global_std with per_channel): the mean
+    // over the images of each image's own std of the channel (np.std over
+    // H and W), not the std of the pooled channel.
+    std::vector<double> sd(groups, 0.0);
     if (flags & kPrepFeatureStd) {
+      std::vector<double> imageSum(groups), imageSq(groups);
+      const double perImage = (double)(F / groups);
       for (int64_t i = 0; i < n; ++i) {
         sampleRow(i);
-        for (int64_t f = 0; f < F; ++f) {
-          const double d = row[f] - mu[f % groups];
-          sq[f % groups] += d * d;
+        if (!perChannel) {
+          for (int64_t f = 0; f < F; ++f) {
+            const double d = row[f] - mu[0];
+            sq[0] += d * d;
+          }
+          continue;
         }
+        std::fill(imageSum.begin(), imageSum.end(), 0.0);
+        std::fill(imageSq.begin(), imageSq.end(), 0.0);
+        for (int64_t f = 0; f < F; ++f)
+          imageSum[f % groups] += row[f];
+        for (int64_t f = 0; f < F; ++f) {
+          const double d = row[f] - imageSum[f % groups] / perImage;
+          imageSq[f % groups] += d * d;
+        }
+        for (int64_t g = 0; g < groups; ++g)
+          sd[g] += std::sqrt(imageSq[g] / perImage);
       }
+      for (int64_t g = 0; g < groups; ++g)
+        sd[g] = perChannel ? sd[g] / (double)n : std::sqrt(sq[g] / count);
     }
     for (int64_t f = 0; f < F; ++f) {
       mean[f] = (float)mu[f % groups];
-      stddev[f] = (float)std::sqrt(sq[f % groups] / count);
+      stddev[f] = (float)sd[f % groups];
     }
   }
   t.prepFlags = flags;
@@ -261,6 +284,10 @@ dlc_status dlc_augment_options_parse(const char *text,
       if ((name == "flip_leftright" || name == "flip_updown") &&
           eq == std::string::npos) {
         (name == "flip_leftright" ? o.flip_leftright : o.flip_updown) = 1;
+      } else if (name == "rotation" && eq == std::string::npos) {
+        o.max_rotation_deg = 20; // TFLearn's add_random_rotation(max_angle=20.)
+      } else if (name == "blur" && eq == std::string::npos) {
+        o.max_blur_sigma = 5; // TFLearn's add_random_blur(sigma_max=5.)
       } else if (name == "rotation") {
         if (!parseDouble(value, o.max_rotation_deg) ||
             o.max_rotation_deg <= 0 || o.max_rotation_deg > 180)
@@ -296,8 +323,8 @@ dlc_status dlc_augment_options_parse(const char *text,
       } else {
         return setError(DLC_ERR_INVALID_ARGUMENT,
                         "--augment: unknown item '%s' (expected "
-                        "flip_leftright, flip_updown, rotation=DEG, "
-                        "crop=HxW:PAD, blur=SIGMA)",
+                        "flip_leftright, flip_updown, rotation[=DEG], "
+                        "crop=HxW:PAD, blur[=SIGMA])",
                         item.c_str());
       }
     }

@@ -51,7 +51,12 @@ TEST(AugmentTest, ParsesOptionLists) {
   a = augment("crop=8x8");
   EXPECT_EQ(a.crop_pad, 0);
   EXPECT_FALSE(a.flip_leftright);
-  for (const char *bad : {"flip", "rotation", "rotation=abc", "rotation=0",
+  // Without a value, TFLearn's defaults: add_random_rotation(max_angle=20.),
+  // add_random_blur(sigma_max=5.).
+  a = augment("rotation,blur");
+  EXPECT_EQ(a.max_rotation_deg, 20.0);
+  EXPECT_EQ(a.max_blur_sigma, 5.0);
+  for (const char *bad : {"flip", "rotation=", "blur=", "rotation=abc", "rotation=0",
                           "crop=32", "crop=32x:4", "crop=0x3:1",
                           "crop=3x3:-1", "blur=0", "blur=nan", "", "flip_updown=1"})
     EXPECT_EQ(dlc_augment_options_parse(bad, &a), DLC_ERR_INVALID_ARGUMENT)

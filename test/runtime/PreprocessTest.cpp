@@ -94,6 +94,19 @@ TEST(PreprocessTest, ScalarFeaturewiseStatisticsAreTheTrainingSets) {
     ASSERT_EQ(first[i], (x[i] - fm[i % F]) / (fs[i % F] + 1e-8f)) << i;
 }
 
+/// TFLearn's per_channel std of channel g: the mean over the images of each
+/// image's std of channel g (its own mean), not the pooled channel's std.
+double meanOfImageStds(const std::vector<float> &x, int64_t F, int64_t groups,
+                       int64_t g) {
+  const int64_t n = (int64_t)x.size() / F;
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<float> image(x.begin() + i * F, x.begin() + (i + 1) * F);
+    total += stats(image, F, groups, g).second;
+  }
+  return total / n;
+}
+
 TEST(PreprocessTest, PerChannelStatistics) {
   auto m = openImageModel(SmallImage::desc());
   const int64_t F = SmallImage::F, C = 2;
@@ -111,7 +124,10 @@ TEST(PreprocessTest, PerChannelStatistics) {
   const float *fm = dlc_trainer_preprocess_mean(t.get());
   const float *fs = dlc_trainer_preprocess_std(t.get());
   for (int64_t c = 0; c < C; ++c) {
-    auto [mean, sd] = stats(x, F, C, c);
+    const double mean = stats(x, F, C, c).first;
+    const double sd = meanOfImageStds(x, F, C, c);
+    EXPECT_GT(std::fabs(sd - stats(x, F, C, c).second), 1e-3 * sd)
+        << "the data should tell the two formulas apart";
     for (int64_t f = c; f < F; f += C) {
       EXPECT_FLOAT_EQ(fm[f], (float)mean);
       EXPECT_FLOAT_EQ(fs[f], (float)sd);
