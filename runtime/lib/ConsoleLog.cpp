@@ -128,7 +128,9 @@ void ConsoleLog::step(const dlc_step_info &s, bool last) {
   std::fprintf(out, " -- iter: %0*lld/%lld\n", digits, (long long)s.iter,
                (long long)s.samples);
   cursorUp = false;
-  const bool kept = s.epoch_end || last;
+  // TFLearn keeps the block of an epoch end and of a snapshot
+  // (snapshot_termlogs), which carries the validation figures.
+  const bool kept = s.epoch_end || last || s.has_val;
   // On a terminal the progress line goes with the block being redrawn and
   // gives way to "--" under a block that stays.
   if (progress && (!tty || !kept))

@@ -259,7 +259,7 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
       }
       const bool last = (epochDone && t.epoch == o.epochs) ||
                         (o.stop && *o.stop);
-      const bool shown = log.shows(s, last, epochDone && val);
+      bool shown = log.shows(s, last, epochDone && val);
       runLog.trained(s); // before evaluation reuses the workspace
       if (val && ((epochDone && (shown || o.on_step)) ||
                   runLog.wantsValidation(s))) {
@@ -268,6 +268,9 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
         s.has_val = r.has_val = 1;
         r.val_loss = s.val_loss;
         r.val_acc = s.val_acc;
+        // As TFLearn's snapshots (--snapshot-step), every validation shows,
+        // and its block stays (ConsoleLog::step).
+        shown = shown || !o.quiet;
       }
       if (dlc_status st = runLog.finishStep(s))
         return st;

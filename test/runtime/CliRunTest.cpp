@@ -137,6 +137,32 @@ TEST_F(CliRunTest, TensorboardOptionErrors) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("runs")));
 }
 
+// TFLearn shows the validation of each snapshot (--snapshot-step) and keeps
+// its block ("--" after it), between the steps --print-every skips.
+TEST_F(CliRunTest, SnapshotStepValidationShowsAndStays) {
+  ChildResult r = train({"--data", classes, "--model", "softmax_model",
+                         "--epochs", "2", "--batch-size", "3",
+                         "--snapshot-step", "5", "--print-every", "100",
+                         "--validation-data", valCsv, "--checkpoint",
+                         "final.ckpt"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::vector<std::string> out = lines(r.out);
+  std::vector<std::string> steps;
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i].rfind("Training Step: ", 0) == 0) {
+      steps.push_back(out[i].substr(0, out[i].find(' ', 15)));
+      ASSERT_LT(i + 2, out.size());
+      EXPECT_NE(out[i + 1].find(" | val_loss: "), std::string::npos)
+          << out[i + 1];
+      EXPECT_EQ(out[i + 2], "--") << out[i];
+    }
+  // Steps 5 and (with 4 steps an epoch) the epoch ends 4 and 8.
+  EXPECT_EQ(steps, (std::vector<std::string>{"Training Step: 4",
+                                             "Training Step: 5",
+                                             "Training Step: 8"}))
+      << r.out;
+}
+
 TEST_F(CliRunTest, CheckpointDirAndResumeFromIt) {
   ChildResult r = train({"--data", classes, "--model", "softmax_model",
                          "--epochs", "3", "--batch-size", "3",

@@ -335,7 +335,8 @@ typedef struct dlc_train_options {
   const char *log_dir;   /* for the log header; NULL: "(none)" */
   FILE *log;             /* TFLearn-style console log; NULL: silent */
   int64_t print_every;   /* print every N-th step, the last one and each
-                            epoch end with validation figures */
+                            step with validation figures (epoch ends,
+                            snapshot steps), whose lines stay on a terminal */
   int quiet;             /* print only epoch ends (every print_every-th
                             epoch and the last) and a final summary line */
   /* Checked after every step; nonzero stops training (DLC_INTERRUPTED). A
