@@ -620,6 +620,41 @@ LogicalResult RegressionOp::verify() {
   if (getDecayStep() < 1)
     return emitOpError("expected a positive decay_step, got ")
            << getDecayStep();
+  // An option of another optimizer would be silently ignored. The options
+  // are set to their defaults when not written, so a value other than the
+  // default is what tells an option given.
+  Properties defaults;
+  populateDefaultProperties(getOperation()->getName(), defaults);
+  auto given = [](Attribute value, Attribute fallback) -> Attribute {
+    return value && value != fallback ? value : Attribute();
+  };
+  const Optimizer opt = getOptimizer();
+  const struct {
+    const char *name;
+    Attribute given;
+    bool applies;
+    const char *to;
+  } options[] = {
+      {"momentum", given(getMomentumAttr(), defaults.momentum),
+       opt == Optimizer::momentum || opt == Optimizer::nesterov,
+       "momentum and nesterov"},
+      {"beta1", given(getBeta1Attr(), defaults.beta1), opt == Optimizer::adam,
+       "adam"},
+      {"beta2", given(getBeta2Attr(), defaults.beta2), opt == Optimizer::adam,
+       "adam"},
+      {"epsilon", getEpsilonAttr(),
+       opt == Optimizer::adam || opt == Optimizer::rmsprop, "adam and rmsprop"},
+      {"decay", given(getDecayAttr(), defaults.decay),
+       opt == Optimizer::rmsprop, "rmsprop"},
+      {"initial_accumulator",
+       given(getInitialAccumulatorAttr(), defaults.initial_accumulator),
+       opt == Optimizer::adagrad, "adagrad"},
+  };
+  for (const auto &o : options)
+    if (o.given && !o.applies)
+      return emitOpError("option ")
+             << o.name << " applies to optimizer " << o.to << ", not "
+             << stringifyOptimizer(opt) << " (it would be ignored)";
   Loss loss = getLoss();
   if (loss != Loss::mean_square && loss != Loss::binary_crossentropy &&
       loss != Loss::categorical_crossentropy &&

@@ -1113,3 +1113,59 @@ net.model @bce_on_a_relu_layer {
   // expected-error @+1 {{binary_crossentropy needs probabilities, but the prediction is a fully_connected layer with activation relu}}
   net.regression %y optimizer sgd loss binary_crossentropy
 }
+
+// -----
+
+// Options of another optimizer would be ignored (a value other than the
+// default is refused).
+net.model @momentum_with_rmsprop {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{'net.regression' op option momentum applies to optimizer momentum and nesterov, not rmsprop (it would be ignored)}}
+  net.regression %y optimizer rmsprop loss mean_square momentum 0.5
+}
+
+// -----
+
+net.model @beta1_with_default_optimizer_sgd {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{option beta1 applies to optimizer adam, not sgd}}
+  net.regression %y optimizer sgd loss mean_square beta1 0.8
+}
+
+// -----
+
+net.model @epsilon_with_momentum {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{option epsilon applies to optimizer adam and rmsprop, not momentum}}
+  net.regression %y optimizer momentum loss mean_square epsilon 1.0e-3
+}
+
+// -----
+
+net.model @decay_with_adam {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{option decay applies to optimizer rmsprop, not adam}}
+  net.regression %y loss mean_square decay 0.5
+}
+
+// -----
+
+net.model @accumulator_with_sgd {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{option initial_accumulator applies to optimizer adagrad, not sgd}}
+  net.regression %y optimizer sgd loss mean_square initial_accumulator 0.5
+}
+
+// -----
+
+net.model @beta2_with_nesterov {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{option beta2 applies to optimizer adam, not nesterov}}
+  net.regression %y optimizer nesterov loss mean_square beta2 0.99
+}
