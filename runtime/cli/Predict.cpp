@@ -15,6 +15,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdlib>
+#include <locale.h>
 #include <cstdio>
 
 using namespace dlc::cli;
@@ -44,6 +45,12 @@ const char *const kHelp =
     "to the\n"
     "inputs; the printed inputs are the rows as given.\n";
 
+/// strtod in the C locale, whatever the process's locale.
+double strtodC(const char *text) {
+  static const locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+  return c ? strtod_l(text, nullptr, c) : std::strtod(text, nullptr);
+}
+
 /// Parses one --input row of exactly `width` numbers.
 bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
               std::string &error) {
@@ -67,7 +74,7 @@ bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
     if (ec == std::errc::result_out_of_range && ptr == end) {
       // Underflow reads as 0 (or a subnormal), as in data files: from_chars
       // has checked the syntax; strtod rounds what it cannot represent.
-      double wide = std::strtod(field.c_str(), nullptr);
+      double wide = strtodC(field.c_str());
       if (!(std::fabs(wide) <= FLT_MAX)) {
         error = which + " is out of range for float32";
         return false;

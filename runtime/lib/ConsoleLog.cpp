@@ -145,12 +145,20 @@ void ConsoleLog::step(const dlc_step_info &s, bool last) {
   std::fflush(out); // a log file shows progress as it happens
 }
 
+void ConsoleLog::leaveBlock() {
+  if (!out || !cursorUp)
+    return;
+  // Below the TFLearn lines, over the progress line if any.
+  std::fputs(progress ? "\033[B\033[B\x1b[2K\r--\n" : "\033[B\033[B--\n",
+             out);
+  cursorUp = false;
+  std::fflush(out);
+}
+
 void ConsoleLog::finish(const dlc_train_result &r, const dlc_trainer &t) {
   if (!out)
     return;
-  if (cursorUp) // below the TFLearn lines, over the progress line if any
-    std::fputs(progress ? "\033[B\033[B\x1b[2K\r--\n" : "\033[B\033[B--\n",
-               out);
+  leaveBlock();
   if (r.interrupted && r.iter == 0)
     std::fprintf(out, "Training interrupted after step %lld (end of epoch "
                       "%03lld)\n",

@@ -20,6 +20,9 @@ class ConsoleLog {
 public:
   ConsoleLog(const dlc_train_options &options, const dlc_model &model,
              int64_t samples, int64_t valSamples);
+  /// Training that ends with an error never reaches finish(): the cursor
+  /// still goes back below the block, so the error is not printed over it.
+  ~ConsoleLog() { leaveBlock(); }
 
   /// Whether step `s` gets printed; `last` marks the run's final step and
   /// `validates` an epoch end with a validation set (always shown).
@@ -32,6 +35,9 @@ public:
 
 private:
   void progressLine(const dlc_step_info &s);
+  /// On a terminal, below the block the next step would have redrawn (and
+  /// over the progress line), then "--": the block stays.
+  void leaveBlock();
 
   FILE *out;
   const dlc_train_options &opts;

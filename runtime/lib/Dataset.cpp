@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <locale.h>
 #include <cstdio>
 #include <memory>
 
@@ -45,6 +46,13 @@ void splitFields(const char *line, const char *end, std::vector<Field> &out) {
   }
 }
 
+/// strtod in the C locale, whatever the process's locale: a host
+/// application's LC_NUMERIC with a decimal comma would read "1.5e-400" as 1.
+double strtodC(const char *text) {
+  static const locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+  return c ? strtod_l(text, nullptr, c) : std::strtod(text, nullptr);
+}
+
 enum class Parse { Ok, NotANumber, OutOfRange, NotFinite };
 
 Parse parseFloat(const Field &f, float &value) {
@@ -62,8 +70,9 @@ Parse parseFloat(const Field &f, float &value) {
   if (ec == std::errc::result_out_of_range && ptr == f.end) {
     // Underflow is not an error: 1e-50 and 1e-400 read as 0 (1e-40 as a
     // subnormal); only magnitudes beyond float32's are. from_chars has
-    // checked the syntax; strtod rounds what it cannot represent.
-    double wide = std::strtod(std::string(b, f.end).c_str(), nullptr);
+    // checked the syntax; strtod (in the C locale) rounds what it cannot
+    // represent.
+    double wide = strtodC(std::string(b, f.end).c_str());
     if (!(std::fabs(wide) <= FLT_MAX))
       return Parse::OutOfRange;
     value = (float)wide;

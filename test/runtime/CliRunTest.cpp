@@ -331,6 +331,26 @@ std::string trainOnTerminal(std::vector<std::string> args,
   return out;
 }
 
+// An error during training (here the loss of step 3 is infinite: a target
+// of 1e37) is printed below the block the next step would have redrawn,
+// not over it.
+TEST_F(CliRunTest, AnErrorOnATerminalIsPrintedBelowTheBlock) {
+  writeFile(dir.file("diverge.csv"), "0,0,0\n0,1,1\n1,0,1e37\n1,1,1\n");
+  std::string shown = trainOnTerminal(
+      {"train", lib, "--data", "diverge.csv", "--epochs", "1", "--batch-size",
+       "1", "--no-shuffle"},
+      dir.path);
+  const size_t error = shown.find("dlc: error: ");
+  ASSERT_NE(error, std::string::npos) << shown;
+  EXPECT_NE(shown.find("training diverged", error), std::string::npos);
+  // The last cursor movement before the error goes down, past the block.
+  const size_t up = shown.rfind("\033[A", error),
+               down = shown.rfind("\033[B\033[B", error);
+  ASSERT_NE(up, std::string::npos) << shown;
+  ASSERT_NE(down, std::string::npos) << shown;
+  EXPECT_GT(down, up) << shown;
+}
+
 TEST_F(CliRunTest, ProgressLineOnATerminalOnly) {
   std::string shown = trainOnTerminal(
       {"train", lib, "--data", classes, "--model", "softmax_model", "--epochs",

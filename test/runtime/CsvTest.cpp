@@ -2,7 +2,9 @@
 
 #include "TestSupport.h"
 
+#include <clocale>
 #include <cmath>
+#include <cstdlib>
 
 using namespace dlc::test;
 
@@ -106,6 +108,33 @@ TEST_F(CsvTest, UnderflowReadsAsZeroOrSubnormal) {
   const float *y = dlc_dataset_y(data.get());
   EXPECT_EQ(y[0], 1e-40f);
   EXPECT_EQ(std::fpclassify(y[0]), FP_SUBNORMAL);
+}
+
+// A host application's locale with a decimal comma must not change what an
+// underflowing value reads as (strtod would take "1.5e-400" as 1 there).
+TEST_F(CsvTest, UnderflowReadsAsZeroInADecimalCommaLocale) {
+  TempDir locales;
+  const std::string cmd = "localedef -i de_DE -f UTF-8 " +
+                          locales.file("de_DE.UTF-8") + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0)
+    GTEST_SKIP() << "cannot build the de_DE locale (localedef)";
+  const char *old = std::getenv("LOCPATH");
+  const std::string saved = old ? old : "";
+  setenv("LOCPATH", locales.path.c_str(), 1);
+  const bool set = std::setlocale(LC_NUMERIC, "de_DE.UTF-8") != nullptr;
+  dlc_status status = DLC_OK;
+  if (set)
+    status = load("1.5e-400,2.5e-400,1\n");
+  std::setlocale(LC_NUMERIC, "C");
+  if (old)
+    setenv("LOCPATH", saved.c_str(), 1);
+  else
+    unsetenv("LOCPATH");
+  if (!set)
+    GTEST_SKIP() << "cannot switch to the de_DE locale";
+  ASSERT_EQ(status, DLC_OK) << error();
+  EXPECT_EQ(dlc_dataset_x(data.get())[0], 0.0f);
+  EXPECT_EQ(dlc_dataset_x(data.get())[1], 0.0f);
 }
 
 TEST_F(CsvTest, OutOfRangeForFloat32) {
