@@ -93,19 +93,19 @@ TEST(LossForms, ClampedProbabilitiesHaveNoGradient) {
     const dlc_model *m = loadModel(inputPath("clamped_bce.mlir"));
     ASSERT_NE(m, nullptr);
     Net net(m);
-    const dlc_model_desc &d = net.desc();
-    ASSERT_EQ(d.num_params, 6);
-    // W, b, beta, gamma, moving mean, moving variance. The batch [-1, 1]
-    // normalizes to about [-1, 1]; beta 0.5 makes the outputs about
-    // [-0.5, 1.5]: both clamped, the loss flat in every parameter.
-    std::vector<float> params(d.param_floats, 0.0f);
-    auto at = [&](int i) -> float & { return params[d.params[i].offset]; };
-    at(0) = 1.0f, at(1) = 0.0f, at(2) = 0.5f, at(3) = 1.0f, at(4) = 0.0f,
-    at(5) = 1.0f;
+    ASSERT_EQ(net.desc().num_params, 1);
+    // Logits [-10, 10]: softmax [2e-9, 1 - 2e-9], both clamped, targets
+    // [1, 0]: the loss is flat in W.
     std::vector<float> g;
-    net.gradient(params, {-1.0f, 1.0f}, {1.0f, 1.0f}, 2, g);
-    for (int i = 0; i < 4; ++i)
-      EXPECT_EQ(g[d.params[i].offset], 0.0f) << d.params[i].name;
+    const float loss =
+        net.gradient({-10.0f, 10.0f}, {1.0f}, {1.0f, 0.0f}, 1, g);
+    // Both elements at the clamp: -log(1e-7) and -log(1 - (1 - 1e-7)) in
+    // float32, averaged.
+    EXPECT_NEAR(loss, 16.03, 0.01);
+    EXPECT_EQ(g, (std::vector<float>{0.0f, 0.0f}));
+    // Logits [-1, 1]: inside, a gradient.
+    net.gradient({-1.0f, 1.0f}, {1.0f}, {1.0f, 0.0f}, 1, g);
+    EXPECT_GT(std::fabs(g[0]), 0.1f);
   }
 }
 

@@ -95,6 +95,195 @@ static void printLayerAttrDict(OpAsmPrinter &printer, Operation *op,
   printer.printOptionalAttrDict(op->getDiscardableAttrDictionary().getValue());
 }
 
+//===----------------------------------------------------------------------===//
+// net.regression's options
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The options of net.regression, in their printed order.
+enum RegressionOption : unsigned {
+  kOptimizer,
+  kLearningRate,
+  kLoss,
+  kMomentum,
+  kBeta1,
+  kBeta2,
+  kEpsilon,
+  kDecay,
+  kInitialAccumulator,
+  kClipNorm,
+  kLrDecay,
+  kDecayStep,
+  kStaircase,
+  kNumRegressionOptions
+};
+constexpr const char *kRegressionOptionNames[kNumRegressionOptions] = {
+    "optimizer", "learning_rate",       "loss",      "momentum", "beta1",
+    "beta2",     "epsilon",             "decay",     "initial_accumulator",
+    "clip_norm", "lr_decay",            "decay_step", "staircase"};
+
+/// The optimizers an option applies to (null: all of them).
+const char *optionAppliesTo(unsigned option, Optimizer opt, bool &applies) {
+  applies = true;
+  switch (option) {
+  case kMomentum:
+    applies = opt == Optimizer::momentum || opt == Optimizer::nesterov;
+    return "momentum and nesterov";
+  case kBeta1:
+  case kBeta2:
+    applies = opt == Optimizer::adam;
+    return "adam";
+  case kEpsilon:
+    applies = opt == Optimizer::adam || opt == Optimizer::rmsprop;
+    return "adam and rmsprop";
+  case kDecay:
+    applies = opt == Optimizer::rmsprop;
+    return "rmsprop";
+  case kInitialAccumulator:
+    applies = opt == Optimizer::adagrad;
+    return "adagrad";
+  default:
+    return nullptr;
+  }
+}
+} // namespace
+
+/// TFLearn's keyword arguments come in any order: so do net.regression's
+/// options, each at most once. An option of another optimizer than the one
+/// chosen (`momentum` with rmsprop) is an error: it would be ignored.
+static ParseResult parseRegressionOptions(
+    OpAsmParser &parser, OptimizerAttr &optimizer, FloatAttr &learningRate,
+    LossAttr &loss, FloatAttr &momentum, FloatAttr &beta1, FloatAttr &beta2,
+    FloatAttr &epsilon, FloatAttr &decay, FloatAttr &initialAccumulator,
+    FloatAttr &clipNorm, FloatAttr &lrDecay, IntegerAttr &decayStep,
+    UnitAttr &staircase) {
+  Builder &b = parser.getBuilder();
+  MLIRContext *ctx = parser.getContext();
+  FloatAttr *floats[kNumRegressionOptions] = {};
+  floats[kLearningRate] = &learningRate;
+  floats[kMomentum] = &momentum;
+  floats[kBeta1] = &beta1;
+  floats[kBeta2] = &beta2;
+  floats[kEpsilon] = &epsilon;
+  floats[kDecay] = &decay;
+  floats[kInitialAccumulator] = &initialAccumulator;
+  floats[kClipNorm] = &clipNorm;
+  floats[kLrDecay] = &lrDecay;
+  std::optional<SMLoc> given[kNumRegressionOptions];
+  while (true) {
+    SMLoc loc = parser.getCurrentLocation();
+    StringRef keyword;
+    if (failed(parser.parseOptionalKeyword(&keyword)))
+      break;
+    const auto *it = llvm::find(kRegressionOptionNames, keyword);
+    if (it == std::end(kRegressionOptionNames))
+      return parser.emitError(loc, "unknown option '")
+             << keyword
+             << "' of net.regression (expected optimizer, learning_rate, "
+                "loss, momentum, beta1, beta2, epsilon, decay, "
+                "initial_accumulator, clip_norm, lr_decay, decay_step or "
+                "staircase)";
+    const unsigned option = it - std::begin(kRegressionOptionNames);
+    if (given[option])
+      return parser.emitError(loc, "option ")
+             << keyword << " is given twice";
+    given[option] = loc;
+    if (option == kStaircase) {
+      staircase = b.getUnitAttr();
+    } else if (option == kDecayStep) {
+      int64_t value = 0;
+      if (parser.parseInteger(value))
+        return failure();
+      decayStep = b.getI64IntegerAttr(value);
+    } else if (option == kOptimizer || option == kLoss) {
+      SMLoc at = parser.getCurrentLocation();
+      StringRef name;
+      if (failed(parser.parseOptionalKeyword(&name)))
+        return parser.emitError(at, "expected the name of ")
+               << (option == kOptimizer
+                       ? "an optimizer (sgd, momentum, nesterov, adam, "
+                         "rmsprop, adagrad)"
+                       : "a loss (mean_square, binary_crossentropy, "
+                         "categorical_crossentropy, "
+                         "softmax_categorical_crossentropy)");
+      if (option == kOptimizer) {
+        std::optional<Optimizer> value = symbolizeOptimizer(name);
+        if (!value)
+          return parser.emitError(at, "unknown optimizer '")
+                 << name
+                 << "' (expected sgd, momentum, nesterov, adam, rmsprop or "
+                    "adagrad)";
+        optimizer = OptimizerAttr::get(ctx, *value);
+      } else {
+        // The verifier refuses the internal losses.
+        std::optional<Loss> value = symbolizeLoss(name);
+        if (!value)
+          return parser.emitError(at, "unknown loss '")
+                 << name
+                 << "' (expected mean_square, binary_crossentropy, "
+                    "categorical_crossentropy or "
+                    "softmax_categorical_crossentropy)";
+        loss = LossAttr::get(ctx, *value);
+      }
+    } else {
+      double value = 0;
+      if (parser.parseFloat(value))
+        return failure();
+      *floats[option] = b.getF64FloatAttr(value);
+    }
+  }
+  const Optimizer opt = optimizer ? optimizer.getValue() : Optimizer::adam;
+  for (unsigned option = 0; option < kNumRegressionOptions; ++option) {
+    bool applies = true;
+    const char *to = optionAppliesTo(option, opt, applies);
+    if (given[option] && !applies)
+      return parser.emitError(*given[option], "option ")
+             << kRegressionOptionNames[option] << " applies to optimizer "
+             << to << ", not " << stringifyOptimizer(opt)
+             << " (it would be ignored)";
+  }
+  return success();
+}
+
+/// The options that differ from their defaults, in a fixed order.
+static void printRegressionOptions(
+    OpAsmPrinter &printer, Operation *op, OptimizerAttr optimizer,
+    FloatAttr learningRate, LossAttr loss, FloatAttr momentum, FloatAttr beta1,
+    FloatAttr beta2, FloatAttr epsilon, FloatAttr decay,
+    FloatAttr initialAccumulator, FloatAttr clipNorm, FloatAttr lrDecay,
+    IntegerAttr decayStep, UnitAttr staircase) {
+  RegressionOp::Properties defaults;
+  RegressionOp::populateDefaultProperties(op->getName(), defaults);
+  const Attribute values[kNumRegressionOptions] = {
+      optimizer, learningRate,       loss,     momentum, beta1,
+      beta2,     epsilon,            decay,    initialAccumulator,
+      clipNorm,  lrDecay,            decayStep, staircase};
+  const Attribute fallbacks[kNumRegressionOptions] = {
+      defaults.optimizer,  defaults.learning_rate, defaults.loss,
+      defaults.momentum,   defaults.beta1,         defaults.beta2,
+      defaults.epsilon,    defaults.decay,         defaults.initial_accumulator,
+      defaults.clip_norm,  defaults.lr_decay,      defaults.decay_step,
+      defaults.staircase};
+  for (unsigned option = 0; option < kNumRegressionOptions; ++option) {
+    Attribute value = values[option];
+    if (!value || value == fallbacks[option])
+      continue;
+    printer << ' ' << kRegressionOptionNames[option];
+    if (option == kStaircase)
+      continue;
+    printer << ' ';
+    // The enums are integer attributes too: go by the option.
+    if (option == kOptimizer)
+      printer << stringifyOptimizer(cast<OptimizerAttr>(value).getValue());
+    else if (option == kLoss)
+      printer << stringifyLoss(cast<LossAttr>(value).getValue());
+    else if (option == kDecayStep)
+      printer << cast<IntegerAttr>(value).getValue().getSExtValue();
+    else
+      printer.printAttributeWithoutType(value);
+  }
+}
+
 /// Layer values are written without types; before shape inference they are
 /// unranked. After it, the types are printed as `: in -> out`.
 static ParseResult parseLayerTypes(OpAsmParser &parser, Type &input,
@@ -620,41 +809,32 @@ LogicalResult RegressionOp::verify() {
   if (getDecayStep() < 1)
     return emitOpError("expected a positive decay_step, got ")
            << getDecayStep();
-  // An option of another optimizer would be silently ignored. The options
-  // are set to their defaults when not written, so a value other than the
-  // default is what tells an option given.
+  // An option of another optimizer would be silently ignored. The custom
+  // form refuses any written one; here (the generic form, ops built in
+  // C++), where unwritten options hold their defaults, a value other than
+  // the default is what tells an option given.
   Properties defaults;
   populateDefaultProperties(getOperation()->getName(), defaults);
-  auto given = [](Attribute value, Attribute fallback) -> Attribute {
-    return value && value != fallback ? value : Attribute();
-  };
   const Optimizer opt = getOptimizer();
-  const struct {
-    const char *name;
-    Attribute given;
-    bool applies;
-    const char *to;
-  } options[] = {
-      {"momentum", given(getMomentumAttr(), defaults.momentum),
-       opt == Optimizer::momentum || opt == Optimizer::nesterov,
-       "momentum and nesterov"},
-      {"beta1", given(getBeta1Attr(), defaults.beta1), opt == Optimizer::adam,
-       "adam"},
-      {"beta2", given(getBeta2Attr(), defaults.beta2), opt == Optimizer::adam,
-       "adam"},
-      {"epsilon", getEpsilonAttr(),
-       opt == Optimizer::adam || opt == Optimizer::rmsprop, "adam and rmsprop"},
-      {"decay", given(getDecayAttr(), defaults.decay),
-       opt == Optimizer::rmsprop, "rmsprop"},
-      {"initial_accumulator",
-       given(getInitialAccumulatorAttr(), defaults.initial_accumulator),
-       opt == Optimizer::adagrad, "adagrad"},
-  };
-  for (const auto &o : options)
-    if (o.given && !o.applies)
+  const std::pair<Attribute, Attribute> optionValues[] = {
+      {getMomentumAttr(), defaults.momentum},
+      {getBeta1Attr(), defaults.beta1},
+      {getBeta2Attr(), defaults.beta2},
+      {getEpsilonAttr(), defaults.epsilon},
+      {getDecayAttr(), defaults.decay},
+      {getInitialAccumulatorAttr(), defaults.initial_accumulator}};
+  for (auto [i, option] :
+       llvm::enumerate(ArrayRef<unsigned>{kMomentum, kBeta1, kBeta2, kEpsilon,
+                                          kDecay, kInitialAccumulator})) {
+    auto [value, fallback] = optionValues[i];
+    bool applies = true;
+    const char *to = optionAppliesTo(option, opt, applies);
+    if (value && value != fallback && !applies)
       return emitOpError("option ")
-             << o.name << " applies to optimizer " << o.to << ", not "
-             << stringifyOptimizer(opt) << " (it would be ignored)";
+             << kRegressionOptionNames[option] << " applies to optimizer "
+             << to << ", not " << stringifyOptimizer(opt)
+             << " (it would be ignored)";
+  }
   Loss loss = getLoss();
   if (loss != Loss::mean_square && loss != Loss::binary_crossentropy &&
       loss != Loss::categorical_crossentropy &&
@@ -678,17 +858,34 @@ LogicalResult RegressionOp::verify() {
   // computed from its logits). TFLearn's takes logits instead, so a layer
   // written for TFLearn without a sigmoid would silently train on the
   // logarithms of clamped logits here.
-  if (loss == Loss::binary_crossentropy)
-    if (auto fc = getPrediction().getDefiningOp<FullyConnectedOp>())
-      if (fc.getActivation() != Activation::sigmoid &&
-          fc.getActivation() != Activation::softmax)
-        return emitOpError("binary_crossentropy needs probabilities, but the "
-                           "prediction is a fully_connected layer with "
-                           "activation ")
-               << stringifyActivation(fc.getActivation())
-               << ": give it activation sigmoid (dlc then computes the "
-                  "loss from its logits, as TFLearn's binary_crossentropy "
-                  "does from a linear layer)";
+  if (loss == Loss::binary_crossentropy) {
+    // Through the layers that keep values in [0, 1] (flatten, pooling) to
+    // the one that makes them.
+    Operation *producer = getPrediction().getDefiningOp();
+    while (producer &&
+           isa<FlattenOp, MaxPool2DLayerOp, AvgPool2DLayerOp>(producer))
+      producer = producer->getOperand(0).getDefiningOp();
+    std::optional<Activation> activation;
+    if (auto fc = dyn_cast_or_null<FullyConnectedOp>(producer))
+      activation = fc.getActivation();
+    else if (auto conv = dyn_cast_or_null<Conv2DLayerOp>(producer))
+      activation = conv.getActivation();
+    if (activation && *activation != Activation::sigmoid &&
+        *activation != Activation::softmax)
+      return emitOpError("binary_crossentropy needs probabilities, but the "
+                         "prediction comes from a ")
+             << producer->getName().stripDialect() << " layer with activation "
+             << stringifyActivation(*activation)
+             << ": give it activation sigmoid (dlc then computes the loss "
+                "from its logits, as TFLearn's binary_crossentropy does from "
+                "a linear layer)";
+    if (isa_and_nonnull<DropoutOp, BatchNormalizationOp>(producer))
+      return emitOpError("binary_crossentropy needs probabilities, but the "
+                         "prediction comes from a ")
+             << producer->getName().stripDialect()
+             << " layer, whose outputs can leave [0, 1]: end the network "
+                "with a layer with activation sigmoid";
+  }
   return success();
 }
 

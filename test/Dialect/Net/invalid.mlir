@@ -1101,7 +1101,7 @@ net.model @softmax_one_class {
 net.model @bce_on_a_linear_layer {
   %x = net.input_data shape [?, 2]
   %y = net.fully_connected %x units 1
-  // expected-error @+1 {{'net.regression' op binary_crossentropy needs probabilities, but the prediction is a fully_connected layer with activation linear: give it activation sigmoid (dlc then computes the loss from its logits, as TFLearn's binary_crossentropy does from a linear layer)}}
+  // expected-error @+1 {{'net.regression' op binary_crossentropy needs probabilities, but the prediction comes from a fully_connected layer with activation linear: give it activation sigmoid (dlc then computes the loss from its logits, as TFLearn's binary_crossentropy does from a linear layer)}}
   net.regression %y optimizer sgd loss binary_crossentropy
 }
 
@@ -1110,19 +1110,98 @@ net.model @bce_on_a_linear_layer {
 net.model @bce_on_a_relu_layer {
   %x = net.input_data shape [?, 2]
   %y = net.fully_connected %x units 3 activation relu
-  // expected-error @+1 {{binary_crossentropy needs probabilities, but the prediction is a fully_connected layer with activation relu}}
+  // expected-error @+1 {{binary_crossentropy needs probabilities, but the prediction comes from a fully_connected layer with activation relu}}
   net.regression %y optimizer sgd loss binary_crossentropy
 }
 
 // -----
 
-// Options of another optimizer would be ignored (a value other than the
-// default is refused).
+// Through flatten and pooling to the layer that makes the values.
+net.model @bce_on_a_flattened_tanh_conv {
+  %x = net.input_data shape [?, 4, 4, 1]
+  %c = net.conv_2d %x filters 2 size 3 activation tanh
+  %p = net.max_pool_2d %c size 2
+  %f = net.flatten %p
+  // expected-error @+1 {{binary_crossentropy needs probabilities, but the prediction comes from a conv_2d layer with activation tanh}}
+  net.regression %f optimizer sgd loss binary_crossentropy
+}
+
+// -----
+
+net.model @bce_after_dropout {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1 activation sigmoid
+  %d = net.dropout %y keep 0.5
+  // expected-error @+1 {{binary_crossentropy needs probabilities, but the prediction comes from a dropout layer, whose outputs can leave [0, 1]: end the network with a layer with activation sigmoid}}
+  net.regression %d optimizer sgd loss binary_crossentropy
+}
+
+// -----
+
+net.model @bce_after_batch_normalization {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1 activation sigmoid
+  %n = net.batch_normalization %y
+  // expected-error @+1 {{binary_crossentropy needs probabilities, but the prediction comes from a batch_normalization layer}}
+  net.regression %n optimizer sgd loss binary_crossentropy
+}
+
+// -----
+
+// Options of another optimizer would be ignored: written, they are refused,
+// even at their default value (TFLearn's RMSProp takes a momentum).
 net.model @momentum_with_rmsprop {
   %x = net.input_data shape [?, 2]
   %y = net.fully_connected %x units 1
+  // expected-error @+1 {{option momentum applies to optimizer momentum and nesterov, not rmsprop (it would be ignored)}}
+  net.regression %y optimizer rmsprop loss mean_square momentum 0.9
+}
+
+// -----
+
+// In the generic form, a value other than the default tells the option
+// given.
+net.model @momentum_with_rmsprop_generic {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
   // expected-error @+1 {{'net.regression' op option momentum applies to optimizer momentum and nesterov, not rmsprop (it would be ignored)}}
-  net.regression %y optimizer rmsprop loss mean_square momentum 0.5
+  "net.regression"(%y) <{optimizer = 4 : i64, momentum = 5.000000e-01 : f64}> : (tensor<*xf32>) -> ()
+}
+
+// -----
+
+net.model @option_twice {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{option learning_rate is given twice}}
+  net.regression %y learning_rate 0.1 loss mean_square learning_rate 0.2
+}
+
+// -----
+
+net.model @unknown_option {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{unknown option 'learningrate' of net.regression (expected optimizer, learning_rate, loss, momentum, beta1, beta2, epsilon, decay, initial_accumulator, clip_norm, lr_decay, decay_step or staircase)}}
+  net.regression %y learningrate 0.1
+}
+
+// -----
+
+net.model @unknown_optimizer {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{unknown optimizer 'adamw' (expected sgd, momentum, nesterov, adam, rmsprop or adagrad)}}
+  net.regression %y optimizer adamw
+}
+
+// -----
+
+net.model @missing_optimizer_name {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1
+  // expected-error @+1 {{expected the name of an optimizer (sgd, momentum, nesterov, adam, rmsprop, adagrad)}}
+  net.regression %y optimizer 3
 }
 
 // -----

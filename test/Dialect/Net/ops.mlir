@@ -211,3 +211,13 @@ net.model @annotated_typed {
   %h = net.fully_connected %x units 1 {dlc.note = "fc"} : tensor<?x2xf32> -> tensor<?x1xf32>
   net.regression %h optimizer sgd loss mean_square {dlc.note = "r"} : tensor<?x1xf32>
 }
+
+// Options of net.regression come in any order (TFLearn's keyword
+// arguments) and print in a fixed one, defaults left out.
+// CHECK-LABEL: net.model @any_order
+// CHECK: net.regression %{{.+}} optimizer momentum learning_rate 2.000000e+00 loss mean_square momentum 5.000000e-01 lr_decay 5.000000e-01 decay_step 5 staircase{{$}}
+net.model @any_order {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1 activation sigmoid
+  net.regression %y staircase loss mean_square decay_step 5 learning_rate 2.0 momentum 0.5 optimizer momentum lr_decay 0.5 clip_norm 5.0
+}

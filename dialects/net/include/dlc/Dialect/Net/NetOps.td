@@ -303,12 +303,9 @@ def Net_RegressionOp : Net_Op<"regression"> {
     }
   }];
   let assemblyFormat = [{
-    $prediction (`optimizer` $optimizer^)? (`learning_rate` $learning_rate^)?
-    (`loss` $loss^)? (`momentum` $momentum^)? (`beta1` $beta1^)?
-    (`beta2` $beta2^)? (`epsilon` $epsilon^)? (`decay` $decay^)?
-    (`initial_accumulator` $initial_accumulator^)? (`clip_norm` $clip_norm^)?
-    (`lr_decay` $lr_decay^)? (`decay_step` $decay_step^)?
-    (`staircase` $staircase^)?
+    $prediction `` custom<RegressionOptions>($optimizer, $learning_rate,
+    $loss, $momentum, $beta1, $beta2, $epsilon, $decay, $initial_accumulator,
+    $clip_norm, $lr_decay, $decay_step, $staircase)
     `` custom<LayerAttrDict>(attr-dict) `` custom<OperandType>(type($prediction))
   }];
   let hasVerifier = 1;
