@@ -76,6 +76,19 @@ static void printShape(OpAsmPrinter &printer, Operation *,
 static ParseResult parseLayerAttrDict(OpAsmParser &parser,
                                       NamedAttrList &attrs) {
   SMLoc loc = parser.getCurrentLocation();
+  // A layer option left here is out of its place: the declarative parser
+  // stopped at it, and the next op's parser would take it for an op name
+  // ("Dialect `' not found for custom op 'regularizer'").
+  for (StringRef option :
+       {"shape", "units", "activation", "bias", "weights_init", "stddev",
+        "init_range", "regularizer", "weight_decay", "filters", "size",
+        "strides", "padding", "keep", "epsilon", "decay", "gamma", "beta"})
+    if (succeeded(parser.parseOptionalKeyword(option)))
+      return parser.emitError(loc, "option '")
+             << option
+             << "' is out of order, given twice or not an option of this "
+                "layer: a layer's options are written in the order of its "
+                "syntax (the README's table of the net dialect)";
   NamedAttrList parsed;
   if (parser.parseOptionalAttrDict(parsed))
     return failure();

@@ -1248,3 +1248,32 @@ net.model @beta2_with_nesterov {
   // expected-error @+1 {{option beta2 applies to optimizer adam, not nesterov}}
   net.regression %y optimizer nesterov loss mean_square beta2 0.99
 }
+
+// -----
+
+// A layer's options are written in the order of its syntax; one out of
+// place is named (not taken for the name of the next op).
+net.model @option_out_of_order {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{option 'regularizer' is out of order, given twice or not an option of this layer: a layer's options are written in the order of its syntax (the README's table of the net dialect)}}
+  %h = net.fully_connected %x units 3 weight_decay 0.01 regularizer L2
+  net.regression %h loss mean_square
+}
+
+// -----
+
+net.model @option_twice_in_a_layer {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{option 'activation' is out of order, given twice or not an option of this layer}}
+  %h = net.fully_connected %x units 3 activation relu activation tanh
+  net.regression %h loss mean_square
+}
+
+// -----
+
+net.model @option_of_another_layer {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{option 'keep' is out of order, given twice or not an option of this layer}}
+  %c = net.conv_2d %x filters 2 size 3 keep 0.5
+  net.regression %c loss mean_square
+}
