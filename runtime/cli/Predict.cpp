@@ -10,12 +10,9 @@
 
 #include "CliSupport.h"
 #include "dlc_cli.h"
+#include "ParseFloat.h"
 
-#include <charconv>
-#include <cfloat>
 #include <cmath>
-#include <cstdlib>
-#include <locale.h>
 #include <cstdio>
 
 using namespace dlc::cli;
@@ -45,12 +42,6 @@ const char *const kHelp =
     "to the\n"
     "inputs; the printed inputs are the rows as given.\n";
 
-/// strtod in the C locale, whatever the process's locale.
-double strtodC(const char *text) {
-  static const locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-  return c ? strtod_l(text, nullptr, c) : std::strtod(text, nullptr);
-}
-
 /// Parses one --input row of exactly `width` numbers.
 bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
               std::string &error) {
@@ -63,28 +54,21 @@ bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
     size_t b = field.find_first_not_of(" \t"),
            e = field.find_last_not_of(" \t");
     field = b == std::string::npos ? "" : field.substr(b, e - b + 1);
-    const char *begin = field.data(), *end = begin + field.size();
-    if (begin != end && *begin == '+' && !(end - begin > 1 && begin[1] == '-'))
-      ++begin;
-    float v = 0;
-    auto [ptr, ec] = std::from_chars(begin, end, v);
     const std::string which = "--input '" + text + "': value " +
                               std::to_string(row.size() + 1) + " '" + field +
                               "'";
-    if (ec == std::errc::result_out_of_range && ptr == end) {
-      // Underflow reads as 0 (or a subnormal), as in data files: from_chars
-      // has checked the syntax; strtod rounds what it cannot represent.
-      double wide = strtodC(field.c_str());
-      if (!(std::fabs(wide) <= FLT_MAX)) {
-        error = which + " is out of range for float32";
-        return false;
-      }
-      v = (float)wide;
-    } else if (field.empty() || ec != std::errc() || ptr != end) {
+    float v = 0;
+    switch (dlc::rt::parseFloat32(field.data(), field.data() + field.size(),
+                                  v)) {
+    case dlc::rt::Parse::Ok:
+      break;
+    case dlc::rt::Parse::NotANumber:
       error = which + " is not a number";
       return false;
-    }
-    if (!std::isfinite(v)) {
+    case dlc::rt::Parse::OutOfRange:
+      error = which + " is out of range for float32";
+      return false;
+    case dlc::rt::Parse::NotFinite:
       error = which + " is not a finite number";
       return false;
     }

@@ -6,13 +6,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "ParseFloat.h"
 
 #include <cerrno>
-#include <cfloat>
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <locale.h>
 #include <cstdio>
 #include <memory>
 
@@ -46,41 +43,8 @@ void splitFields(const char *line, const char *end, std::vector<Field> &out) {
   }
 }
 
-/// strtod in the C locale, whatever the process's locale: a host
-/// application's LC_NUMERIC with a decimal comma would read "1.5e-400" as 1.
-double strtodC(const char *text) {
-  static const locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-  return c ? strtod_l(text, nullptr, c) : std::strtod(text, nullptr);
-}
-
-enum class Parse { Ok, NotANumber, OutOfRange, NotFinite };
-
 Parse parseFloat(const Field &f, float &value) {
-  const char *b = f.begin;
-  if (b != f.end && *b == '+') { // from_chars rejects an explicit plus
-    ++b;
-    if (b != f.end && *b == '-') // "+-1"
-      return Parse::NotANumber;
-  }
-  if (b == f.end)
-    return Parse::NotANumber;
-  auto [ptr, ec] = std::from_chars(b, f.end, value);
-  if (ec == std::errc() && ptr == f.end && !std::isfinite(value))
-    return Parse::NotFinite; // nan, inf: training would only spread them
-  if (ec == std::errc::result_out_of_range && ptr == f.end) {
-    // Underflow is not an error: 1e-50 and 1e-400 read as 0 (1e-40 as a
-    // subnormal); only magnitudes beyond float32's are. from_chars has
-    // checked the syntax; strtod (in the C locale) rounds what it cannot
-    // represent.
-    double wide = strtodC(std::string(b, f.end).c_str());
-    if (!(std::fabs(wide) <= FLT_MAX))
-      return Parse::OutOfRange;
-    value = (float)wide;
-    return Parse::Ok;
-  }
-  if (ec != std::errc() || ptr != f.end)
-    return Parse::NotANumber;
-  return Parse::Ok;
+  return parseFloat32(f.begin, f.end, value);
 }
 
 std::string plural(int64_t n, const char *word) {

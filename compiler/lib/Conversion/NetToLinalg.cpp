@@ -1278,11 +1278,9 @@ struct WeightDecayLowering : OpConversionPattern<WeightDecayOp> {
             nb.create<linalg::YieldOp>(l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
           });
     }
-    if (!wantLoss) {
-      rewriter.replaceOp(op, adaptor.getLoss());
-      return success();
-    }
-    rewriter.replaceOp(op, rewriter.create<memref::LoadOp>(loc, acc, ValueRange{}));
+    rewriter.replaceOp(op, wantLoss ? rewriter.create<memref::LoadOp>(
+                                          loc, acc, ValueRange{})
+                                    : adaptor.getLoss());
     return success();
   }
 };
