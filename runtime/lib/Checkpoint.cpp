@@ -10,6 +10,8 @@
 #include "Internal.h"
 
 #include <algorithm>
+#include <atomic>
+#include <climits>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +19,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <random>
 #include <sys/stat.h>
 #include <tuple>
 #include <unistd.h>
@@ -111,6 +114,45 @@ void writeCheckpoint(Writer &w, const dlc_trainer &t) {
   if (t.prepFlags & 2)
     w.floats(t.prepStd.data(), t.prepWidth);
   w.u32(w.crc);
+}
+
+/// A name for a temporary file beside `target`, unique to this call:
+/// `<target>.tmp.<16 hex digits>` from the kernel's random source and a
+/// counter, so that threads, processes and processes of other PID
+/// namespaces writing one path never share a temporary; `.dlc-<hex>.tmp` in
+/// the same directory when the first would be longer than a file name may be.
+std::string temporaryBeside(const std::string &target) {
+  static std::atomic<uint64_t> counter{0};
+  static thread_local std::random_device entropy;
+  const uint64_t bits = ((uint64_t)entropy() << 32 | entropy()) ^
+                        counter.fetch_add(0x9e3779b97f4a7c15u);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)bits);
+  const size_t slash = target.rfind('/');
+  const size_t nameLength =
+      target.size() - (slash == std::string::npos ? 0 : slash + 1);
+  if (nameLength + 5 + 16 <= NAME_MAX)
+    return target + ".tmp." + hex;
+  return target.substr(0, slash == std::string::npos ? 0 : slash + 1) +
+         ".dlc-" + hex + ".tmp";
+}
+
+/// Creates a new temporary file beside `target` (temporaryBeside) with the
+/// mode `target` has, or 0666 less the umask when it does not exist yet.
+/// Returns its descriptor (-1, errno set, on failure) and its name in `tmp`.
+int createTemporaryBeside(const std::string &target, std::string &tmp) {
+  struct stat st;
+  const bool replacing = stat(target.c_str(), &st) == 0;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    tmp = temporaryBeside(target);
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST)
+      continue;
+    if (fd >= 0 && replacing)
+      (void)fchmod(fd, st.st_mode & 07777); // best effort, as cp -p
+    return fd;
+  }
+  return -1; // errno: EEXIST
 }
 
 dlc_status syncDirectory(const std::string &path) {
@@ -210,11 +252,18 @@ dlc_status save(const dlc_trainer &t, const char *requested) {
                         std::isnan(values[i]) ? "NaN" : "infinite",
                         (long long)t.step);
   const char *path = resolved.c_str();
-  const std::string tmp = resolved + ".tmp." + std::to_string(getpid());
-  FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
+  std::string tmp;
+  int fd = createTemporaryBeside(resolved, tmp);
+  FILE *f = fd < 0 ? nullptr : fdopen(fd, "wb");
+  if (!f) {
+    int err = errno;
+    if (fd >= 0) {
+      close(fd);
+      std::remove(tmp.c_str());
+    }
     return setError(DLC_ERR_IO, "%s: cannot create '%s': %s", path,
-                    tmp.c_str(), std::strerror(errno));
+                    tmp.c_str(), std::strerror(err));
+  }
   Writer w(f);
   writeCheckpoint(w, t);
   if (!w.err && std::fflush(f) != 0)
@@ -304,10 +353,30 @@ struct Checkpoint {
 };
 
 dlc_status readFile(const char *path, std::vector<unsigned char> &buf) {
-  FILE *f = std::fopen(path, "rb");
-  if (!f)
+  // O_NONBLOCK: opening a FIFO named like a checkpoint must not wait for a
+  // writer; anything but a regular file is refused before reading.
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    int err = errno;
+    if (fd >= 0)
+      close(fd);
     return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
-                    std::strerror(errno));
+                    std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return setError(DLC_ERR_IO, "%s: not a regular file: not a checkpoint",
+                    path);
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    int err = errno;
+    close(fd);
+    return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
+                    std::strerror(err));
+  }
+  buf.reserve(st.st_size);
   unsigned char chunk[1 << 16];
   size_t got;
   while ((got = std::fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -438,6 +507,20 @@ void copyFloats(float *dst, const unsigned char *src, int64_t n) {
   }
 }
 
+/// Whether `path` starts as a checkpoint of a format version this runtime
+/// does not know yet (written by a newer dlc, not damaged).
+bool fromNewerRuntime(const std::string &path) {
+  unsigned char head[12];
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return false;
+  const bool whole = std::fread(head, 1, sizeof head, f) == sizeof head;
+  std::fclose(f);
+  return whole && std::memcmp(head, kMagic, 8) == 0 &&
+         (head[8] | head[9] << 8 | head[10] << 16 | (uint32_t)head[11] << 24) >
+             kFormatVersion;
+}
+
 dlc_status load(dlc_trainer &t, const char *path) {
   std::vector<unsigned char> buf;
   if (dlc_status s = readFile(path, buf))
@@ -479,12 +562,18 @@ dlc_status load(dlc_trainer &t, const char *path) {
   t.prepFlags = c.prepFlags, t.prepWidth = c.prepWidth;
   t.prepMean = std::move(mean);
   t.prepStd = std::move(stddev);
+  t.unreadableSnapshots.clear();
   return DLC_OK;
 }
 
 //===----------------------------------------------------------------------===//
 // Checkpoint directories
 //===----------------------------------------------------------------------===//
+
+/// DIR/NAME, without doubling a slash DIR ends with.
+std::string inDirectory(const std::string &dir, const std::string &name) {
+  return !dir.empty() && dir.back() == '/' ? dir + name : dir + "/" + name;
+}
 
 std::string snapshotPrefix(const dlc_trainer &t) {
   return std::string(t.desc->name) + "-";
@@ -508,7 +597,7 @@ listSnapshots(const dlc_trainer &t, const std::string &dir) {
     if (digits.size() > 18 ||
         digits.find_first_not_of("0123456789") != std::string::npos)
       continue;
-    result.emplace_back(std::stoll(digits), dir + "/" + name);
+    result.emplace_back(std::stoll(digits), inDirectory(dir, name));
   }
   std::sort(result.begin(), result.end());
   return result;
@@ -530,7 +619,7 @@ dlc_status dlc::rt::saveSnapshot(const dlc_trainer &t, const std::string &dir,
                                  int64_t maxKeep, std::string &path) {
   if (dlc_status s = ensureDirectory(dir))
     return s;
-  path = dir + "/" + snapshotPrefix(t) + std::to_string(t.step) + ".ckpt";
+  path = inDirectory(dir, snapshotPrefix(t) + std::to_string(t.step) + ".ckpt");
   if (dlc_status s = save(t, path.c_str()))
     return s;
   if (maxKeep <= 0)
@@ -543,18 +632,71 @@ dlc_status dlc::rt::saveSnapshot(const dlc_trainer &t, const std::string &dir,
   return DLC_OK;
 }
 
+/// `path` made absolute with its symbolic links resolved, for comparing two
+/// names of one file.
+static std::string canonicalName(const std::string &path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : p.string();
+}
+
+dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
+                                           const std::string &dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return DLC_OK; // created by the first snapshot
+  std::string newest;
+  int64_t newestStep = 0, count = 0;
+  for (const auto &[step, path] : listSnapshots(t, dir)) {
+    if (step <= t.step)
+      continue;
+    const std::string name = canonicalName(path);
+    bool unreadable = false;
+    for (const std::string &skipped : t.unreadableSnapshots)
+      unreadable |= canonicalName(skipped) == name;
+    if (unreadable)
+      continue;
+    ++count;
+    newest = path, newestStep = step;
+  }
+  if (count > 0)
+    return setError(
+        DLC_ERR_MISMATCH,
+        "%s: the checkpoint directory holds %lld snapshot%s of model '%s' "
+        "past step %lld, where this run starts (the newest: %s, step %lld); "
+        "a new run there would overwrite them. To continue that run, resume "
+        "from the directory (dlc train --resume %s); to start another, "
+        "choose another directory or move those files away",
+        dir.c_str(), (long long)count, count == 1 ? "" : "s", t.desc->name,
+        (long long)t.step, newest.c_str(), (long long)newestStep, dir.c_str());
+  const std::string best =
+      inDirectory(dir, std::string(t.desc->name) + "-best.ckpt");
+  if (t.step == 0 && std::filesystem::exists(best, ec))
+    return setError(
+        DLC_ERR_MISMATCH,
+        "%s: the checkpoint directory holds %s of an earlier run, which a "
+        "new run there would replace; choose another directory or move it "
+        "away",
+        dir.c_str(), best.c_str());
+  return DLC_OK;
+}
+
 dlc_status dlc::rt::saveBest(const dlc_trainer &t, const std::string &dir,
                              const std::string &snapshot) {
   if (dlc_status s = ensureDirectory(dir))
     return s;
-  const std::string best = dir + "/" + t.desc->name + "-best.ckpt";
+  const std::string best =
+      inDirectory(dir, std::string(t.desc->name) + "-best.ckpt");
   if (!snapshot.empty()) {
     // The snapshot of this very step is the best checkpoint: give it a
     // second name (atomically, through a temporary link) instead of writing
     // the same bytes again.
-    const std::string tmp = best + ".tmp." + std::to_string(getpid());
-    std::remove(tmp.c_str());
-    if (link(snapshot.c_str(), tmp.c_str()) == 0) {
+    std::string tmp = temporaryBeside(best);
+    int linked = link(snapshot.c_str(), tmp.c_str());
+    for (int attempt = 0; linked != 0 && errno == EEXIST && attempt < 16;
+         ++attempt)
+      linked = link(snapshot.c_str(), (tmp = temporaryBeside(best)).c_str());
+    if (linked == 0) {
       if (std::rename(tmp.c_str(), best.c_str()) == 0)
         return syncDirectory(best);
       std::remove(tmp.c_str());
@@ -567,7 +709,7 @@ dlc_status dlc_trainer_save_snapshot(const dlc_trainer *trainer,
                                      const char *dir, int64_t max_keep,
                                      char *path_out, size_t path_size) {
   return guarded([&]() -> dlc_status {
-    if (!trainer || !dir || !*dir)
+    if (!trainer || !dir || !*dir || max_keep < 0)
       return setError(DLC_ERR_INVALID_ARGUMENT,
                       "dlc_trainer_save_snapshot: bad argument");
     std::string path;
@@ -597,9 +739,11 @@ dlc_status dlc_trainer_load_latest(dlc_trainer *trainer, const char *dir,
                       dir, trainer->desc->name,
                       snapshotPrefix(*trainer).c_str());
     dlc_status last = DLC_OK;
+    std::vector<std::string> unreadable;
     for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
       last = load(*trainer, it->second.c_str());
       if (last == DLC_OK) {
+        trainer->unreadableSnapshots = std::move(unreadable);
         if (path_out && path_size)
           std::snprintf(path_out, path_size, "%s", it->second.c_str());
         return DLC_OK;
@@ -610,6 +754,10 @@ dlc_status dlc_trainer_load_latest(dlc_trainer *trainer, const char *dir,
                               std::next(it)->second;
         notice(message.c_str(), user);
       }
+      // Only a damaged file may be written over by the run that resumes
+      // here; one that could not be opened or read is left alone.
+      if (last == DLC_ERR_FORMAT && !fromNewerRuntime(it->second))
+        unreadable.push_back(it->second);
     }
     return last; // the oldest one's error is in dlc_last_error()
   });

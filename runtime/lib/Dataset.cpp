@@ -195,6 +195,8 @@ dlc_status dlc_dataset_from_arrays(const float *x, const float *y, int64_t n,
                                    int64_t input_width, int64_t target_width,
                                    dlc_dataset **out) {
   return guarded([&]() -> dlc_status {
+    if (out)
+      *out = nullptr;
     if (!out || n < 0 || input_width < 1 || target_width < 0 ||
         (n > 0 && (!x || (target_width > 0 && !y))))
       return setError(DLC_ERR_INVALID_ARGUMENT,

@@ -317,11 +317,15 @@ std::string DeviceSteps::summary() const {
 const char *dlc_trainer_device_summary(dlc_trainer *t) {
   if (!t || !t->model || !t->model->device)
     return nullptr;
-  if (DeviceSteps *steps = t->deviceSteps.get())
-    t->deviceSummary = steps->summary();
-  else if (std::string why = graphsUnavailable(*t->model); !why.empty())
-    t->deviceSummary = "CUDA graphs: off (" + why + ")";
-  else
-    t->deviceSummary = "CUDA graphs: no training step yet";
+  try { // nothing may escape through the C ABI
+    if (DeviceSteps *steps = t->deviceSteps.get())
+      t->deviceSummary = steps->summary();
+    else if (std::string why = graphsUnavailable(*t->model); !why.empty())
+      t->deviceSummary = "CUDA graphs: off (" + why + ")";
+    else
+      t->deviceSummary = "CUDA graphs: no training step yet";
+  } catch (...) {
+    return nullptr;
+  }
   return t->deviceSummary.c_str();
 }

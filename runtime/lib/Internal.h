@@ -180,6 +180,11 @@ struct dlc_trainer {
   double bestValLoss = kNoValue; // lowest validation loss so far
   int64_t bestStep = 0;          // the step it was reached at
 
+  // Snapshots dlc_trainer_load_latest passed over as damaged (newer than
+  // the one it loaded; DLC_ERR_FORMAT, not I/O errors): a run continuing there may write over them
+  // (checkSnapshotDirectory). Cleared by init and by every other load.
+  std::vector<std::string> unreadableSnapshots;
+
   // Featurewise preprocessing statistics fitted on the training set (format
   // version 2): flags bit 0 = mean, bit 1 = standard deviation, each
   // prepWidth floats, broadcast per feature; bits 4-6 record the samplewise
@@ -211,6 +216,12 @@ dlc_status outputTarget(const char *path, std::string &target);
 /// oldest snapshots beyond `maxKeep` (0: none).
 dlc_status saveSnapshot(const dlc_trainer &t, const std::string &dir,
                         int64_t maxKeep, std::string &path);
+/// Refuses a checkpoint directory holding another run's snapshots of the
+/// model, which a run from the trainer's step would overwrite or interleave:
+/// any `<model>-<N>.ckpt` with N past the trainer's step (but those
+/// dlc_trainer_load_latest found unreadable), and for a fresh trainer
+/// `<model>-best.ckpt`.
+dlc_status checkSnapshotDirectory(const dlc_trainer &t, const std::string &dir);
 /// Makes DIR/<model>-best.ckpt the trainer's state: a link to `snapshot`
 /// when that is the snapshot of this step, else a new file.
 dlc_status saveBest(const dlc_trainer &t, const std::string &dir,

@@ -210,9 +210,14 @@ dlc_status dlc_model_open(const char *path, dlc_model **out) {
 dlc_status dlc_model_open_named(const char *path, const char *name,
                                 dlc_model **out) {
   return guarded([&]() -> dlc_status {
-    if (!path || !out)
+    if (!path || !*path || !out) {
+      if (out)
+        *out = nullptr;
       return setError(DLC_ERR_INVALID_ARGUMENT,
-                      "dlc_model_open: null argument");
+                      "dlc_model_open: %s", path && !*path
+                                                ? "empty path"
+                                                : "null argument");
+    }
     *out = nullptr;
     struct stat st;
     if (stat(path, &st) != 0)
@@ -270,9 +275,12 @@ dlc_status dlc_model_open_named(const char *path, const char *name,
 
 dlc_status dlc_model_from_desc(const dlc_model_desc *desc, dlc_model **out) {
   return guarded([&]() -> dlc_status {
-    if (!out)
+    if (!out || !desc) {
+      if (out)
+        *out = nullptr;
       return setError(DLC_ERR_INVALID_ARGUMENT,
                       "dlc_model_from_desc: null argument");
+    }
     *out = nullptr;
     if (dlc_status s = checkDesc(desc, "dlc_model_from_desc"))
       return s;
@@ -320,9 +328,21 @@ const char *dlc_optimizer_display_name(int64_t optimizer) {
 }
 
 namespace {
-/// The kernel library's thread setters in the model's library, if any.
+/// The kernel library's thread setters in the model's library, if any: the
+/// opened library's, or for an app that links the library (no handle) the
+/// one its descriptor lives in.
 template <typename Fn> Fn kernelSymbol(const dlc_model *model, const char *name) {
-  void *sym = model->handle ? dlsym(model->handle, name) : nullptr;
+  void *sym = nullptr;
+  if (model->handle) {
+    sym = dlsym(model->handle, name);
+  } else {
+    Dl_info info;
+    if (dladdr(model->desc, &info) && info.dli_fname)
+      if (void *library = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD)) {
+        sym = dlsym(library, name);
+        dlclose(library); // RTLD_NOLOAD took a reference of its own
+      }
+  }
   Fn fn = nullptr;
   std::memcpy(&fn, &sym, sizeof sym);
   return fn;

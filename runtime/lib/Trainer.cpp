@@ -188,7 +188,7 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
       return s;
   BatchPipeline::Slot ahead; // the next batch, uploaded during a step
   const auto start = Clock::now();
-  bool stop = false;
+  bool stop = o.stop && *o.stop; // set before the call: no step at all
   while (t.epoch < o.epochs && !stop) {
     // An epoch's order depends only on its start state t.rng: the pipeline
     // shuffles with it and hands over the state the next epoch starts from.
@@ -275,7 +275,7 @@ dlc_status runTraining(dlc_trainer &t, const dlc_dataset &data,
       if (dlc_status st = runLog.finishStep(s))
         return st;
       s.epoch_seconds = epochSeconds += secondsSince(stepStart);
-      stop = (o.stop && *o.stop) || (o.on_step && o.on_step(&s, o.user));
+      stop = (o.on_step && o.on_step(&s, o.user)) || (o.stop && *o.stop);
       if (shown || stop)
         log.step(s, last || stop);
       ++r.steps;
@@ -382,6 +382,9 @@ dlc_status dlc_trainer_create(const dlc_model *model, dlc_trainer **out) {
       return setError(DLC_ERR_OUT_OF_MEMORY,
                       "out of memory for %lld parameters of model '%s'",
                       (long long)t->desc->param_floats, t->desc->name);
+    // Shuffling works before dlc_trainer_init too (an app that writes the
+    // parameters itself): the generator starts as seed 0 gives it.
+    dlc_rng_seed(&t->rng, 0);
     *out = t.release();
     return DLC_OK;
   });
@@ -404,6 +407,7 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   t->prepWidth = 0;
   t->prepMean.clear();
   t->prepStd.clear();
+  t->unreadableSnapshots.clear();
   dlc_rng_seed(&t->rng, seed);
   return DLC_OK;
 }
@@ -436,8 +440,12 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
         return s;
     if (dlc_status s = RunLog::check(*t, *o))
       return s;
-    if (dlc_pipeline_check(t->model, &o->preprocess, &o->augment) != DLC_OK)
-      return DLC_ERR_INVALID_ARGUMENT; // its message is the error
+    if (o->checkpoint_dir)
+      if (dlc_status s = checkSnapshotDirectory(*t, o->checkpoint_dir))
+        return s;
+    if (dlc_status s =
+            dlc_pipeline_check(t->model, &o->preprocess, &o->augment))
+      return s; // its message is the error
     // Preprocessing is fitted once, on a fresh trainer's training set; a
     // trained or restored trainer keeps its statistics, and a run asking
     // for other preprocessing is refused rather than silently refitted.

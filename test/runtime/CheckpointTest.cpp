@@ -2,12 +2,16 @@
 
 #include "TestSupport.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
+#include <mutex>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <thread>
 
 using namespace dlc::test;
 
@@ -355,6 +359,71 @@ TEST_F(CheckpointTest, SaveReplacesAtomicallyAndLeavesNoTemporaries) {
   EXPECT_EQ(dlc_trainer_epoch(t.get()), 3);
   std::filesystem::remove(path + ".tmp.1");
   EXPECT_TRUE(noTempFiles(dir.path));
+}
+
+TEST_F(CheckpointTest, WritersOfOnePathNeverShareATemporary) {
+  // Two trainers save to one path from two threads while a third thread
+  // loads it: every load sees a complete checkpoint, every save succeeds.
+  TrainerPtr other = makeTrainer(model.get(), 9);
+  trainOrGate(other.get(), 1);
+  std::atomic<bool> done{false};
+  std::atomic<int> failedSaves{0}, failedLoads{0};
+  std::string firstError;
+  std::mutex errorLock;
+  auto note = [&](std::atomic<int> &count) {
+    if (count.fetch_add(1) == 0) {
+      std::lock_guard<std::mutex> hold(errorLock);
+      firstError = dlc_last_error();
+    }
+  };
+  auto saver = [&](dlc_trainer *t) {
+    for (int i = 0; i < 300; ++i)
+      if (dlc_trainer_save(t, path.c_str()) != DLC_OK)
+        note(failedSaves);
+  };
+  std::thread reader([&] {
+    TrainerPtr t = makeTrainer(model.get());
+    while (!done)
+      if (dlc_trainer_load(t.get(), path.c_str()) != DLC_OK)
+        note(failedLoads);
+  });
+  std::thread a(saver, trainer.get()), b(saver, other.get());
+  a.join();
+  b.join();
+  done = true;
+  reader.join();
+  EXPECT_EQ(failedSaves, 0) << firstError;
+  EXPECT_EQ(failedLoads, 0) << firstError;
+  EXPECT_TRUE(noTempFiles(dir.path));
+}
+
+TEST_F(CheckpointTest, SaveKeepsTheModeAndTakesAnyFileName) {
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  ASSERT_EQ(dlc_trainer_save(trainer.get(), path.c_str()), DLC_OK);
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  // A name as long as a file name may be (255 bytes) leaves no room for a
+  // ".tmp.<hex>" suffix: the temporary gets a short name instead.
+  const std::string longName = dir.file(std::string(250, 'n') + ".ckpt");
+  ASSERT_EQ(dlc_trainer_save(trainer.get(), longName.c_str()), DLC_OK)
+      << error();
+  TrainerPtr t = makeTrainer(model.get());
+  EXPECT_EQ(dlc_trainer_load(t.get(), longName.c_str()), DLC_OK) << error();
+  for (const auto &e : std::filesystem::directory_iterator(dir.path))
+    EXPECT_EQ(e.path().filename().string().find(".dlc-"), std::string::npos);
+}
+
+TEST_F(CheckpointTest, OnlyRegularFilesAreRead) {
+  // A FIFO would block a reader and a device never ends: both are refused
+  // before reading.
+  const std::string fifo = dir.file("fifo.ckpt");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(dlc_trainer_load(trainer.get(), fifo.c_str()), DLC_ERR_IO);
+  EXPECT_EQ(error(), fifo + ": not a regular file: not a checkpoint");
+  EXPECT_EQ(dlc_trainer_load(trainer.get(), "/dev/zero"), DLC_ERR_IO);
+  EXPECT_EQ(error(), "/dev/zero: not a regular file: not a checkpoint");
+  EXPECT_EQ(dlc_trainer_load(trainer.get(), dir.path.c_str()), DLC_ERR_IO);
 }
 
 TEST_F(CheckpointTest, NonFiniteParametersAreNeverSaved) {

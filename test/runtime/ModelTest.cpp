@@ -2,6 +2,8 @@
 
 #include "TestSupport.h"
 
+#include <dlfcn.h>
+
 #include <cstring>
 
 using namespace dlc::test;
@@ -125,7 +127,27 @@ TEST(ModelTest, FromDescriptorChecksTheDescriptor) {
   desc.input_shape[0] = -1;
   desc.train_step = nullptr;
   EXPECT_EQ(dlc_model_from_desc(&desc, &m), DLC_ERR_MODEL);
-  EXPECT_EQ(dlc_model_from_desc(nullptr, &m), DLC_ERR_MODEL);
+  EXPECT_EQ(dlc_model_from_desc(nullptr, &m), DLC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            "dlc_model_from_desc: null argument");
+}
+
+TEST(ModelTest, ThreadsReachTheLibraryOfALinkedModel) {
+  // An app linking the model's library (no dlopen by the runtime) reaches
+  // the library's kernel threads through its descriptor.
+  void *library = dlopen(DLC_TEST_LINEAR_MODEL, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto describe = reinterpret_cast<const dlc_model_desc *(*)(void)>(
+      dlsym(library, "linear_model_describe"));
+  ASSERT_NE(describe, nullptr);
+  dlc_model *m = nullptr;
+  ASSERT_EQ(dlc_model_from_desc(describe(), &m), DLC_OK) << dlc_last_error();
+  EXPECT_EQ(dlc_model_get_threads(m), 1);
+  EXPECT_EQ(dlc_model_set_threads(m, 3), DLC_OK);
+  EXPECT_EQ(dlc_model_get_threads(m), 3);
+  dlc_model_set_threads(m, 1);
+  dlc_model_close(m);
+  dlclose(library);
 }
 
 TEST(ModelTest, PathWithoutSlashIsRelativeToTheWorkingDirectory) {

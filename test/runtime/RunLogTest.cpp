@@ -11,6 +11,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <map>
 
 using namespace dlc::test;
 
@@ -494,6 +496,112 @@ TEST(RunLogTest, LoadLatestErrors) {
             DLC_ERR_IO);
   EXPECT_EQ(std::string(dlc_last_error()),
             missing + ": not a checkpoint directory");
+}
+
+TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes(), val = validation();
+  dlc_train_options o = options(3, 3, nullptr); // 3 steps an epoch
+  o.on_step = nullptr;
+  o.checkpoint_dir = dir.path.c_str();
+  {
+    TrainerPtr t = makeTrainer(m.get(), 2);
+    ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+              DLC_OK);
+    // Training on in the same process continues the same run.
+    o.epochs = 4;
+    ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o, nullptr),
+              DLC_OK)
+        << dlc_last_error();
+  }
+  ASSERT_EQ(snapshotSteps(dir.path, "softmax_model"),
+            (std::vector<int64_t>{3, 6, 9, 12}));
+  std::map<std::string, std::string> before;
+  for (const auto &e : std::filesystem::directory_iterator(dir.path))
+    before[e.path().string()] = readFile(e.path().string());
+  auto unchanged = [&] {
+    std::map<std::string, std::string> now;
+    for (const auto &e : std::filesystem::directory_iterator(dir.path))
+      now[e.path().string()] = readFile(e.path().string());
+    return now == before;
+  };
+
+  // A fresh trainer (another seed, another run) is refused before its first
+  // step, whatever the spelling of the directory.
+  const std::string slashed = dir.path + "/";
+  o.checkpoint_dir = slashed.c_str();
+  TrainerPtr fresh = makeTrainer(m.get(), 5);
+  EXPECT_EQ(dlc_trainer_train(fresh.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            slashed + ": the checkpoint directory holds 4 snapshots of model "
+                      "'softmax_model' past step 0, where this run starts "
+                      "(the newest: " +
+                slashed + "softmax_model-12.ckpt, step 12); a new run there "
+                          "would overwrite them. To continue that run, "
+                          "resume from the directory (dlc train --resume " +
+                slashed + "); to start another, choose another directory "
+                          "or move those files away");
+  EXPECT_EQ(dlc_trainer_global_step(fresh.get()), 0);
+  EXPECT_TRUE(unchanged());
+
+  // So is a trainer resumed from an older snapshot than the newest.
+  TrainerPtr older = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load(older.get(), dir.file("softmax_model-6.ckpt").c_str()),
+            DLC_OK);
+  EXPECT_EQ(dlc_trainer_train(older.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_NE(std::string(dlc_last_error()).find("holds 2 snapshots"),
+            std::string::npos)
+      << dlc_last_error();
+  EXPECT_TRUE(unchanged());
+
+  // With only the best checkpoint left, a fresh run is refused too.
+  TempDir bestOnly;
+  std::filesystem::copy_file(dir.file("softmax_model-best.ckpt"),
+                             bestOnly.file("softmax_model-best.ckpt"));
+  o.checkpoint_dir = bestOnly.path.c_str();
+  EXPECT_EQ(dlc_trainer_train(fresh.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            bestOnly.path + ": the checkpoint directory holds " +
+                bestOnly.file("softmax_model-best.ckpt") +
+                " of an earlier run, which a new run there would replace; "
+                "choose another directory or move it away");
+
+  // Resuming from the directory continues there; the snapshots
+  // dlc_trainer_load_latest passed over as unreadable are written anew.
+  const std::string newest = dir.file("softmax_model-12.ckpt");
+  writeFile(newest, "cut short");
+  o.checkpoint_dir = dir.path.c_str();
+  TrainerPtr resumed = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load_latest(resumed.get(), dir.path.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_OK);
+  EXPECT_EQ(dlc_trainer_global_step(resumed.get()), 9);
+  o.epochs = 5;
+  ASSERT_EQ(dlc_trainer_train(resumed.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  EXPECT_EQ(snapshotSteps(dir.path, "softmax_model"),
+            (std::vector<int64_t>{3, 6, 9, 12, 15}));
+  TrainerPtr check = makeTrainer(m.get());
+  EXPECT_EQ(dlc_trainer_load(check.get(), newest.c_str()), DLC_OK);
+  // A later plain load forgets what load_latest passed over.
+  writeFile(dir.file("softmax_model-15.ckpt"), "cut short");
+  ASSERT_EQ(dlc_trainer_load_latest(resumed.get(), dir.path.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_OK);
+  ASSERT_EQ(dlc_trainer_load(resumed.get(), dir.file("softmax_model-12.ckpt").c_str()),
+            DLC_OK);
+  EXPECT_EQ(dlc_trainer_train(resumed.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_ERR_MISMATCH);
 }
 
 TEST(RunLogTest, ResumedRunContinuesTheEventsExactly) {

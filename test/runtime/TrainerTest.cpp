@@ -328,14 +328,26 @@ TEST(TrainerTest, StopFlagEndsAfterTheCurrentStep) {
   ModelPtr m = openFixture("linear_model");
   TrainerPtr t = makeTrainer(m.get());
   DatasetPtr data = orGate();
-  volatile sig_atomic_t stop = 1;
+  // A signal during step 1 (here: set while the step's callback runs).
+  static volatile sig_atomic_t stop = 0;
   dlc_train_options o = options(100, 1, true);
   o.stop = &stop;
+  o.on_step = [](const dlc_step_info *, void *) -> int {
+    stop = 1;
+    return 0;
+  };
   dlc_train_result r;
   EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, &r),
             DLC_INTERRUPTED);
   EXPECT_EQ(r.steps, 1);
   EXPECT_EQ(dlc_trainer_global_step(t.get()), 1);
+  // Already set when training is asked for: no step at all.
+  dlc_train_result again;
+  EXPECT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, &again),
+            DLC_INTERRUPTED);
+  EXPECT_EQ(again.steps, 0);
+  EXPECT_EQ(dlc_trainer_global_step(t.get()), 1);
+  stop = 0;
 }
 
 TEST(TrainerTest, ANonFiniteLossStopsTrainingWithAnError) {

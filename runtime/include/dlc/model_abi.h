@@ -152,9 +152,8 @@ struct dlc_model_desc {
   int64_t device;                /* enum dlc_device_kind */
   /* The layer outputs M_activations writes, appended within ABI version 2:
      zeros and nulls when the model has none (and in a descriptor written in
-     C that leaves them out of its initializer). A library compiled before
-     they existed ends before them: the runtime reads them only at
-     tensorboard_verbose 3, which needs a recompiled library. */
+     C that leaves them out of its initializer). Libraries older than them
+     are of ABI version 2, which the runtime refuses. */
   int64_t num_activations;       /* 0: the library has no M_activations */
   const dlc_activation_desc *activation_descs;
   int64_t activation_floats;     /* acts = activation_floats * batch floats */

@@ -339,8 +339,8 @@ typedef struct dlc_train_options {
                             snapshot steps), whose lines stay on a terminal */
   int quiet;             /* print only epoch ends (every print_every-th
                             epoch and the last) and a final summary line */
-  /* Checked after every step; nonzero stops training (DLC_INTERRUPTED). A
-   * SIGINT handler may set it. */
+  /* Checked before the first step and after every step; nonzero stops
+   * training (DLC_INTERRUPTED). A SIGINT handler may set it. */
   const volatile sig_atomic_t *stop;
   /* Called after every step; returning nonzero stops training too. */
   int (*on_step)(const dlc_step_info *info, void *user);
@@ -405,7 +405,8 @@ typedef struct dlc_train_result {
 DLC_API void dlc_train_options_init(dlc_train_options *options);
 
 /* Allocates zeroed params and optimizer state (call dlc_trainer_init or
- * dlc_trainer_load next). Buffers are 64-byte aligned; the workspace and the
+ * dlc_trainer_load next, or write the parameters; shuffling is seeded with
+ * 0 until then). Buffers are 64-byte aligned; the workspace and the
  * y_pred buffer grow to the largest batch used. */
 DLC_API dlc_status dlc_trainer_create(const dlc_model *model,
                                       dlc_trainer **out);
@@ -462,7 +463,8 @@ DLC_API dlc_status dlc_trainer_preprocess(const dlc_trainer *trainer,
 
 /*===----------------------------- Checkpoints ----------------------------===*/
 
-/* Format: docs/checkpoint-format.md. Saving writes `path.tmp.<pid>`, syncs
+/* Format: docs/checkpoint-format.md. Saving writes a new temporary file
+ * beside `path` (`path.tmp.<random hex>`, never shared by two writers), syncs
  * it, renames it over `path` and syncs the directory: `path` always holds
  * either the previous or the new complete checkpoint (a symbolic link's
  * target is replaced, the link kept; see dlc_output_file_target). Loading
