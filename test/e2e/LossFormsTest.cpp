@@ -76,17 +76,19 @@ TEST(LossForms, ClampedProbabilitiesHaveNoGradient) {
     const dlc_model *m = loadModel(inputPath("clamped_cce.mlir"));
     ASSERT_NE(m, nullptr);
     Net net(m);
-    // p = [-0.5, 0.5] for x = 1: the first is clamped to 1e-7, the second
-    // has target 0.
-    const std::vector<float> params = {-0.5f, 0.5f};
+    // p = sigmoid([-20, 0]) for x = 1: the first, 2e-9, is clamped to
+    // 1e-7; the second has target 0.
+    const std::vector<float> params = {-20.0f, 0.0f};
     std::vector<float> g;
     const float loss = net.gradient(params, {1.0f}, {1.0f, 0.0f}, 1, g);
     EXPECT_NEAR(loss, -std::log(1e-7), 1e-3);
     EXPECT_EQ(g, (std::vector<float>{0.0f, 0.0f}));
-    // Inside the range: -t / p, through x = -1: p = [0.5, -0.5].
-    const float inside = net.gradient(params, {-1.0f}, {1.0f, 0.0f}, 1, g);
-    EXPECT_NEAR(inside, -std::log(0.5), 1e-6);
-    EXPECT_NEAR(g[0], 2.0f, 1e-6) << "dL/dW0 = -t/p * x = -1/0.5 * -1";
+    // Inside the range, x = 0.05: p0 = sigmoid(-1), and
+    // dL/dW0 = -t / p0 * p0 (1 - p0) * x = -(1 - p0) * 0.05.
+    const float inside = net.gradient(params, {0.05f}, {1.0f, 0.0f}, 1, g);
+    const double p0 = 1.0 / (1.0 + std::exp(1.0));
+    EXPECT_NEAR(inside, -std::log(p0), 1e-5);
+    EXPECT_NEAR(g[0], -(1.0 - p0) * 0.05, 1e-6);
     EXPECT_EQ(g[1], 0.0f);
   }
   {

@@ -510,6 +510,32 @@ static LogicalResult verifyWeightsInit(Operation *op, Init init,
   return success();
 }
 
+/// A dense or convolution layer's options that take effect only with
+/// another one: written without it (told by a value other than the default,
+/// the only trace an option leaves), it would be silently ignored.
+template <typename LayerOp> static LogicalResult verifyCompanionOptions(LayerOp op) {
+  typename LayerOp::Properties defaults;
+  LayerOp::populateDefaultProperties(op->getName(), defaults);
+  const Init init = op.getWeightsInit();
+  if (op.getStddevAttr() && op.getStddevAttr() != defaults.stddev &&
+      init != Init::normal && init != Init::truncated_normal)
+    return op.emitOpError("stddev applies to weights_init normal or "
+                          "truncated_normal, not ")
+           << stringifyInit(init) << " (it would be ignored)";
+  if (((op.getInitMinAttr() && op.getInitMinAttr() != defaults.init_min) ||
+       (op.getInitMaxAttr() && op.getInitMaxAttr() != defaults.init_max)) &&
+      init != Init::uniform)
+    return op.emitOpError("init_range applies to weights_init uniform, not ")
+           << stringifyInit(init)
+           << " (it would be ignored): write weights_init uniform before it";
+  if (!op.getRegularizer() && op.getWeightDecayAttr() &&
+      op.getWeightDecayAttr() != defaults.weight_decay)
+    return op.emitOpError("weight_decay applies with regularizer L2 only (it "
+                          "would be ignored, as TFLearn ignores it without a "
+                          "regularizer): write regularizer L2 before it");
+  return success();
+}
+
 LogicalResult FullyConnectedOp::verify() {
   if (failed(verifyLayerAttrs(*this)))
     return failure();
@@ -527,7 +553,8 @@ LogicalResult FullyConnectedOp::verify() {
   if (getActivation() == Activation::softmax && getUnits() < 2)
     return emitOpError("softmax needs at least 2 units, got ") << getUnits();
   if (failed(verifyWeightsInit(*this, getWeightsInit(), getStddev(),
-                               getInitMin(), getInitMax())))
+                               getInitMin(), getInitMax())) ||
+      failed(verifyCompanionOptions(*this)))
     return failure();
   if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
     return emitOpError("expected a non-negative weight_decay, got ")
@@ -611,7 +638,8 @@ LogicalResult Conv2DLayerOp::verify() {
     return emitOpError("softmax is not supported on a convolution's output "
                        "(use it on a fully_connected layer)");
   if (failed(verifyWeightsInit(*this, getWeightsInit(), getStddev(),
-                               getInitMin(), getInitMax())))
+                               getInitMin(), getInitMax())) ||
+      failed(verifyCompanionOptions(*this)))
     return failure();
   if (getRegularizer() && !(getWeightDecay().convertToDouble() >= 0.0))
     return emitOpError("expected a non-negative weight_decay, got ")
@@ -867,22 +895,24 @@ LogicalResult RegressionOp::verify() {
              << stringifyLoss(loss) << " needs at least 2 classes, got "
              << type.getDimSize(1);
   }
+  // What makes the prediction: through the layers that keep values in
+  // [0, 1] (flatten, pooling) to the layer that computes them, and its
+  // activation (for fully_connected and conv_2d).
+  Operation *producer = getPrediction().getDefiningOp();
+  while (producer &&
+         isa<FlattenOp, MaxPool2DLayerOp, AvgPool2DLayerOp>(producer))
+    producer = producer->getOperand(0).getDefiningOp();
+  std::optional<Activation> activation;
+  if (auto fc = dyn_cast_or_null<FullyConnectedOp>(producer))
+    activation = fc.getActivation();
+  else if (auto conv = dyn_cast_or_null<Conv2DLayerOp>(producer))
+    activation = conv.getActivation();
+  const bool unbounded = isa_and_nonnull<DropoutOp, BatchNormalizationOp>(producer);
   // dlc's binary cross-entropy takes probabilities (a sigmoid output's is
   // computed from its logits). TFLearn's takes logits instead, so a layer
   // written for TFLearn without a sigmoid would silently train on the
   // logarithms of clamped logits here.
   if (loss == Loss::binary_crossentropy) {
-    // Through the layers that keep values in [0, 1] (flatten, pooling) to
-    // the one that makes them.
-    Operation *producer = getPrediction().getDefiningOp();
-    while (producer &&
-           isa<FlattenOp, MaxPool2DLayerOp, AvgPool2DLayerOp>(producer))
-      producer = producer->getOperand(0).getDefiningOp();
-    std::optional<Activation> activation;
-    if (auto fc = dyn_cast_or_null<FullyConnectedOp>(producer))
-      activation = fc.getActivation();
-    else if (auto conv = dyn_cast_or_null<Conv2DLayerOp>(producer))
-      activation = conv.getActivation();
     if (activation && *activation != Activation::sigmoid &&
         *activation != Activation::softmax)
       return emitOpError("binary_crossentropy needs probabilities, but the "
@@ -892,13 +922,44 @@ LogicalResult RegressionOp::verify() {
              << ": give it activation sigmoid (dlc then computes the loss "
                 "from its logits, as TFLearn's binary_crossentropy does from "
                 "a linear layer)";
-    if (isa_and_nonnull<DropoutOp, BatchNormalizationOp>(producer))
+    if (unbounded)
       return emitOpError("binary_crossentropy needs probabilities, but the "
                          "prediction comes from a ")
              << producer->getName().stripDialect()
              << " layer, whose outputs can leave [0, 1]: end the network "
                 "with a layer with activation sigmoid";
   }
+  // categorical_crossentropy takes probabilities too: on a linear, relu or
+  // tanh output (negative or all-zero rows) it trains on logarithms of
+  // clamped values, silently badly.
+  if (loss == Loss::categorical_crossentropy) {
+    if (activation && *activation != Activation::softmax &&
+        *activation != Activation::sigmoid)
+      return emitOpError("loss categorical_crossentropy (TFLearn's default) "
+                         "needs probabilities, but the prediction comes from "
+                         "a ")
+             << producer->getName().stripDialect() << " layer with activation "
+             << stringifyActivation(*activation)
+             << ": give it activation softmax, or use loss "
+                "softmax_categorical_crossentropy on its logits";
+    if (unbounded)
+      return emitOpError("loss categorical_crossentropy (TFLearn's default) "
+                         "needs probabilities, but the prediction comes from "
+                         "a ")
+             << producer->getName().stripDialect()
+             << " layer, whose outputs can leave [0, 1]: end the network "
+                "with a layer with activation softmax";
+  }
+  // softmax_categorical_crossentropy applies the softmax itself (TFLearn's
+  // takes logits): after a softmax layer it would apply it twice.
+  if (loss == Loss::softmax_categorical_crossentropy && activation &&
+      *activation == Activation::softmax)
+    return emitOpError("softmax_categorical_crossentropy takes logits and "
+                       "applies the softmax itself, but the prediction comes "
+                       "from a ")
+           << producer->getName().stripDialect()
+           << " layer with activation softmax, which would apply it twice: "
+              "use loss categorical_crossentropy, or activation linear";
   return success();
 }
 

@@ -1148,6 +1148,86 @@ net.model @bce_after_batch_normalization {
 
 // -----
 
+// categorical_crossentropy (TFLearn's default loss) takes probabilities.
+net.model @cce_on_a_linear_layer {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 3
+  // expected-error @+1 {{'net.regression' op loss categorical_crossentropy (TFLearn's default) needs probabilities, but the prediction comes from a fully_connected layer with activation linear: give it activation softmax, or use loss softmax_categorical_crossentropy on its logits}}
+  net.regression %y optimizer adam
+}
+
+// -----
+
+net.model @cce_on_a_flattened_relu_conv {
+  %x = net.input_data shape [?, 4, 4, 1]
+  %c = net.conv_2d %x filters 2 size 3 activation relu
+  %p = net.avg_pool_2d %c size 2
+  %f = net.flatten %p
+  // expected-error @+1 {{loss categorical_crossentropy (TFLearn's default) needs probabilities, but the prediction comes from a conv_2d layer with activation relu}}
+  net.regression %f loss categorical_crossentropy
+}
+
+// -----
+
+net.model @cce_after_dropout {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 3 activation softmax
+  %d = net.dropout %y keep 0.5
+  // expected-error @+1 {{loss categorical_crossentropy (TFLearn's default) needs probabilities, but the prediction comes from a dropout layer, whose outputs can leave [0, 1]: end the network with a layer with activation softmax}}
+  net.regression %d
+}
+
+// -----
+
+// softmax_categorical_crossentropy applies the softmax itself.
+net.model @softmax_twice {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 3 activation softmax
+  // expected-error @+1 {{'net.regression' op softmax_categorical_crossentropy takes logits and applies the softmax itself, but the prediction comes from a fully_connected layer with activation softmax, which would apply it twice: use loss categorical_crossentropy, or activation linear}}
+  net.regression %y loss softmax_categorical_crossentropy
+}
+
+// -----
+
+// Options that act only with another one are refused without it.
+net.model @weight_decay_without_regularizer {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op weight_decay applies with regularizer L2 only (it would be ignored, as TFLearn ignores it without a regularizer): write regularizer L2 before it}}
+  %y = net.fully_connected %x units 1 activation sigmoid weight_decay 0.01
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @init_range_without_uniform {
+  %x = net.input_data shape [?, 2]
+  // expected-error @+1 {{'net.fully_connected' op init_range applies to weights_init uniform, not truncated_normal (it would be ignored): write weights_init uniform before it}}
+  %y = net.fully_connected %x units 1 activation sigmoid init_range [-1.0, 1.0]
+  net.regression %y loss mean_square
+}
+
+// -----
+
+net.model @stddev_with_xavier {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{'net.conv_2d' op stddev applies to weights_init normal or truncated_normal, not xavier (it would be ignored)}}
+  %c = net.conv_2d %x filters 2 size 3 weights_init xavier stddev 0.1
+  %f = net.flatten %c
+  net.regression %f loss mean_square
+}
+
+// -----
+
+net.model @conv_weight_decay_without_regularizer {
+  %x = net.input_data shape [?, 4, 4, 1]
+  // expected-error @+1 {{'net.conv_2d' op weight_decay applies with regularizer L2 only}}
+  %c = net.conv_2d %x filters 2 size 3 weight_decay 0.5
+  %f = net.flatten %c
+  net.regression %f loss mean_square
+}
+
+// -----
+
 // Options of another optimizer would be ignored: written, they are refused,
 // even at their default value (TFLearn's RMSProp takes a momentum).
 net.model @momentum_with_rmsprop {

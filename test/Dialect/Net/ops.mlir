@@ -26,11 +26,11 @@ net.model @decayed {
 // Typed layers (what net-infer-shapes prints) round-trip too.
 // CHECK-LABEL: net.model @typed
 // CHECK: net.input_data shape [?, 3] : tensor<?x3xf32>
-// CHECK: net.fully_connected %{{.+}} units 2 : tensor<?x3xf32> -> tensor<?x2xf32>
+// CHECK: net.fully_connected %{{.+}} units 2 activation softmax : tensor<?x3xf32> -> tensor<?x2xf32>
 // CHECK: net.regression %{{.+}} : tensor<?x2xf32>
 net.model @typed {
   %x = net.input_data shape [?, 3] : tensor<?x3xf32>
-  %y = net.fully_connected %x units 2 : tensor<?x3xf32> -> tensor<?x2xf32>
+  %y = net.fully_connected %x units 2 activation softmax : tensor<?x3xf32> -> tensor<?x2xf32>
   net.regression %y : tensor<?x2xf32>
 }
 
@@ -111,7 +111,7 @@ net.model @conv_layers {
   %d = net.conv_2d %c filters 2 size 2 strides 2 padding valid regularizer L2
   %p = net.max_pool_2d %c size 2
   %a = net.avg_pool_2d %c size 3 strides 2 padding valid
-  net.regression %a
+  net.regression %a loss mean_square
 }
 
 // CHECK-LABEL: func.func @conv_primitives
@@ -194,12 +194,12 @@ func.func @dense_primitives(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor
 // CHECK: net.input_data shape [?, 2] {dlc.note = "in"}{{$}}
 // CHECK: net.fully_connected %{{.+}} units 1 activation sigmoid {dlc.note = "fc"}{{$}}
 // CHECK: net.dropout %{{.+}} keep 5.000000e-01 {dlc.note = "drop"}{{$}}
-// CHECK: net.regression %{{.+}} optimizer sgd {dlc.note = "r"}{{$}}
+// CHECK: net.regression %{{.+}} optimizer sgd loss mean_square {dlc.note = "r"}{{$}}
 net.model @annotated {
   %x = net.input_data shape [?, 2] {dlc.note = "in"}
   %h = net.fully_connected %x units 1 activation sigmoid {dlc.note = "fc"}
   %d = net.dropout %h keep 0.5 {dlc.note = "drop"}
-  net.regression %d optimizer sgd {dlc.note = "r"}
+  net.regression %d optimizer sgd loss mean_square {dlc.note = "r"}
 }
 
 // CHECK-LABEL: net.model @annotated_typed
