@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 
 using namespace dlc::cli;
 
@@ -15,6 +16,25 @@ int dlc::cli::fail(const std::string &message) {
 }
 
 int dlc::cli::failWithLastError() { return fail(dlc_last_error()); }
+
+dlc_status dlc::cli::loadCheckpointOrNewest(dlc_trainer *trainer,
+                                            const std::string &path,
+                                            std::string &loaded) {
+  std::error_code ec;
+  loaded = path;
+  if (!std::filesystem::is_directory(path, ec))
+    return dlc_trainer_load(trainer, path.c_str());
+  char newest[4096] = "";
+  dlc_status status = dlc_trainer_load_latest(
+      trainer, path.c_str(),
+      [](const char *message, void *) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "dlc: warning: %s\n", message);
+      },
+      nullptr, newest, sizeof newest);
+  loaded = newest;
+  return status;
+}
 
 int dlc::cli::usageError(const std::string &message, const char *usage,
                          const char *command) {
@@ -68,6 +88,10 @@ bool Args::parse(int argc, char **argv, const std::vector<Spec> &specs,
       value = argv[++i];
     } else if (!spec->takesValue && inlineValue) {
       error = "option '--" + name + "' takes no value";
+      return false;
+    }
+    if (!spec->repeatable && has(name)) {
+      error = "option '--" + name + "' given twice";
       return false;
     }
     values.emplace_back(name, value);

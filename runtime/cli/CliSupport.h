@@ -27,6 +27,7 @@ public:
   struct Spec {
     const char *name; // without the leading "--"
     bool takesValue;
+    bool repeatable = false; // else given twice is an error, not last-wins
   };
   /// Parses argv[1..]; on failure returns false with `error` set.
   bool parse(int argc, char **argv, const std::vector<Spec> &specs,
@@ -40,6 +41,12 @@ public:
 private:
   std::vector<std::pair<std::string, std::string>> values;
 };
+
+/// Loads a checkpoint file, or the newest good snapshot of a checkpoint
+/// directory (dlc_trainer_load_latest; each one passed over is a
+/// `dlc: warning:` on stderr). The file loaded goes to `loaded`.
+dlc_status loadCheckpointOrNewest(dlc_trainer *trainer, const std::string &path,
+                                  std::string &loaded);
 
 /// Strict integer parsing: the whole text, within [min, max].
 bool parseInt(const std::string &text, int64_t min, int64_t max,

@@ -1,6 +1,6 @@
 //===- Predict.cpp - `dlc predict`: run a trained model on inputs ---------===//
 //
-//   dlc predict MODEL.so --checkpoint PATH --input 0,1 [--input 1,1 ...]
+//   dlc predict MODEL.so --checkpoint PATH|DIR --input 0,1 [--input 1,1 ...]
 //                        [--data FILE.csv]
 //
 // Prints one line per row: `[0, 1] -> [0.97546]` (inputs as given, outputs
@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CliSupport.h"
+#include "DataSpec.h"
 #include "dlc_cli.h"
 #include "ParseFloat.h"
 
@@ -20,21 +21,24 @@ using namespace dlc::cli;
 namespace {
 
 const char *const kUsage =
-    "usage: dlc predict MODEL.so --checkpoint PATH --input V,V,... "
+    "usage: dlc predict MODEL.so --checkpoint PATH|DIR --input V,V,... "
     "[--input ...] [--data FILE.csv] [--model NAME]";
 
 const char *const kHelp =
     "Run a trained model library on input rows.\n"
     "\n"
     "options:\n"
-    "  --checkpoint PATH  trained parameters, as written by 'dlc train' "
+    "  --checkpoint PATH|DIR  trained parameters, as written by 'dlc "
+    "train', or the\n"
+    "                         newest good snapshot of a checkpoint directory "
     "(required)\n"
-    "  --input V,V,...    one input row of comma-separated numbers "
+    "  --input V,V,...        one input row of comma-separated numbers "
     "(repeatable)\n"
-    "  --data FILE.csv    more input rows (a row may also hold targets, which "
-    "are ignored)\n"
-    "  --model NAME       pick a model of a multi-model library\n"
-    "  --help             show this help\n"
+    "  --data FILE.csv        more input rows (a row may also hold targets, "
+    "which are\n"
+    "                         ignored; for image sets see 'dlc evaluate')\n"
+    "  --model NAME           pick a model of a multi-model library\n"
+    "  --help                 show this help\n"
     "\n"
     "The checkpoint's preprocessing ('dlc train --preprocess': the "
     "featurewise\n"
@@ -103,7 +107,7 @@ int dlcPredictMain(int argc, char **argv) {
   Args args;
   std::string error;
   if (!args.parse(argc, argv,
-                  {{"help", false}, {"checkpoint", true}, {"input", true},
+                  {{"help", false}, {"checkpoint", true}, {"input", true, true},
                    {"data", true}, {"model", true}},
                   error))
     return usageError(error, kUsage, "predict");
@@ -137,6 +141,15 @@ int dlcPredictMain(int argc, char **argv) {
     if (!parseRow(row, inW, x, error))
       return fail(error);
   if (args.has("data")) {
+    // Image sets have no rows to print: their figures come from evaluate.
+    DataSpec spec;
+    if (parseDataSpec(args.get("data", ""), spec, error) &&
+        spec.kind != "csv")
+      return usageError("--data " + spec.text +
+                            ": dlc predict reads a CSV file of input rows; "
+                            "for the loss and accuracy on " + spec.kind +
+                            " data use 'dlc evaluate'",
+                        kUsage, "predict");
     dlc_dataset *raw = nullptr;
     if (dlc_dataset_load_csv(args.get("data", "").c_str(), inW, outW,
                              DLC_CSV_TARGETS_OPTIONAL, &raw) != DLC_OK)
@@ -150,8 +163,9 @@ int dlcPredictMain(int argc, char **argv) {
   if (dlc_trainer_create(model.get(), &rawTrainer) != DLC_OK)
     return failWithLastError();
   TrainerPtr trainer(rawTrainer);
-  if (dlc_trainer_load(trainer.get(), args.get("checkpoint", "").c_str()) !=
-      DLC_OK)
+  std::string loaded;
+  if (loadCheckpointOrNewest(trainer.get(), args.get("checkpoint", ""),
+                             loaded) != DLC_OK)
     return failWithLastError();
   // dlc_trainer_predict applies the checkpoint's preprocessing statistics
   // (docs/data-pipeline.md) to a copy of the rows: x is printed as given.

@@ -16,6 +16,7 @@
 
 #include <sys/resource.h>
 #include "CliSupport.h"
+#include "DataSpec.h"
 #include "dlc_cli.h"
 
 #include <chrono>
@@ -35,8 +36,9 @@ const char *const kUsage =
     "[--seed S] [--no-shuffle] [--checkpoint PATH] [--resume PATH|DIR] "
     "[--run-id ID] [--print-every N] [--quiet] [--validation-data FILE.csv] "
     "[--model NAME] [--logdir DIR] [--tensorboard-verbose 0-3] "
-    "[--checkpoint-dir DIR] [--snapshot-step N] [--no-snapshot-epoch] "
-    "[--max-checkpoints N] [--preprocess LIST] [--augment LIST] "
+    "[--histogram-every N] [--checkpoint-dir DIR] [--snapshot-step N] "
+    "[--snapshot-epoch|--no-snapshot-epoch] [--max-checkpoints N] "
+    "[--progress|--no-progress] [--preprocess LIST] [--augment LIST] "
     "[--no-prefetch] [--threads N] [--verbose]";
 
 const char *const kHelp =
@@ -74,7 +76,9 @@ const char *const kHelp =
     "  --no-shuffle                keep the file's order in every epoch\n"
     "  --checkpoint PATH           where to save at the end (default "
     "./<model name>.ckpt,\n"
-    "                              or a snapshot in --checkpoint-dir)\n"
+    "                              or a snapshot in --checkpoint-dir); "
+    "nothing is\n"
+    "                              saved when no step was trained\n"
     "  --resume PATH|DIR           continue from a checkpoint, or from the "
     "newest good\n"
     "                              snapshot of a checkpoint directory\n"
@@ -161,216 +165,6 @@ public:
 private:
   struct sigaction oldInt, oldTerm;
 };
-
-DatasetPtr loadCsv(const std::string &path, const dlc_model *model) {
-  dlc_dataset *data = nullptr;
-  if (dlc_dataset_load_csv(path.c_str(), dlc_model_input_width(model),
-                           dlc_model_output_width(model), DLC_CSV_DEFAULT,
-                           &data) != DLC_OK)
-    return nullptr;
-  return DatasetPtr(data);
-}
-
-//===--- --data SPEC (docs/data.md) ---------------------------------------===//
-
-const char *const kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
-
-/// A parsed --data SPEC: FILE.csv, fashion-mnist[:DIR], mnist:DIR,
-/// cifar10:DIR, imagefolder:DIR or npy:X.npy,Y.npy.
-struct DataSpec {
-  std::string text, kind = "csv", path, y; // path: the file or the DIR
-};
-
-bool isDir(const std::string &path) {
-  std::error_code ec;
-  return std::filesystem::is_directory(path, ec);
-}
-bool isFile(const std::string &path) {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(path, ec);
-}
-
-/// Syntax only; a name before ':' that is no kind makes a CSV path.
-bool parseDataSpec(const std::string &text, DataSpec &spec,
-                   std::string &error) {
-  spec.text = text;
-  spec.path = text;
-  if (text == "fashion-mnist") {
-    spec.kind = text;
-    spec.path = kFashionMnistDir;
-    return true;
-  }
-  size_t colon = text.find(':');
-  if (colon == std::string::npos)
-    return true;
-  std::string kind = text.substr(0, colon), rest = text.substr(colon + 1);
-  if (kind != "fashion-mnist" && kind != "mnist" && kind != "cifar10" &&
-      kind != "imagefolder" && kind != "npy")
-    return true;
-  spec.kind = kind;
-  spec.path = rest;
-  if (kind == "npy") {
-    size_t comma = rest.find(',');
-    if (comma == std::string::npos || comma == 0 || comma + 1 == rest.size()) {
-      error = "--data npy: expects npy:X.npy,Y.npy, got '" + text + "'";
-      return false;
-    }
-    spec.path = rest.substr(0, comma);
-    spec.y = rest.substr(comma + 1);
-    return true;
-  }
-  if (rest.empty()) {
-    error = "--data " + kind + ": expects " + kind + ":DIR, got '" + text + "'";
-    return false;
-  }
-  return true;
-}
-
-/// Whether SPEC has a test part (for --validation test).
-bool hasTestPart(const DataSpec &spec) {
-  if (spec.kind == "csv" || spec.kind == "npy")
-    return false;
-  if (spec.kind == "imagefolder")
-    return isDir(spec.path + "/train") && isDir(spec.path + "/test");
-  return true;
-}
-
-/// DIR/NAME, DIR/NAME.gz or the MNIST mirrors' DIR/NAME with '.' for the
-/// second '-' (train-images.idx3-ubyte); "" if none exists.
-std::string findIdx(const std::string &dir, const std::string &name) {
-  std::string dotted = name;
-  size_t dash = dotted.find('-', dotted.find('-') + 1);
-  if (dash != std::string::npos)
-    dotted[dash] = '.';
-  for (const std::string &candidate :
-       {name, name + ".gz", dotted, dotted + ".gz"})
-    if (isFile(dir + "/" + candidate))
-      return dir + "/" + candidate;
-  return "";
-}
-
-/// Loads the training (test = false) or test part of SPEC. On failure the
-/// message is in `error`.
-DatasetPtr loadPart(const DataSpec &spec, bool test, const dlc_model *model,
-                    std::string &error) {
-  dlc_dataset *data = nullptr;
-  dlc_status status = DLC_OK;
-  const std::string &dir = spec.path;
-  if (spec.kind == "csv") {
-    DatasetPtr csv = loadCsv(spec.path, model);
-    if (!csv)
-      error = dlc_last_error();
-    return csv;
-  }
-  if (spec.kind != "npy" && !isDir(dir)) {
-    error = spec.text + ": " + dir + " is not a directory" +
-            (spec.kind == "fashion-mnist" && dir == kFashionMnistDir
-                 ? " (install Debian's dataset-fashion-mnist package)"
-                 : "");
-    return nullptr;
-  }
-  if (spec.kind == "fashion-mnist" || spec.kind == "mnist") {
-    const std::string prefix = test ? "t10k" : "train";
-    std::string images = findIdx(dir, prefix + "-images-idx3-ubyte");
-    std::string labels = findIdx(dir, prefix + "-labels-idx1-ubyte");
-    if (images.empty() || labels.empty()) {
-      error = spec.text + ": no " + dir + "/" + prefix +
-              (images.empty() ? "-images-idx3-ubyte" : "-labels-idx1-ubyte") +
-              " (or .gz)";
-      return nullptr;
-    }
-    status = dlc_dataset_load_idx(images.c_str(), labels.c_str(), 10, &data);
-  } else if (spec.kind == "cifar10") {
-    std::vector<std::string> files;
-    if (test) {
-      files.push_back(dir + "/test_batch.bin");
-    } else {
-      for (int i = 1; i <= 5; ++i)
-        if (isFile(dir + "/data_batch_" + std::to_string(i) + ".bin"))
-          files.push_back(dir + "/data_batch_" + std::to_string(i) + ".bin");
-      if (files.empty()) {
-        error = spec.text + ": no " + dir + "/data_batch_1.bin .. " + dir +
-                "/data_batch_5.bin";
-        return nullptr;
-      }
-    }
-    std::vector<const char *> paths;
-    for (const std::string &f : files)
-      paths.push_back(f.c_str());
-    status =
-        dlc_dataset_load_cifar10(paths.data(), (int64_t)paths.size(), &data);
-  } else if (spec.kind == "imagefolder") {
-    std::string folder = dir;
-    if (isDir(dir + "/train"))
-      folder = dir + (test ? "/test" : "/train");
-    status = dlc_dataset_load_image_folder(folder.c_str(), &data);
-  } else { // npy
-    // Integer labels become one-hot rows as wide as the model's output.
-    status = dlc_dataset_load_npy(spec.path.c_str(), spec.y.c_str(),
-                                  dlc_model_output_width(model), &data);
-  }
-  if (status != DLC_OK)
-    error = dlc_last_error();
-  return DatasetPtr(data);
-}
-
-std::string shapeText(int64_t rank, const int64_t *shape) {
-  std::string s = "[";
-  for (int64_t i = 0; i < rank; ++i)
-    s += (i ? ", " : "") +
-         (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
-  return s + "]";
-}
-
-/// The data's rows must be the model's input (images: HxWxC, or flattened
-/// for a [?, H*W*C] input, or HxW for a [?, H, W] one when C is 1) and its
-/// classes (or target width) the model's output width.
-bool checkFit(const std::string &spec, const dlc_dataset *data,
-              const dlc_model *model, std::string &error) {
-  const dlc_model_desc *desc = dlc_model_get_desc(model);
-  const int64_t rank = desc->input_rank;
-  const int64_t *in = desc->input_shape;
-  const std::string modelIn = shapeText(rank, in);
-  const std::string prefix =
-      "data '" + spec + "' does not fit model '" + desc->name + "': ";
-  int64_t hwc[3];
-  if (dlc_dataset_image_shape(data, hwc)) {
-    bool fits =
-        (rank == 4 && in[1] == hwc[0] && in[2] == hwc[1] && in[3] == hwc[2]) ||
-        (rank == 2 && in[1] == hwc[0] * hwc[1] * hwc[2]) ||
-        (rank == 3 && hwc[2] == 1 && in[1] == hwc[0] && in[2] == hwc[1]);
-    if (!fits) {
-      error = prefix + "its images are " + std::to_string(hwc[0]) + "x" +
-              std::to_string(hwc[1]) + "x" + std::to_string(hwc[2]) +
-              " (HxWxC, input shape " +
-              shapeText(
-                  4, std::vector<int64_t>{-1, hwc[0], hwc[1], hwc[2]}.data()) +
-              ") but the model's input shape is " + modelIn;
-      return false;
-    }
-  } else if (dlc_dataset_input_width(data) != dlc_model_input_width(model)) {
-    error = prefix + "its rows have " +
-            std::to_string(dlc_dataset_input_width(data)) +
-            " input values but the model's input shape is " + modelIn + " (" +
-            std::to_string(dlc_model_input_width(model)) + " values)";
-    return false;
-  }
-  const int64_t outW = dlc_model_output_width(model);
-  const std::string modelOut = shapeText(desc->output_rank, desc->output_shape);
-  if (int64_t classes = dlc_dataset_num_classes(data)) {
-    if (classes != outW) {
-      error = prefix + "it has " + std::to_string(classes) +
-              " classes but the model's output shape is " + modelOut;
-      return false;
-    }
-  } else if (dlc_dataset_target_width(data) != outW) {
-    error = prefix + "its rows have " +
-            std::to_string(dlc_dataset_target_width(data)) +
-            " target values but the model's output shape is " + modelOut;
-    return false;
-  }
-  return true;
-}
 
 } // namespace
 
@@ -572,20 +366,12 @@ int dlcTrainMain(int argc, char **argv) {
   std::error_code ec;
   if (resume.empty()) {
     status = dlc_trainer_init(trainer.get(), seed);
-  } else if (std::filesystem::is_directory(resume, ec)) {
-    char loaded[4096] = "";
-    status = dlc_trainer_load_latest(
-        trainer.get(), resume.c_str(),
-        [](const char *message, void *) {
-          std::fflush(stdout);
-          std::fprintf(stderr, "dlc: warning: %s\n", message);
-        },
-        nullptr, loaded, sizeof loaded);
-    if (status == DLC_OK)
-      std::printf("Resuming from %s (step %lld)\n", loaded,
-                  (long long)dlc_trainer_global_step(trainer.get()));
   } else {
-    status = dlc_trainer_load(trainer.get(), resume.c_str());
+    std::string loaded;
+    status = loadCheckpointOrNewest(trainer.get(), resume, loaded);
+    if (status == DLC_OK && std::filesystem::is_directory(resume, ec))
+      std::printf("Resuming from %s (step %lld)\n", loaded.c_str(),
+                  (long long)dlc_trainer_global_step(trainer.get()));
   }
   if (status != DLC_OK)
     return failWithLastError();
@@ -670,6 +456,14 @@ int dlcTrainMain(int argc, char **argv) {
                 (long long)desc->workspace_per_example_bytes);
     if (const char *device = dlc_trainer_device_summary(trainer.get()))
       std::printf("%s\n", device);
+  }
+  // Nothing trained, nothing saved: the trainer holds what it started from
+  // (a fresh initialisation with --epochs 0, or the checkpoint resumed),
+  // and writing it could replace a trained checkpoint with it.
+  if (result.steps == 0) {
+    std::printf("No step trained: no checkpoint written\n");
+    std::fflush(stdout);
+    return signal ? 128 + signal : 0;
   }
   if (finalInDir) {
     char saved[4096] = "";

@@ -159,7 +159,9 @@ void ConsoleLog::finish(const dlc_train_result &r, const dlc_trainer &t) {
   if (!out)
     return;
   leaveBlock();
-  if (r.interrupted && r.iter == 0)
+  if (r.interrupted && r.steps == 0)
+    std::fprintf(out, "Training interrupted before its first step\n");
+  else if (r.interrupted && r.iter == 0)
     std::fprintf(out, "Training interrupted after step %lld (end of epoch "
                       "%03lld)\n",
                  (long long)r.global_step, (long long)r.epoch);

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -208,6 +209,123 @@ TEST_F(CliRunTest, CheckpointDirAndResumeFromIt) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, "dlc: error: empty: no checkpoint of model 'linear_model' "
                    "(linear_model-<step>.ckpt) in this directory\n");
+}
+
+TEST_F(CliRunTest, AFreshRunNeverWritesOverAnotherRunsSnapshots) {
+  ChildResult r = train({"--data", classes, "--model", "softmax_model",
+                         "--epochs", "2", "--batch-size", "3",
+                         "--checkpoint-dir", "ck", "--quiet"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::string newest = dir.file("ck/softmax_model-8.ckpt");
+  const std::string bytes = readFile(newest);
+  r = train({"--data", classes, "--model", "softmax_model", "--epochs", "1",
+             "--batch-size", "3", "--seed", "4", "--checkpoint-dir", "ck",
+             "--quiet"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err,
+            "dlc: error: ck: the checkpoint directory holds 2 snapshots of "
+            "model 'softmax_model' past step 0, where this run starts (the "
+            "newest: ck/softmax_model-8.ckpt, step 8); a new run there would "
+            "overwrite them. To continue that run, resume from the directory "
+            "(dlc train --resume ck); to start another, choose another "
+            "directory or move those files away\n");
+  EXPECT_EQ(readFile(newest), bytes);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("softmax_model.ckpt")));
+}
+
+TEST_F(CliRunTest, NothingTrainedSavesNothing) {
+  ChildResult r = train({"--data", csv, "--epochs", "2", "--checkpoint",
+                         "or.ckpt", "--quiet"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::string trained = readFile(dir.file("or.ckpt"));
+  // --epochs 0 used to write a fresh initialisation over the trained file.
+  for (auto extra : {std::vector<std::string>{"--epochs", "0"},
+                     std::vector<std::string>{"--epochs", "2", "--resume",
+                                              "or.ckpt"}}) {
+    std::vector<std::string> args = {"--data", csv, "--checkpoint", "or.ckpt",
+                                     "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    r = train(args);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(lines(r.out).back(), "No step trained: no checkpoint written");
+    EXPECT_EQ(readFile(dir.file("or.ckpt")), trained);
+  }
+}
+
+TEST_F(CliRunTest, EvaluateGivesTheValidationFiguresOfTraining) {
+  ChildResult r = train({"--data", classes, "--model", "softmax_model",
+                         "--epochs", "3", "--batch-size", "3",
+                         "--validation-data", valCsv, "--checkpoint-dir",
+                         "ck", "--quiet"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // "Training done: ... | val_loss: X - val_acc: Y | time: ..."
+  std::string done;
+  for (const std::string &line : lines(r.out))
+    if (line.rfind("Training done: ", 0) == 0)
+      done = line;
+  const size_t at = done.find("val_loss: ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string figures =
+      done.substr(at + 4, done.find(" | time") - at - 4); // "loss: X - val_acc: Y"
+  auto evaluate = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"evaluate", lib, "--model",
+                                     "softmax_model"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return runCli(dlcEvaluateMain, args, dir.path);
+  };
+  for (const char *checkpoint : {"ck", "ck/softmax_model-12.ckpt"}) {
+    r = evaluate({"--checkpoint", checkpoint, "--data", valCsv,
+                  "--batch-size", "3"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    std::vector<std::string> out = lines(r.out);
+    ASSERT_EQ(out.size(), 3u) << r.out;
+    EXPECT_EQ(out[0], "Checkpoint: ck/softmax_model-12.ckpt (step 12, epoch 3)");
+    EXPECT_EQ(out[1], "Data: " + valCsv + ": 4 examples");
+    std::string expected = figures;
+    expected.replace(expected.find("val_acc"), 7, "acc");
+    EXPECT_EQ(out[2].substr(0, out[2].find(" | time")), expected) << r.out;
+  }
+  // Errors: a CSV has no test part; data of another shape; no checkpoint.
+  r = evaluate({"--checkpoint", "ck", "--data", valCsv, "--part", "test"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(lines(r.err)[0],
+            "dlc: error: --part test: '" + valCsv +
+                "' has no test part (only fashion-mnist, mnist, cifar10 and "
+                "imagefolder with train/ and test/ have one)");
+  r = evaluate({"--checkpoint", "ck", "--data", csv});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find(csv + ":1: expected 4 columns"), std::string::npos)
+      << r.err;
+  r = evaluate({"--checkpoint", "none", "--data", valCsv});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "dlc: error: none: cannot open: No such file or "
+                   "directory\n");
+  r = evaluate({"--data", valCsv});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(lines(r.err)[0], "dlc: error: missing --checkpoint PATH|DIR");
+
+  // dlc predict takes the directory too, and sends image sets to evaluate.
+  r = runCli(dlcPredictMain,
+             {"predict", lib, "--model", "softmax_model", "--checkpoint", "ck",
+              "--input", "0.2,0.1"},
+             dir.path);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("[0.2, 0.1] -> [", 0), 0u) << r.out;
+  r = runCli(dlcPredictMain,
+             {"predict", lib, "--model", "softmax_model", "--checkpoint", "ck",
+              "--data", "cifar10:dir"},
+             dir.path);
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(lines(r.err)[0],
+            "dlc: error: --data cifar10:dir: dlc predict reads a CSV file of "
+            "input rows; for the loss and accuracy on cifar10 data use 'dlc "
+            "evaluate'");
+}
+
+TEST_F(CliRunTest, AnOptionGivenTwiceIsAnError) {
+  ChildResult r = train({"--data", csv, "--epochs", "3", "--epochs", "5"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(lines(r.err)[0], "dlc: error: option '--epochs' given twice");
 }
 
 /// The snapshot steps in `dir` of `model`.

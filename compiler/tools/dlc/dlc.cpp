@@ -19,7 +19,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "dlc/model_abi.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -36,11 +38,12 @@ using namespace mlir;
 
 namespace {
 const char *kUsage =
-    "usage: dlc compile NET.mlir -o OUT [--emit=net|train|linalg|llvm|obj|so]\n"
+    "usage: dlc compile NET.mlir [-o OUT] [--emit=net|train|linalg|llvm|obj|so]\n"
     "                   [--emit-header OUT.h] [--cpu=native|NAME]\n"
     "                   [--target=cpu|cuda|cuda-host|cuda-host-reverse]\n"
     "       dlc train NET.so --data FILE [options]   (dlc train --help)\n"
-    "       dlc predict NET.so --checkpoint FILE --input X [...]\n"
+    "       dlc predict NET.so --checkpoint FILE|DIR --input X [...]\n"
+    "       dlc evaluate NET.so --checkpoint FILE|DIR --data SPEC (dlc evaluate --help)\n"
     "       dlc report LOGDIR -o report.html                (dlc report --help)\n";
 
 int error(const llvm::Twine &message) {
@@ -196,6 +199,17 @@ int compileMain(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, llvm::errs());
   llvm::StringRef source =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
+  // A binary file (a compiled model given by mistake) would be parsed and
+  // its bytes echoed to the terminal in the error: say what it is instead.
+  if (!source.starts_with("ML\xEFR") &&
+      (source.starts_with("\x7F" "ELF") ||
+       source.take_front(4096).contains('\0')))
+    return error(args.input + ": not a text file" +
+                 (source.starts_with("\x7F" "ELF")
+                      ? " (an ELF file, such as a library dlc compile wrote)"
+                      : "") +
+                 ": dlc compile reads a network written in the net dialect "
+                 "(NET.mlir)");
   // MLIR bytecode ("ML\xEFR") has no brackets to count.
   if (const char *deep =
           source.starts_with("ML\xEFR") ? nullptr : tooDeeplyNested(source)) {
@@ -297,6 +311,14 @@ int main(int argc, char **argv) {
     return dlcPredictMain(argc - 1, argv + 1);
   if (cmd == "report")
     return dlcReportMain(argc - 1, argv + 1);
+  if (cmd == "evaluate")
+    return dlcEvaluateMain(argc - 1, argv + 1);
+  if (cmd == "--version" || cmd == "version") {
+    llvm::outs() << "dlc " DLC_VERSION " (LLVM/MLIR " LLVM_VERSION_STRING
+                    ", model ABI "
+                 << DLC_ABI_VERSION << ")\n";
+    return 0;
+  }
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     llvm::outs() << kUsage;
     return 0;
