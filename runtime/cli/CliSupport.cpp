@@ -17,6 +17,26 @@ int dlc::cli::fail(const std::string &message) {
 
 int dlc::cli::failWithLastError() { return fail(dlc_last_error()); }
 
+int dlc::cli::parseModelCommand(int argc, char **argv,
+                                std::vector<Args::Spec> specs,
+                                const char *usage, const char *help,
+                                const char *command, Args &args) {
+  specs.push_back({"help", false});
+  std::string error;
+  if (!args.parse(argc, argv, specs, error))
+    return usageError(error, usage, command);
+  if (args.has("help")) {
+    std::printf("%s\n\n%s", usage, help);
+    return 0;
+  }
+  if (args.positional.size() != 1)
+    return usageError(args.positional.empty()
+                          ? "no model library given"
+                          : "unexpected argument '" + args.positional[1] + "'",
+                      usage, command);
+  return -1;
+}
+
 dlc_status dlc::cli::loadCheckpointOrNewest(dlc_trainer *trainer,
                                             const std::string &path,
                                             std::string &loaded) {

@@ -42,6 +42,14 @@ private:
   std::vector<std::pair<std::string, std::string>> values;
 };
 
+/// Parses a `dlc train|predict|evaluate MODEL.so ...` command line: the
+/// options of `specs` (and --help, which prints `usage` and `help`) and one
+/// model library. Returns -1 to go on, else the exit code to return (0
+/// after --help, 2 for a usage error).
+int parseModelCommand(int argc, char **argv, std::vector<Args::Spec> specs,
+                      const char *usage, const char *help, const char *command,
+                      Args &args);
+
 /// Loads a checkpoint file, or the newest good snapshot of a checkpoint
 /// directory (dlc_trainer_load_latest; each one passed over is a
 /// `dlc: warning:` on stderr). The file loaded goes to `loaded`.

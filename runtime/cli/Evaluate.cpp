@@ -61,25 +61,16 @@ const char *const kHelp =
 int dlcEvaluateMain(int argc, char **argv) {
   Args args;
   std::string error;
-  if (!args.parse(argc, argv,
-                  {{"help", false},
-                   {"checkpoint", true},
-                   {"data", true},
-                   {"part", true},
-                   {"batch-size", true},
-                   {"model", true},
-                   {"threads", true}},
-                  error))
-    return usageError(error, kUsage, "evaluate");
-  if (args.has("help")) {
-    std::printf("%s\n\n%s", kUsage, kHelp);
-    return 0;
-  }
-  if (args.positional.size() != 1)
-    return usageError(args.positional.empty()
-                          ? "no model library given"
-                          : "unexpected argument '" + args.positional[1] + "'",
-                      kUsage, "evaluate");
+  if (int rc = parseModelCommand(argc, argv,
+                                 {{"checkpoint", true},
+                                  {"data", true},
+                                  {"part", true},
+                                  {"batch-size", true},
+                                  {"model", true},
+                                  {"threads", true}},
+                                 kUsage, kHelp, "evaluate", args);
+      rc >= 0)
+    return rc;
   if (!args.has("checkpoint"))
     return usageError("missing --checkpoint PATH|DIR", kUsage, "evaluate");
   if (!args.has("data"))

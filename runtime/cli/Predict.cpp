@@ -10,8 +10,8 @@
 
 #include "CliSupport.h"
 #include "DataSpec.h"
-#include "dlc_cli.h"
 #include "ParseFloat.h"
+#include "dlc_cli.h"
 
 #include <cmath>
 #include <cstdio>
@@ -62,8 +62,8 @@ bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
                               std::to_string(row.size() + 1) + " '" + field +
                               "'";
     float v = 0;
-    switch (dlc::rt::parseFloat32(field.data(), field.data() + field.size(),
-                                  v)) {
+    switch (
+        dlc::rt::parseFloat32(field.data(), field.data() + field.size(), v)) {
     case dlc::rt::Parse::Ok:
       break;
     case dlc::rt::Parse::NotANumber:
@@ -83,8 +83,8 @@ bool parseRow(const std::string &text, int64_t width, std::vector<float> &out,
   }
   if ((int64_t)row.size() != width) {
     error = "--input '" + text + "': expected " + std::to_string(width) +
-            (width == 1 ? " value" : " values") + " (the model's input), found " +
-            std::to_string(row.size());
+            (width == 1 ? " value" : " values") +
+            " (the model's input), found " + std::to_string(row.size());
     return false;
   }
   out.insert(out.end(), row.begin(), row.end());
@@ -106,20 +106,14 @@ void printRow(const float *x, int64_t inW, const float *y, int64_t outW) {
 int dlcPredictMain(int argc, char **argv) {
   Args args;
   std::string error;
-  if (!args.parse(argc, argv,
-                  {{"help", false}, {"checkpoint", true}, {"input", true, true},
-                   {"data", true}, {"model", true}},
-                  error))
-    return usageError(error, kUsage, "predict");
-  if (args.has("help")) {
-    std::printf("%s\n\n%s", kUsage, kHelp);
-    return 0;
-  }
-  if (args.positional.size() != 1)
-    return usageError(args.positional.empty()
-                          ? "no model library given"
-                          : "unexpected argument '" + args.positional[1] + "'",
-                      kUsage, "predict");
+  if (int rc = parseModelCommand(argc, argv,
+                                 {{"checkpoint", true},
+                                  {"input", true, true},
+                                  {"data", true},
+                                  {"model", true}},
+                                 kUsage, kHelp, "predict", args);
+      rc >= 0)
+    return rc;
   if (!args.has("checkpoint"))
     return usageError("missing --checkpoint PATH", kUsage, "predict");
   if (!args.has("input") && !args.has("data"))
@@ -143,12 +137,11 @@ int dlcPredictMain(int argc, char **argv) {
   if (args.has("data")) {
     // Image sets have no rows to print: their figures come from evaluate.
     DataSpec spec;
-    if (parseDataSpec(args.get("data", ""), spec, error) &&
-        spec.kind != "csv")
+    if (parseDataSpec(args.get("data", ""), spec, error) && spec.kind != "csv")
       return usageError("--data " + spec.text +
                             ": dlc predict reads a CSV file of input rows; "
-                            "for the loss and accuracy on " + spec.kind +
-                            " data use 'dlc evaluate'",
+                            "for the loss and accuracy on " +
+                            spec.kind + " data use 'dlc evaluate'",
                         kUsage, "predict");
     dlc_dataset *raw = nullptr;
     if (dlc_dataset_load_csv(args.get("data", "").c_str(), inW, outW,

@@ -171,31 +171,25 @@ private:
 int dlcTrainMain(int argc, char **argv) {
   Args args;
   std::string error;
-  if (!args.parse(argc, argv,
-                  {{"help", false}, {"data", true}, {"validation-data", true},
-                   {"validation", true},
-                   {"epochs", true}, {"batch-size", true}, {"seed", true},
-                   {"no-shuffle", false}, {"checkpoint", true},
-                   {"resume", true}, {"run-id", true}, {"print-every", true},
-                   {"quiet", false}, {"model", true}, {"logdir", true},
-                   {"tensorboard-verbose", true}, {"histogram-every", true},
-                   {"checkpoint-dir", true}, {"snapshot-step", true},
-                   {"snapshot-epoch", false}, {"no-snapshot-epoch", false},
-                   {"max-checkpoints", true}, {"progress", false},
-                   {"no-progress", false}, {"preprocess", true},
-                   {"augment", true}, {"no-prefetch", false},
-                   {"threads", true}, {"verbose", false}},
-                  error))
-    return usageError(error, kUsage, "train");
-  if (args.has("help")) {
-    std::printf("%s\n\n%s", kUsage, kHelp);
-    return 0;
-  }
-  if (args.positional.size() != 1)
-    return usageError(args.positional.empty()
-                          ? "no model library given"
-                          : "unexpected argument '" + args.positional[1] + "'",
-                      kUsage, "train");
+  if (int rc = parseModelCommand(
+          argc, argv,
+          {{"data", true},           {"validation-data", true},
+           {"validation", true},     {"epochs", true},
+           {"batch-size", true},     {"seed", true},
+           {"no-shuffle", false},    {"checkpoint", true},
+           {"resume", true},         {"run-id", true},
+           {"print-every", true},    {"quiet", false},
+           {"model", true},          {"logdir", true},
+           {"tensorboard-verbose", true}, {"histogram-every", true},
+           {"checkpoint-dir", true}, {"snapshot-step", true},
+           {"snapshot-epoch", false}, {"no-snapshot-epoch", false},
+           {"max-checkpoints", true}, {"progress", false},
+           {"no-progress", false},   {"preprocess", true},
+           {"augment", true},        {"no-prefetch", false},
+           {"threads", true},        {"verbose", false}},
+          kUsage, kHelp, "train", args);
+      rc >= 0)
+    return rc;
   if (!args.has("data"))
     return usageError("missing --data FILE.csv", kUsage, "train");
   DataSpec spec;
