@@ -632,6 +632,11 @@ dlc_status loadNpy(const char *xPath, const char *yPath, int64_t classes,
   if (dlc_status s = checkFinite(xPath, x, ds.x))
     return s;
 
+  // A model with one output (a sigmoid's 0/1, a regression's value) takes
+  // y of shape [n] as its targets, as [n, 1] would be: one-hot rows one wide
+  // could hold label 0 only.
+  if (y.shape.size() == 1 && classes == 1)
+    y.shape.push_back(1);
   if (y.shape.size() == 2) {
     if (y.shape[1] == 0)
       return setError(DLC_ERR_FORMAT, "%s: shape %s: empty targets", yPath,

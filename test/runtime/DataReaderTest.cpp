@@ -682,6 +682,34 @@ TEST_F(DataReaderTest, NpyDtypesKeepValuesAndTargetsAsIs) {
   dlc_dataset_free(d);
 }
 
+TEST_F(DataReaderTest, NpyTargetsOfAOneOutputModelMayBeOneDimensional) {
+  // A sigmoid classifier's 0/1 labels, or a regression's values, saved as
+  // y[n]: with num_classes 1 they are the targets, as y[n, 1] would be.
+  writeFile(dir.file("x.npy"),
+            npyFile("<f4", "(3, 2)", raw(std::vector<float>{0, 0, 0, 1, 1, 1})));
+  writeFile(dir.file("y.npy"), npyFile("|u1", "(3,)", u8({0, 1, 1})));
+  writeFile(dir.file("yf.npy"),
+            npyFile("<f8", "(3,)", raw(std::vector<double>{0.5, -2, 7})));
+  dlc_dataset *d = nullptr;
+  ASSERT_EQ(dlc_dataset_load_npy(dir.file("x.npy").c_str(),
+                                 dir.file("y.npy").c_str(), 1, &d),
+            DLC_OK)
+      << error();
+  EXPECT_EQ(dlc_dataset_target_width(d), 1);
+  EXPECT_EQ(rowsOf(dlc_dataset_y(d), 3), (std::vector<float>{0, 1, 1}));
+  dlc_dataset_free(d);
+  ASSERT_EQ(dlc_dataset_load_npy(dir.file("x.npy").c_str(),
+                                 dir.file("yf.npy").c_str(), 1, &d),
+            DLC_OK)
+      << error();
+  EXPECT_EQ(rowsOf(dlc_dataset_y(d), 3), (std::vector<float>{0.5f, -2, 7}));
+  dlc_dataset_free(d);
+  // With more classes, labels stay labels: 1 is out of range for none.
+  EXPECT_EQ(dlc_dataset_load_npy(dir.file("x.npy").c_str(),
+                                 dir.file("yf.npy").c_str(), 2, &d),
+            DLC_ERR_FORMAT);
+}
+
 TEST_F(DataReaderTest, NpyNonFiniteValuesAreRefused) {
   // NaN in float32 inputs, a float64 beyond float32 in targets: the offset
   // of the element in the file (128-byte header here).
@@ -739,8 +767,9 @@ TEST_F(DataReaderTest, NpyErrors) {
               {x + ": offset 6: unsupported .npy format version 4.0"});
   // Labels: out of range for the class count; row count.
   writeFile(x, good);
-  expectError(load(1), d,
-              {y + ": offset 129: label 1 out of range for 1 classes"});
+  writeFile(y, npyFile("|u1", "(2,)", u8({0, 2})));
+  expectError(load(2), d,
+              {y + ": offset 129: label 2 out of range for 2 classes"});
   writeFile(y, npyFile("|u1", "(3,)", u8({0, 1, 1})));
   EXPECT_EQ(load(), DLC_ERR_MISMATCH);
   EXPECT_EQ(error(), y + ": 3 rows, but " + x + " holds 2 examples");

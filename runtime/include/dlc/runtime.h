@@ -181,8 +181,9 @@ DLC_API dlc_status dlc_dataset_load_image_folder(const char *dir,
 /* NumPy .npy (format 1.0, 2.0, 3.0; C order; '<f4', '<f8' or '|u1'): x of
  * shape [n, ...], values kept as stored (no scaling); y either integer
  * labels [n] ('|u1', '<i4', '<i8'), made one-hot with num_classes (0: the
- * largest label + 1), or [n, k] used as is. Rank-4 x is an image [n, H, W,
- * C]. */
+ * largest label + 1), or [n, k] used as is; with num_classes 1 (a model of
+ * one output) y of shape [n] is the targets, as [n, 1]. Rank-4 x is an
+ * image [n, H, W, C]. */
 DLC_API dlc_status dlc_dataset_load_npy(const char *x_path, const char *y_path,
                                         int64_t num_classes,
                                         dlc_dataset **out);
