@@ -166,6 +166,57 @@ const char *tooDeeplyNested(llvm::StringRef text) {
   return nullptr;
 }
 
+/// A clearer message for the parser errors that numbers and shapes written
+/// the way Python (TFLearn) writes them get from MLIR's syntax, given the
+/// source text at the error; none for any other error.
+std::optional<std::string> pythonismHint(llvm::StringRef message,
+                                         llvm::StringRef at,
+                                         llvm::StringRef before) {
+  auto digits = [](llvm::StringRef s) {
+    return s.take_while([](char c) { return llvm::isDigit(c); });
+  };
+  if (message.starts_with("unexpected decimal integer literal for a floating "
+                          "point value")) {
+    llvm::StringRef mantissa = digits(at), rest = at.drop_front(mantissa.size());
+    if (mantissa.empty())
+      return std::nullopt;
+    if (rest.starts_with_insensitive("e")) {
+      llvm::StringRef sign = rest.drop_front().take_while(
+          [](char c) { return c == '-' || c == '+'; });
+      llvm::StringRef exponent = digits(rest.drop_front(1 + sign.size()));
+      if (sign.size() <= 1 && !exponent.empty())
+        return ("expected a float: MLIR writes " + mantissa + rest.take_front(1) +
+                sign + exponent + " as " + mantissa + ".0e" + sign + exponent +
+                " (a '.' before the exponent)")
+            .str();
+    }
+    return ("expected a float: write " + mantissa + ".0 (MLIR's floats have "
+            "a '.')")
+        .str();
+  }
+  // The lexer reports `.001` at the digit after the dot.
+  if (message == "expected three consecutive dots for an ellipsis" &&
+      before.ends_with(".") && !digits(at).empty())
+    return ("expected a float: write 0." + digits(at) +
+            " (a digit before the '.')")
+        .str();
+  if (message.ends_with("expected integer value") && at.starts_with("None"))
+    return std::string("a dimension of any size (TFLearn's None) is written "
+                       "'?': shape [?, 2]");
+  if (message.ends_with("invalid kind of attribute specified") &&
+      at.starts_with("[")) {
+    llvm::StringRef option = before.rtrim().rsplit(' ').second;
+    if (option == "size" || option == "strides")
+      return ("expected one integer: " + option +
+              " is the same in both dimensions (dlc's windows are square), "
+              "e.g. " + option + " 3")
+          .str();
+  }
+  if (message == "invalid attribute name" && at.starts_with("#"))
+    return std::string("comments start with '//' in MLIR, not '#'");
+  return std::nullopt;
+}
+
 int compileMain(int argc, char **argv) {
   CompileArgs args;
   if (int rc = parseCompileArgs(argc, argv, args))
@@ -197,6 +248,28 @@ int compileMain(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, llvm::errs());
+  // Registered after the printer, so called before it: a parser error at a
+  // Python-style number or shape is printed with a clearer message.
+  context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
+    auto loc = dyn_cast<FileLineColLoc>(diag.getLocation());
+    if (diag.getSeverity() != DiagnosticSeverity::Error || !loc)
+      return failure();
+    const unsigned id = sourceMgr.getMainFileID();
+    llvm::SMLoc at = sourceMgr.FindLocForLineAndColumn(id, loc.getLine(),
+                                                       loc.getColumn());
+    if (!at.isValid())
+      return failure();
+    llvm::StringRef buffer = sourceMgr.getMemoryBuffer(id)->getBuffer();
+    const size_t offset = at.getPointer() - buffer.data();
+    llvm::StringRef line = buffer.substr(0, offset);
+    line = line.substr(line.rfind('\n') + 1);
+    std::optional<std::string> hint =
+        pythonismHint(diag.str(), buffer.substr(offset), line);
+    if (!hint)
+      return failure();
+    diagnostics.emitDiagnostic(loc, *hint, DiagnosticSeverity::Error);
+    return success();
+  });
   llvm::StringRef source =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
   // A binary file (a compiled model given by mistake) would be parsed and

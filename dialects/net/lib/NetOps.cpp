@@ -189,6 +189,12 @@ static ParseResult parseRegressionOptions(
     if (failed(parser.parseOptionalKeyword(&keyword)))
       break;
     const auto *it = llvm::find(kRegressionOptionNames, keyword);
+    // An op name: the next op has no results and was taken for an option.
+    if (it == std::end(kRegressionOptionNames) && keyword.contains('.'))
+      return parser.emitError(loc, "expected an option of net.regression or "
+                                   "the end of the net.model, got the op '")
+             << keyword
+             << "': net.regression ends the model (TFLearn's last layer)";
     if (it == std::end(kRegressionOptionNames))
       return parser.emitError(loc, "unknown option '")
              << keyword

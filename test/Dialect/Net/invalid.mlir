@@ -1268,6 +1268,17 @@ net.model @unknown_option {
 
 // -----
 
+// An op after net.regression would be read as its next option.
+net.model @op_after_regression {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1 activation sigmoid
+  net.regression %y loss mean_square
+  // expected-error @+1 {{expected an option of net.regression or the end of the net.model, got the op 'net.regression': net.regression ends the model (TFLearn's last layer)}}
+  net.regression %y loss mean_square
+}
+
+// -----
+
 net.model @unknown_optimizer {
   %x = net.input_data shape [?, 2]
   %y = net.fully_connected %x units 1
