@@ -29,7 +29,7 @@ using namespace dlc::rt;
 namespace {
 
 constexpr unsigned char kMagic[8] = {'D', 'L', 'C', 'C', 'K', 'P', 'T', 0};
-constexpr uint32_t kFormatVersion = 2; // written; 1 and 2 are read
+constexpr uint32_t kFormatVersion = 3; // written; 1, 2 and 3 are read
 constexpr uint32_t kMaxNameLength = 4096;
 constexpr int64_t kMaxFloats = int64_t(1) << 40;
 constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
@@ -113,6 +113,8 @@ void writeCheckpoint(Writer &w, const dlc_trainer &t) {
     w.floats(t.prepMean.data(), t.prepWidth);
   if (t.prepFlags & 2)
     w.floats(t.prepStd.data(), t.prepWidth);
+  // Version 3: the best snapshot's validation accuracy.
+  w.f64(t.bestValAcc);
   w.u32(w.crc);
 }
 
@@ -346,6 +348,7 @@ struct Checkpoint {
   uint32_t version = 0;
   double valLoss = dlc_trainer::kNoValue, valAcc = dlc_trainer::kNoValue;
   double bestValLoss = dlc_trainer::kNoValue;
+  double bestValAcc = dlc_trainer::kNoValue;
   int64_t bestStep = 0;
   uint32_t prepFlags = 0;
   int64_t prepWidth = 0;
@@ -405,10 +408,10 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
   size_t at = r.offset();
   if (!r.u32(version))
     return DLC_ERR_FORMAT;
-  if (version != 1 && version != 2)
+  if (version < 1 || version > kFormatVersion)
     return setError(DLC_ERR_FORMAT,
                     "%s: unsupported checkpoint format version %u at offset "
-                    "%zu (this runtime reads versions 1 and 2)",
+                    "%zu (this runtime reads versions 1, 2 and 3)",
                     path, version, at);
   c.version = version;
   at = r.offset();
@@ -466,6 +469,14 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
     if (((c.prepFlags & 1) && !r.take(c.prepWidth * 4, c.prepMean)) ||
         ((c.prepFlags & 2) && !r.take(c.prepWidth * 4, c.prepStd)))
       return DLC_ERR_FORMAT;
+  }
+  if (version >= 3) {
+    if (!r.f64(c.bestValAcc))
+      return DLC_ERR_FORMAT;
+  } else if (c.bestStep == c.step) {
+    // Before version 3 only a snapshot that is itself the best one tells
+    // the best accuracy: its latest validation's.
+    c.bestValAcc = c.valAcc;
   }
   const size_t crcAt = r.offset();
   uint32_t stored;
@@ -559,6 +570,7 @@ dlc_status load(dlc_trainer &t, const char *path) {
   t.lossAvg = c.lossAvg, t.accAvg = c.accAvg;
   t.valLoss = c.valLoss, t.valAcc = c.valAcc;
   t.bestValLoss = c.bestValLoss, t.bestStep = c.bestStep;
+  t.bestValAcc = c.bestValAcc;
   t.prepFlags = c.prepFlags, t.prepWidth = c.prepWidth;
   t.prepMean = std::move(mean);
   t.prepStd = std::move(stddev);

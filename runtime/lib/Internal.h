@@ -174,11 +174,14 @@ struct dlc_trainer {
   dlc_rng rng{};            // shuffler state at the start of the epoch
   double lossAvg = 0, accAvg = 0;
 
-  // Validation figures, saved in checkpoints (format version 2) so that a
+  // Validation figures, saved in checkpoints (format version 2, 3) so that a
   // resumed run keeps track of its best checkpoint. NaN: none yet.
   double valLoss = kNoValue, valAcc = kNoValue; // of the latest validation
-  double bestValLoss = kNoValue; // lowest validation loss so far
-  int64_t bestStep = 0;          // the step it was reached at
+  // The best snapshot so far (TFLearn's best checkpoint): the highest
+  // validation accuracy, ties and models without one by the lower loss.
+  double bestValLoss = kNoValue; // its validation loss
+  double bestValAcc = kNoValue;  // its validation accuracy (format 3)
+  int64_t bestStep = 0;          // its step
 
   // Snapshots dlc_trainer_load_latest passed over as damaged (newer than
   // the one it loaded; DLC_ERR_FORMAT, not I/O errors): a run continuing there may write over them

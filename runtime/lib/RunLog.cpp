@@ -190,13 +190,20 @@ dlc_status RunLog::finishStep(const dlc_step_info &s) {
     t.valAcc = s.has_acc ? s.val_acc : dlc_trainer::kNoValue;
   }
   // The best checkpoint is chosen among the snapshots, as TFLearn's
-  // ModelSaver does, but by the lowest validation loss (TFLearn's keeps the
-  // highest validation accuracy; a regression has none).
+  // trainer does: the highest validation accuracy; equal accuracies (and
+  // models without one, a regression) by the lower validation loss.
   const bool snapshot = o.checkpoint_dir && snapshotStep(s);
-  const bool improved = snapshot && s.has_val &&
-                        (std::isnan(t.bestValLoss) || s.val_loss < t.bestValLoss);
+  bool improved = false;
+  if (snapshot && s.has_val) {
+    if (s.has_acc && !std::isnan(s.val_acc) && !std::isnan(t.bestValAcc))
+      improved = s.val_acc > t.bestValAcc ||
+                 (s.val_acc == t.bestValAcc && s.val_loss < t.bestValLoss);
+    else
+      improved = std::isnan(t.bestValLoss) || s.val_loss < t.bestValLoss;
+  }
   if (improved) {
     t.bestValLoss = s.val_loss;
+    t.bestValAcc = s.has_acc ? s.val_acc : dlc_trainer::kNoValue;
     t.bestStep = s.step;
   }
   if (events) {

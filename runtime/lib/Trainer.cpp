@@ -401,7 +401,8 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   std::memset(t->optState.bytes(), 0, t->desc->opt_state_floats * 4);
   t->step = t->epoch = t->iter = t->trainSamples = 0;
   t->lossAvg = t->accAvg = 0;
-  t->valLoss = t->valAcc = t->bestValLoss = dlc_trainer::kNoValue;
+  t->valLoss = t->valAcc = t->bestValLoss = t->bestValAcc =
+      dlc_trainer::kNoValue;
   t->bestStep = 0;
   t->prepFlags = 0;
   t->prepWidth = 0;

@@ -87,10 +87,10 @@ TEST_F(CheckpointTest, Crc32CheckValue) {
 }
 
 TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
-  // docs/checkpoint-format.md: 168 + L + 4P + 4O bytes (version 2).
-  ASSERT_EQ(bytes.size(), 168u + 12 + 3 * 4);
+  // docs/checkpoint-format.md: 176 + L + 4P + 4O bytes (version 3).
+  ASSERT_EQ(bytes.size(), 176u + 12 + 3 * 4);
   EXPECT_EQ(bytes.compare(0, 8, std::string("DLCCKPT\0", 8)), 0);
-  EXPECT_EQ(bytes[8], 2);  // version, little-endian
+  EXPECT_EQ(bytes[8], 3);  // version, little-endian
   EXPECT_EQ(bytes[12], 12); // name length
   EXPECT_EQ(bytes.compare(16, 12, "linear_model"), 0);
   uint64_t fingerprint, step;
@@ -117,6 +117,9 @@ TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
   EXPECT_EQ(bestStep, 0);
   EXPECT_EQ(prepFlags, 0u);
   EXPECT_EQ(prepWidth, 0);
+  double bestValAcc; // version 3, after the (empty) statistics
+  std::memcpy(&bestValAcc, &bytes[188], 8);
+  EXPECT_TRUE(std::isnan(bestValAcc));
   uint32_t crc;
   std::memcpy(&crc, &bytes[bytes.size() - 4], 4);
   EXPECT_EQ(crc, dlc_crc32(0, bytes.data(), bytes.size() - 4));
@@ -224,10 +227,12 @@ TEST_F(CheckpointTest, NoCorruptedByteIsEverAccepted) {
 
 TEST_F(CheckpointTest, UnsupportedVersion) {
   std::string bad = bytes;
-  bad[8] = 3;
+  bad[8] = 4;
   EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
-  EXPECT_EQ(error(), x + ": unsupported checkpoint format version 3 at offset "
-                         "8 (this runtime reads versions 1 and 2)");
+  EXPECT_EQ(error(), x + ": unsupported checkpoint format version 4 at offset "
+                         "8 (this runtime reads versions 1, 2 and 3)");
+  bad[8] = 0;
+  EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
 }
 
 /// Version 1 (the layout without the validation and preprocessing section)
@@ -250,7 +255,29 @@ TEST_F(CheckpointTest, VersionOneStillLoads) {
   EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
             floats(dlc_trainer_params(trainer.get()), 3));
   EXPECT_EQ(dlc_trainer_global_step(t.get()), 4);
-  // Saved again, it is the version 2 file of the same state.
+  // Saved again, it is the version 3 file of the same state.
+  ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
+  EXPECT_EQ(readFile(x), bytes);
+}
+
+/// Version 2 (without the best snapshot's accuracy) of a version 3 file
+/// without preprocessing statistics.
+std::string versionTwo(const std::string &v3) {
+  std::string v2 = v3.substr(0, v3.size() - 12); // less the accuracy, CRC
+  v2[8] = 2;
+  uint32_t crc = dlc_crc32(0, v2.data(), v2.size());
+  v2.append(reinterpret_cast<const char *>(&crc), 4);
+  return v2;
+}
+
+TEST_F(CheckpointTest, VersionTwoStillLoads) {
+  const std::string v2 = versionTwo(bytes);
+  ASSERT_EQ(v2.size(), 168u + 12 + 3 * 4);
+  TrainerPtr t = makeTrainer(model.get(), 7);
+  writeFile(x, v2);
+  ASSERT_EQ(dlc_trainer_load(t.get(), x.c_str()), DLC_OK) << error();
+  EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
+            floats(dlc_trainer_params(trainer.get()), 3));
   ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
   EXPECT_EQ(readFile(x), bytes);
 }
@@ -272,9 +299,11 @@ TEST_F(CheckpointTest, PreprocessingStatisticsOfAnotherWidthAreRefused) {
   uint32_t flags = 1;
   int64_t width = 3;
   float mean[3] = {0.5f, 1.5f, 2.5f};
+  const double none = std::nan("");
   other.append(reinterpret_cast<const char *>(&flags), 4);
   other.append(reinterpret_cast<const char *>(&width), 8);
   other.append(reinterpret_cast<const char *>(mean), sizeof mean);
+  other.append(reinterpret_cast<const char *>(&none), 8);
   uint32_t crc = dlc_crc32(0, other.data(), other.size());
   other.append(reinterpret_cast<const char *>(&crc), 4);
   EXPECT_EQ(loadBytes(other), DLC_ERR_MISMATCH);
@@ -286,6 +315,7 @@ TEST_F(CheckpointTest, PreprocessingStatisticsOfAnotherWidthAreRefused) {
   other.append(reinterpret_cast<const char *>(&flags), 4);
   other.append(reinterpret_cast<const char *>(&width), 8);
   other.append(reinterpret_cast<const char *>(mean), 8);
+  other.append(reinterpret_cast<const char *>(&none), 8);
   crc = dlc_crc32(0, other.data(), other.size());
   other.append(reinterpret_cast<const char *>(&crc), 4);
   ASSERT_EQ(loadBytes(other), DLC_OK) << error();

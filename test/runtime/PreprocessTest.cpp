@@ -248,7 +248,7 @@ TEST(PreprocessTest, CheckpointKeepsTheStatisticsAndRefusesOthers) {
   // 168 + L + 4P + 4O bytes plus two arrays of F floats.
   const std::string bytes = readFile(ckpt);
   const size_t L = 9, P = F + 1;
-  ASSERT_EQ(bytes.size(), 168 + L + 4 * P + 8 * F);
+  ASSERT_EQ(bytes.size(), 176 + L + 4 * P + 8 * F);
   uint32_t flags;
   std::memcpy(&flags, &bytes[120 + L + 4 * P + 32], 4);
   EXPECT_EQ(flags, 0x1u | 0x2u | 0x10u | 0x40u);

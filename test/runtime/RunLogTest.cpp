@@ -343,16 +343,22 @@ TEST(RunLogTest, SnapshotsByEpochAndStepAndTheBestOne) {
             (std::vector<int64_t>{3, 5, 6, 9, 10, 12}));
   // Validation runs at every snapshot, mid-epoch ones included (TFLearn).
   std::vector<int64_t> validated;
-  int64_t bestStep = 0;
-  double best = INFINITY;
+  int64_t bestStep = 0, lowestLossStep = 0;
+  double bestAcc = -1, bestLoss = INFINITY, lowestLoss = INFINITY;
   for (const dlc_step_info &s : rec.steps)
     if (s.has_val) {
       validated.push_back(s.step);
-      if (s.val_loss < best)
-        best = s.val_loss, bestStep = s.step;
+      ASSERT_TRUE(s.has_acc);
+      if (s.val_acc > bestAcc || (s.val_acc == bestAcc && s.val_loss < bestLoss))
+        bestAcc = s.val_acc, bestLoss = s.val_loss, bestStep = s.step;
+      if (s.val_loss < lowestLoss)
+        lowestLoss = s.val_loss, lowestLossStep = s.step;
     }
   EXPECT_EQ(validated, (std::vector<int64_t>{3, 5, 6, 9, 10, 12}));
-  // The best checkpoint is the snapshot of the lowest validation loss.
+  // The run is one where the two rules differ: TFLearn's (accuracy) wins.
+  EXPECT_NE(bestStep, lowestLossStep);
+  // The best checkpoint is the snapshot of the highest validation accuracy,
+  // equal ones by the lower loss (TFLearn keeps the first of equal ones).
   const std::string bestPath = ckpts + "/softmax_model-best.ckpt";
   EXPECT_EQ(readFile(bestPath),
             readFile(ckpts + "/softmax_model-" + std::to_string(bestStep) +
@@ -375,6 +381,43 @@ TEST(RunLogTest, SnapshotsByEpochAndStepAndTheBestOne) {
                                dlc_trainer_params(resumed.get()) + 6),
             std::vector<float>(dlc_trainer_params(t.get()),
                                dlc_trainer_params(t.get()) + 6));
+}
+
+TEST(RunLogTest, AResumedRunKeepsTheSameBestCheckpoint) {
+  // 6 epochs straight, and the same stopped after epoch k and resumed from
+  // the directory: the same best snapshot, byte for byte (its accuracy is
+  // in every checkpoint), for every k and a few seeds.
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes(), val = validation();
+  for (uint64_t seed : {2, 3, 5, 8})
+    for (int64_t k = 1; k < 6; ++k) {
+      TempDir straight, resumed;
+      dlc_train_options o = options(6, 3, nullptr);
+      o.on_step = nullptr;
+      o.snapshot_step = 5;
+      o.checkpoint_dir = straight.path.c_str();
+      TrainerPtr t = makeTrainer(m.get(), seed);
+      ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), val.get(), &o,
+                                  nullptr),
+                DLC_OK);
+      o.checkpoint_dir = resumed.path.c_str();
+      o.epochs = k;
+      TrainerPtr first = makeTrainer(m.get(), seed);
+      ASSERT_EQ(dlc_trainer_train(first.get(), train.get(), val.get(), &o,
+                                  nullptr),
+                DLC_OK);
+      TrainerPtr second = makeTrainer(m.get());
+      ASSERT_EQ(dlc_trainer_load_latest(second.get(), resumed.path.c_str(),
+                                        nullptr, nullptr, nullptr, 0),
+                DLC_OK);
+      o.epochs = 6;
+      ASSERT_EQ(dlc_trainer_train(second.get(), train.get(), val.get(), &o,
+                                  nullptr),
+                DLC_OK);
+      EXPECT_EQ(readFile(resumed.file("softmax_model-best.ckpt")),
+                readFile(straight.file("softmax_model-best.ckpt")))
+          << "seed " << seed << ", resumed after epoch " << k;
+    }
 }
 
 TEST(RunLogTest, MaxCheckpointsKeepsTheNewest) {

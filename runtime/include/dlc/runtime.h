@@ -487,7 +487,8 @@ DLC_API dlc_status dlc_output_file_target(const char *path, char *target,
 DLC_API uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size);
 
 /* Checkpoint directories: snapshots DIR/<model>-<step>.ckpt and the best
- * one by validation loss, DIR/<model>-best.ckpt. Saves the trainer as the
+ * one by validation accuracy (then loss; loss alone for models without
+ * accuracy), DIR/<model>-best.ckpt. Saves the trainer as the
  * snapshot of its current step, then removes the oldest snapshots beyond
  * `max_keep` (0: keep all). The path written goes to path_out (may be NULL,
  * truncated to path_size). */
