@@ -442,9 +442,9 @@ Reference reference(const NetSpec &spec, const dlc_model_desc &d,
   //   binary_crossentropy: mean over all elements of
   //     -(t log p + (1 - t) log(1 - p)), p clamped to [1e-7, 1 - 1e-7];
   //     after a sigmoid, on its logits z: max(z, 0) - z t + log1p(e^-|z|);
-  //   categorical_crossentropy: mean over the rows of -sum_j t_j log p_j, p
-  //     clamped likewise (not renormalised, unlike TFLearn's); after a
-  //     softmax, on its logits: sum_j t_j (logsumexp(z) - z_j);
+  //   categorical_crossentropy: mean over the rows of -sum_j t_j log q_j,
+  //     q = p / sum_j p_j clamped to [1e-10, 1 - 1e-10] (TFLearn's); after
+  //     a softmax, on its logits: sum_j t_j (logsumexp(z) - z_j);
   //   L2: + wd * sum(W^2) / 2 over the regularized weights.
   const int64_t out = in;
   const Act last = spec.layers.back().act;
@@ -453,8 +453,16 @@ Reference reference(const NetSpec &spec, const dlc_model_desc &d,
     r.minProbMargin = std::min(r.minProbMargin, std::min(p - eps, 1 - eps - p));
     return std::min(std::max(p, eps), 1 - eps);
   };
+  const double cceEps = 1e-10;
+  auto clampNormalized = [&](double q) {
+    r.minProbMargin = std::min(r.minProbMargin, q - cceEps);
+    return std::max(q, cceEps);
+  };
   double sum = 0;
-  for (int64_t n = 0; n < batch; ++n)
+  for (int64_t n = 0; n < batch; ++n) {
+    double rowSum = 0;
+    for (int64_t j = 0; j < out; ++j)
+      rowSum += a[n * out + j];
     for (int64_t j = 0; j < out; ++j) {
       const double p = a[n * out + j], t = y[n * out + j],
                    logit = z[n * out + j];
@@ -477,11 +485,12 @@ Reference reference(const NetSpec &spec, const dlc_model_desc &d,
             se += std::exp(zr[k] - m);
           sum += t * (m + std::log(se) - logit);
         } else {
-          sum -= t * std::log(clampProb(p));
+          sum -= t * std::log(clampNormalized(p / rowSum));
         }
         break;
       }
     }
+  }
   r.dataLoss = sum / double(spec.loss == Loss::CategoricalCE ? batch
                                                              : batch * out);
   r.loss = r.dataLoss + l2;

@@ -76,20 +76,23 @@ TEST(LossForms, ClampedProbabilitiesHaveNoGradient) {
     const dlc_model *m = loadModel(inputPath("clamped_cce.mlir"));
     ASSERT_NE(m, nullptr);
     Net net(m);
-    // p = sigmoid([-20, 0]) for x = 1: the first, 2e-9, is clamped to
-    // 1e-7; the second has target 0.
-    const std::vector<float> params = {-20.0f, 0.0f};
+    // TFLearn's categorical_crossentropy: q = p / sum p, clipped to
+    // [1e-10, 1]. p = sigmoid([-30, 0]) for x = 1: q0 = 1.9e-13 is clipped,
+    // the loss is -log(1e-10), and flat in both weights (the other class
+    // has target 0).
+    const std::vector<float> params = {-30.0f, 0.0f};
     std::vector<float> g;
     const float loss = net.gradient(params, {1.0f}, {1.0f, 0.0f}, 1, g);
-    EXPECT_NEAR(loss, -std::log(1e-7), 1e-3);
+    EXPECT_NEAR(loss, -std::log(1e-10), 1e-3);
     EXPECT_EQ(g, (std::vector<float>{0.0f, 0.0f}));
-    // Inside the range, x = 0.05: p0 = sigmoid(-1), and
-    // dL/dW0 = -t / p0 * p0 (1 - p0) * x = -(1 - p0) * 0.05.
+    // Inside the range, x = 0.05: p = sigmoid([-1.5, 0]), s = p0 + p1,
+    // dL/dp0 = (1 - 1 / q0) / s, dL/dp1 = 1 / s, through p (1 - p) x.
     const float inside = net.gradient(params, {0.05f}, {1.0f, 0.0f}, 1, g);
-    const double p0 = 1.0 / (1.0 + std::exp(1.0));
-    EXPECT_NEAR(inside, -std::log(p0), 1e-5);
-    EXPECT_NEAR(g[0], -(1.0 - p0) * 0.05, 1e-6);
-    EXPECT_EQ(g[1], 0.0f);
+    const double p0 = 1.0 / (1.0 + std::exp(1.5)), p1 = 0.5, s = p0 + p1;
+    const double q0 = p0 / s;
+    EXPECT_NEAR(inside, -std::log(q0), 1e-5);
+    EXPECT_NEAR(g[0], (1.0 - 1.0 / q0) / s * p0 * (1 - p0) * 0.05, 1e-6);
+    EXPECT_NEAR(g[1], 1.0 / s * p1 * (1 - p1) * 0.05, 1e-6);
   }
   {
     const dlc_model *m = loadModel(inputPath("clamped_bce.mlir"));

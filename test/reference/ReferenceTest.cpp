@@ -113,6 +113,7 @@ INSTANTIATE_TEST_SUITE_P(Models, Reference,
                          testing::Values("or_sgd", "softmax_adam_l2",
                                          "bce_momentum_clip", "mse_nobias",
                                          "cnn_adam", "mlp_nesterov",
-                                         "mlp_rmsprop", "mlp_adagrad"));
+                                         "mlp_rmsprop", "mlp_adagrad",
+                                         "sigmoid_cce_momentum"));
 
 } // namespace

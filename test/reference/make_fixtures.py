@@ -93,8 +93,11 @@ def run(name, layers, acts, loss, opt, lr, x, y, steps, clip_norm=5.0,
             value = ((h - y) ** 2).mean()
         elif loss == "binary_crossentropy":
             value = torch.nn.functional.binary_cross_entropy(h, y)
-        else:
+        elif acts[-1] == "softmax":
             value = -(y * torch.log(h)).sum(dim=1).mean()
+        else:  # TFLearn's: rows normalized to sum 1, clipped to [1e-10, 1]
+            q = torch.clamp(h / h.sum(dim=1, keepdim=True), 1e-10, 1 - 1e-10)
+            value = -(y * torch.log(q)).sum(dim=1).mean()
         data_loss = value
         if l2:
             for idx, wd in l2.items():
@@ -184,3 +187,8 @@ y = torch.nn.functional.one_hot(torch.tensor([0, 1, 1, 0, 1, 0]), 2).float()
 for opt in ("nesterov", "rmsprop", "adagrad"):
     run("mlp_" + opt, [layer(3, 4), layer(4, 2)], ["tanh", "softmax"],
         "categorical_crossentropy", opt, 0.1, x, y, steps=3)
+
+x = torch.randn(6, 3)
+y = torch.nn.functional.one_hot(torch.tensor([2, 0, 1, 2, 1, 0]), 3).float()
+run("sigmoid_cce_momentum", [layer(3, 4), layer(4, 3)], ["tanh", "sigmoid"],
+    "categorical_crossentropy", "momentum", 0.5, x, y, steps=3)

@@ -237,11 +237,18 @@ Value sigmoid(OpBuilder &b, Location loc, Value x) {
   return b.create<arith::DivFOp>(loc, one, b.create<arith::AddFOp>(loc, one, e));
 }
 
-Value clampProb(OpBuilder &b, Location loc, Value p) {
-  // TFLearn clips probabilities to [eps, 1 - eps] before taking logs.
-  const double eps = 1e-7;
+Value clampProb(OpBuilder &b, Location loc, Value p, double eps = 1e-7) {
+  // Probabilities are clipped to [eps, 1 - eps] before taking logs.
   Value lo = b.create<arith::MaximumFOp>(loc, p, f32Const(b, loc, eps));
   return b.create<arith::MinimumFOp>(loc, lo, f32Const(b, loc, 1.0 - eps));
+}
+
+/// TFLearn's clip of normalized probabilities in categorical_crossentropy
+/// (tflearn/config.py's _EPSILON; 1 - 1e-10 is 1 in float32).
+constexpr double kCceEps = 1e-10;
+
+Value addCombine(OpBuilder &b, Location loc, ValueRange a) {
+  return b.create<arith::AddFOp>(loc, a[0], a[1]).getResult();
 }
 
 /// `grad` where clampProb(p) == p, 0 where the clamp changed p: the loss is
@@ -541,13 +548,23 @@ struct LossLowering : OpConversionPattern<LossOp> {
         return b.create<arith::NegFOp>(l, s).getResult();
       });
       break;
-    case Loss::categorical_crossentropy: // -sum t log p, per example
-      sum = sumAll(rewriter, loc, {p, t}, [](OpBuilder &b, Location l, ValueRange a) {
-        Value lp = b.create<math::LogOp>(l, clampProb(b, l, a[0]));
-        return b.create<arith::NegFOp>(l, b.create<arith::MulFOp>(l, a[1], lp))
-            .getResult();
-      });
+    case Loss::categorical_crossentropy: { // -sum t log clip(p / sum p)
+      // TFLearn's (objectives.categorical_crossentropy): each row made to
+      // sum to 1, then clipped to [1e-10, 1 - 1e-10].
+      Value rowSum = rowReduce(rewriter, loc, p, 0.0, addCombine);
+      Value perClass = withRows(
+          rewriter, loc, {p, t}, rowSum,
+          [](OpBuilder &b, Location l, ValueRange a) {
+            Value q = b.create<arith::DivFOp>(l, a[0], a[2]);
+            Value lq = b.create<math::LogOp>(l, clampProb(b, l, q, kCceEps));
+            return b
+                .create<arith::NegFOp>(l, b.create<arith::MulFOp>(l, a[1], lq))
+                .getResult();
+          });
+      sum = sumAll(rewriter, loc, perClass,
+                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
       break;
+    }
     case Loss::sigmoid_binary_crossentropy: // max(z,0) - z t + log(1 + e^-|z|)
       perElement = true;
       sum = sumAll(rewriter, loc, {p, t}, [](OpBuilder &b, Location l, ValueRange a) {
@@ -636,14 +653,35 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
         return unlessClamped(b, l, a[0], pc, g);
       });
       break;
-    case Loss::categorical_crossentropy: // -t / p / count
-      result = elementwise(rewriter, loc, {p, t}, [&](OpBuilder &b, Location l, ValueRange a) {
-        Value pc = clampProb(b, l, a[0]);
-        Value q = b.create<arith::DivFOp>(l, a[1], pc);
-        Value g = b.create<arith::MulFOp>(l, b.create<arith::NegFOp>(l, q), inv);
-        return unlessClamped(b, l, a[0], pc, g);
-      });
+    case Loss::categorical_crossentropy: {
+      // With s = sum_i p_i, q = p / s and u_i = 1 where q_i is not clipped:
+      // dL/dp_j = (-t_j u_j / q_j + sum_i t_i u_i) / s / N.
+      Value rowSum = rowReduce(rewriter, loc, p, 0.0, addCombine);
+      Value q = withRows(rewriter, loc, p, rowSum,
+                         [](OpBuilder &b, Location l, ValueRange a) {
+                           return b.create<arith::DivFOp>(l, a[0], a[1])
+                               .getResult();
+                         });
+      Value kept = rowReduce(
+          rewriter, loc, {q, t}, 0.0,
+          [](OpBuilder &b, Location l, ValueRange a) {
+            Value qc = clampProb(b, l, a[0], kCceEps);
+            Value tu = unlessClamped(b, l, a[0], qc, a[1]);
+            return b.create<arith::AddFOp>(l, a[2], tu).getResult();
+          });
+      result = withRows(
+          rewriter, loc, {q, t}, {rowSum, kept},
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value qc = clampProb(b, l, a[0], kCceEps);
+            Value own = unlessClamped(
+                b, l, a[0], qc,
+                b.create<arith::NegFOp>(l, b.create<arith::DivFOp>(l, a[1], qc)));
+            Value g = b.create<arith::DivFOp>(
+                l, b.create<arith::AddFOp>(l, own, a[3]), a[2]);
+            return b.create<arith::MulFOp>(l, g, inv).getResult();
+          });
       break;
+    }
     case Loss::sigmoid_binary_crossentropy: // (sigmoid(z) - t) / count
       result = elementwise(rewriter, loc, {p, t}, [&](OpBuilder &b, Location l, ValueRange a) {
         Value d = b.create<arith::SubFOp>(l, sigmoid(b, l, a[0]), a[1]);
