@@ -81,7 +81,11 @@ const char *const kHelp =
     "                              saved when no step was trained\n"
     "  --resume PATH|DIR           continue from a checkpoint, or from the "
     "newest good\n"
-    "                              snapshot of a checkpoint directory\n"
+    "                              snapshot of a checkpoint directory (whose "
+    "snapshots\n"
+    "                              then go on there, unless --checkpoint-dir "
+    "or\n"
+    "                              --checkpoint says otherwise)\n"
     "  --run-id ID                 the run's name: log header, event "
     "directory LOGDIR/ID\n"
     "                              (default: the model name)\n"
@@ -264,6 +268,12 @@ int dlcTrainMain(int argc, char **argv) {
                           args.get("max-checkpoints", "") + "'",
                       kUsage, "train");
   opts.tensorboard_verbose = (int)verbose;
+  for (auto [on, off] : {std::pair{"snapshot-epoch", "no-snapshot-epoch"},
+                         std::pair{"progress", "no-progress"}})
+    if (args.has(on) && args.has(off))
+      return usageError(std::string("--") + on + " and --" + off +
+                            " exclude each other",
+                        kUsage, "train");
   opts.snapshot_epoch = !args.has("no-snapshot-epoch");
   if (args.has("progress"))
     opts.progress = 1;
@@ -371,7 +381,13 @@ int dlcTrainMain(int argc, char **argv) {
   if (status != DLC_OK)
     return failWithLastError();
 
-  const std::string checkpointDir = args.get("checkpoint-dir", "");
+  // A run resumed from a checkpoint directory goes on writing its snapshots
+  // there, unless told another place.
+  const bool resumedFromDir =
+      !resume.empty() && std::filesystem::is_directory(resume, ec);
+  const std::string checkpointDir = args.get(
+      "checkpoint-dir",
+      resumedFromDir && !args.has("checkpoint") ? resume : "");
   const bool finalInDir = !checkpointDir.empty() && !args.has("checkpoint");
   const std::string checkpoint =
       args.get("checkpoint", "./" + std::string(desc->name) + ".ckpt");

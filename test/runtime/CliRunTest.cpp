@@ -322,10 +322,33 @@ TEST_F(CliRunTest, EvaluateGivesTheValidationFiguresOfTraining) {
             "evaluate'");
 }
 
+TEST_F(CliRunTest, ResumingFromADirectoryGoesOnThere) {
+  ChildResult r = train({"--data", classes, "--model", "softmax_model",
+                         "--epochs", "1", "--batch-size", "3",
+                         "--checkpoint-dir", "ck", "--quiet"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  r = train({"--data", classes, "--model", "softmax_model", "--epochs", "2",
+             "--batch-size", "3", "--resume", "ck", "--quiet"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(lines(r.out).back(), "Checkpoint saved: ck/softmax_model-8.ckpt");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("softmax_model.ckpt")));
+  // --checkpoint names another place for the final state (and no snapshots).
+  r = train({"--data", classes, "--model", "softmax_model", "--epochs", "3",
+             "--batch-size", "3", "--resume", "ck", "--checkpoint", "out.ckpt",
+             "--quiet"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(lines(r.out).back(), "Checkpoint saved: out.ckpt");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("ck/softmax_model-12.ckpt")));
+}
+
 TEST_F(CliRunTest, AnOptionGivenTwiceIsAnError) {
   ChildResult r = train({"--data", csv, "--epochs", "3", "--epochs", "5"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_EQ(lines(r.err)[0], "dlc: error: option '--epochs' given twice");
+  r = train({"--data", csv, "--progress", "--no-progress"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(lines(r.err)[0],
+            "dlc: error: --progress and --no-progress exclude each other");
 }
 
 /// The snapshot steps in `dir` of `model`.
