@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 using namespace dlc::rt;
 
@@ -90,6 +91,19 @@ dlc_status RunLog::check(const dlc_trainer &t, const dlc_train_options &o) {
   return DLC_OK;
 }
 
+/// Whether TFLearn summarizes the parameter (tf.trainable_variables()):
+/// batch normalization's moving statistics, which dlc names as TFLearn does,
+/// are not trained (their gradient is 0) and get no histograms.
+static bool isTrainable(const dlc_param_desc &p) {
+  const std::string name = p.name;
+  for (const char *moving : {"/moving_mean", "/moving_variance"}) {
+    const size_t n = std::strlen(moving);
+    if (name.size() >= n && name.compare(name.size() - n, n, moving) == 0)
+      return false;
+  }
+  return true;
+}
+
 dlc_status RunLog::start() {
   if (!o.event_dir)
     return DLC_OK;
@@ -101,9 +115,11 @@ dlc_status RunLog::start() {
   rawLossTag = optimizer + "/Loss/raw";
   histograms = o.tensorboard_verbose >= 1;
   for (int64_t i = 0; i < t.desc->num_params; ++i) {
-    const std::string name = t.desc->params[i].name;
-    gradientTags.push_back(name + "/Gradients");
-    weightTags.push_back(optimizer + "/" + name);
+    const dlc_param_desc &p = t.desc->params[i];
+    const std::string name = p.name;
+    const bool trainable = isTrainable(p); // else empty tags: none written
+    gradientTags.push_back(trainable ? name + "/Gradients" : "");
+    weightTags.push_back(trainable ? optimizer + "/" + name : "");
   }
   if (o.tensorboard_verbose == 3)
     for (int64_t i = 0; i < t.desc->num_activations; ++i) {
@@ -160,12 +176,14 @@ void RunLog::trained(const dlc_step_info &s) {
     const float *params = t.params.floats();
     for (int64_t i = 0; i < t.desc->num_params; ++i) {
       const dlc_param_desc &p = t.desc->params[i];
-      events->addHistogram(gradientTags[i], grads + p.offset, p.size);
+      if (!gradientTags[i].empty())
+        events->addHistogram(gradientTags[i], grads + p.offset, p.size);
     }
     if (o.tensorboard_verbose >= 2)
       for (int64_t i = 0; i < t.desc->num_params; ++i) {
         const dlc_param_desc &p = t.desc->params[i];
-        events->addHistogram(weightTags[i], params + p.offset, p.size);
+        if (!weightTags[i].empty())
+          events->addHistogram(weightTags[i], params + p.offset, p.size);
       }
     if (actStep == s.step)
       for (size_t i = 0; i < activationTags.size(); ++i) {

@@ -228,6 +228,37 @@ TEST(RunLogTest, GradientAndWeightHistograms) {
   }
 }
 
+TEST(RunLogTest, MovingStatisticsGetNoHistograms) {
+  // TFLearn summarizes trainable variables only: batch normalization's
+  // moving_mean and moving_variance (named so by dlc, as by TFLearn) get
+  // neither a gradient nor a weight histogram. Here softmax_model's bias
+  // stands in for one.
+  TempDir dir;
+  ModelPtr lib = openFixture("softmax_model");
+  dlc_model_desc desc = *dlc_model_get_desc(lib.get());
+  std::vector<dlc_param_desc> params(desc.params, desc.params + desc.num_params);
+  ASSERT_EQ(std::string(params[1].name), "fc/b");
+  params[1].name = "BatchNormalization/moving_variance";
+  desc.params = params.data();
+  dlc_model *raw = nullptr;
+  ASSERT_EQ(dlc_model_from_desc(&desc, &raw), DLC_OK) << dlc_last_error();
+  ModelPtr m(raw);
+  TrainerPtr t = makeTrainer(m.get());
+  DatasetPtr data = classes();
+  dlc_train_options o = options(1, 3, nullptr);
+  o.on_step = nullptr;
+  o.event_dir = dir.path.c_str();
+  o.tensorboard_verbose = 2;
+  ASSERT_EQ(dlc_trainer_train(t.get(), data.get(), nullptr, &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  Histograms h = readHistograms(dir.path);
+  std::vector<std::string> tags;
+  for (const auto &[tag, steps] : h.byTag)
+    tags.push_back(tag);
+  EXPECT_EQ(tags, (std::vector<std::string>{"Momentum/fc/W", "fc/W/Gradients"}));
+}
+
 TEST(RunLogTest, HistogramEveryNSteps) {
   TempDir dir;
   ModelPtr m = openFixture("softmax_model");
