@@ -82,8 +82,8 @@ int dlcEvaluateMain(int argc, char **argv) {
   if (args.has("part") && part != "test" && part != "train")
     return usageError("--part expects test or train, got '" + part + "'",
                       kUsage, "evaluate");
-  if (part == "test" && !hasTestPart(spec))
-    return usageError("--part test: '" + spec.text +
+  if (args.has("part") && !hasTestPart(spec))
+    return usageError("--part " + part + ": '" + spec.text +
                           "' has no test part (only fashion-mnist, mnist, "
                           "cifar10 and imagefolder with train/ and test/ "
                           "have one)",

@@ -160,6 +160,10 @@ int dlcPredictMain(int argc, char **argv) {
   if (loadCheckpointOrNewest(trainer.get(), args.get("checkpoint", ""),
                              loaded) != DLC_OK)
     return failWithLastError();
+  // Which snapshot of a directory: on stderr, stdout holds the rows only.
+  if (loaded != args.get("checkpoint", ""))
+    std::fprintf(stderr, "dlc: note: %s (step %lld)\n", loaded.c_str(),
+                 (long long)dlc_trainer_global_step(trainer.get()));
   // dlc_trainer_predict applies the checkpoint's preprocessing statistics
   // (docs/data-pipeline.md) to a copy of the rows: x is printed as given.
   const int64_t rows = (int64_t)x.size() / inW;

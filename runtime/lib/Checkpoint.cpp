@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <random>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <tuple>
 #include <unistd.h>
@@ -484,8 +485,10 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
     return DLC_ERR_FORMAT;
   if (r.offset() != buf.size())
     return setError(DLC_ERR_FORMAT,
-                    "%s: %zu unexpected bytes after the checksum at offset %zu",
-                    path, buf.size() - r.offset(), r.offset());
+                    "%s: %zu unexpected byte%s after the checksum at offset "
+                    "%zu",
+                    path, buf.size() - r.offset(),
+                    buf.size() - r.offset() == 1 ? "" : "s", r.offset());
   uint32_t computed = dlc_crc32(0, buf.data(), crcAt);
   if (stored != computed)
     return setError(DLC_ERR_FORMAT,
@@ -574,7 +577,12 @@ dlc_status load(dlc_trainer &t, const char *path) {
   t.prepFlags = c.prepFlags, t.prepWidth = c.prepWidth;
   t.prepMean = std::move(mean);
   t.prepStd = std::move(stddev);
-  t.unreadableSnapshots.clear();
+  t.ownDirectory = canonicalName(
+      std::filesystem::path(path).parent_path().empty()
+          ? "."
+          : std::filesystem::path(path).parent_path().string());
+  t.damagedSnapshots.clear();
+  t.skippedSnapshots.clear();
   return DLC_OK;
 }
 
@@ -644,9 +652,7 @@ dlc_status dlc::rt::saveSnapshot(const dlc_trainer &t, const std::string &dir,
   return DLC_OK;
 }
 
-/// `path` made absolute with its symbolic links resolved, for comparing two
-/// names of one file.
-static std::string canonicalName(const std::string &path) {
+std::string dlc::rt::canonicalName(const std::string &path) {
   std::error_code ec;
   std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
   return ec ? path : p.string();
@@ -657,17 +663,54 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     return DLC_OK; // created by the first snapshot
+  const auto snapshots = listSnapshots(t, dir);
+  const std::string best =
+      inDirectory(dir, std::string(t.desc->name) + "-best.ckpt");
+  const char *name = t.desc->name;
+  if (t.ownDirectory != canonicalName(dir)) {
+    // Another run's directory (or an earlier run's): anything of the model
+    // there would be overwritten, mixed with this run's or rotated away.
+    if (!snapshots.empty())
+      return setError(
+          DLC_ERR_MISMATCH,
+          "%s: the checkpoint directory holds %zu snapshot%s of model '%s' "
+          "of another run (the newest: %s, step %lld), which this run would "
+          "overwrite, mix with its own or delete. To continue that run, "
+          "resume from the directory (dlc train --resume %s); to start "
+          "another, choose another directory or move those files away",
+          dir.c_str(), snapshots.size(), snapshots.size() == 1 ? "" : "s",
+          name, snapshots.back().second.c_str(),
+          (long long)snapshots.back().first, dir.c_str());
+    if (std::filesystem::exists(best, ec))
+      return setError(
+          DLC_ERR_MISMATCH,
+          "%s: the checkpoint directory holds %s of another run, which this "
+          "run would replace; choose another directory or move it away",
+          dir.c_str(), best.c_str());
+    return DLC_OK;
+  }
+  // Its own directory: the snapshots past the trainer's step are this
+  // run's future (resumed from an older one) or files dlc_trainer_load_latest
+  // could not use.
   std::string newest;
   int64_t newestStep = 0, count = 0;
-  for (const auto &[step, path] : listSnapshots(t, dir)) {
+  for (const auto &[step, path] : snapshots) {
     if (step <= t.step)
       continue;
-    const std::string name = canonicalName(path);
-    bool unreadable = false;
-    for (const std::string &skipped : t.unreadableSnapshots)
-      unreadable |= canonicalName(skipped) == name;
-    if (unreadable)
+    const std::string file = canonicalName(path);
+    bool damaged = false;
+    for (const std::string &d : t.damagedSnapshots)
+      damaged |= canonicalName(d) == file;
+    if (damaged)
       continue;
+    for (const auto &[skipped, why] : t.skippedSnapshots)
+      if (canonicalName(skipped) == file)
+        return setError(
+            DLC_ERR_MISMATCH,
+            "%s (step %lld) is newer than the snapshot this run resumed "
+            "from, which it would overwrite, but it was passed over: %s. "
+            "Move it away or fix it first",
+            path.c_str(), (long long)step, why.c_str());
     ++count;
     newest = path, newestStep = step;
   }
@@ -675,22 +718,31 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
     return setError(
         DLC_ERR_MISMATCH,
         "%s: the checkpoint directory holds %lld snapshot%s of model '%s' "
-        "past step %lld, where this run starts (the newest: %s, step %lld); "
-        "a new run there would overwrite them. To continue that run, resume "
-        "from the directory (dlc train --resume %s); to start another, "
-        "choose another directory or move those files away",
-        dir.c_str(), (long long)count, count == 1 ? "" : "s", t.desc->name,
+        "past step %lld, where this run starts (the newest: %s, step %lld), "
+        "which it would overwrite. Resume from the directory (its newest "
+        "snapshot, dlc train --resume %s), or move those files away",
+        dir.c_str(), (long long)count, count == 1 ? "" : "s", name,
         (long long)t.step, newest.c_str(), (long long)newestStep, dir.c_str());
-  const std::string best =
-      inDirectory(dir, std::string(t.desc->name) + "-best.ckpt");
-  if (t.step == 0 && std::filesystem::exists(best, ec))
-    return setError(
-        DLC_ERR_MISMATCH,
-        "%s: the checkpoint directory holds %s of an earlier run, which a "
-        "new run there would replace; choose another directory or move it "
-        "away",
-        dir.c_str(), best.c_str());
   return DLC_OK;
+}
+
+dlc_status dlc::rt::lockSnapshotDirectory(const std::string &dir, int &fd) {
+  fd = -1;
+  if (dlc_status s = ensureDirectory(dir))
+    return s;
+  fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return setError(DLC_ERR_IO, "%s: cannot open the checkpoint directory: %s",
+                    dir.c_str(), std::strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    close(fd);
+    fd = -1;
+    return setError(DLC_ERR_MISMATCH,
+                    "%s: another training run is writing its snapshots in "
+                    "this checkpoint directory; choose another one",
+                    dir.c_str());
+  }
+  return DLC_OK; // (a file system without locks: unlocked)
 }
 
 dlc_status dlc::rt::saveBest(const dlc_trainer &t, const std::string &dir,
@@ -751,11 +803,13 @@ dlc_status dlc_trainer_load_latest(dlc_trainer *trainer, const char *dir,
                       dir, trainer->desc->name,
                       snapshotPrefix(*trainer).c_str());
     dlc_status last = DLC_OK;
-    std::vector<std::string> unreadable;
+    std::vector<std::string> damaged;
+    std::vector<std::pair<std::string, std::string>> skipped;
     for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
       last = load(*trainer, it->second.c_str());
       if (last == DLC_OK) {
-        trainer->unreadableSnapshots = std::move(unreadable);
+        trainer->damagedSnapshots = std::move(damaged);
+        trainer->skippedSnapshots = std::move(skipped);
         if (path_out && path_size)
           std::snprintf(path_out, path_size, "%s", it->second.c_str());
         return DLC_OK;
@@ -769,7 +823,9 @@ dlc_status dlc_trainer_load_latest(dlc_trainer *trainer, const char *dir,
       // Only a damaged file may be written over by the run that resumes
       // here; one that could not be opened or read is left alone.
       if (last == DLC_ERR_FORMAT && !fromNewerRuntime(it->second))
-        unreadable.push_back(it->second);
+        damaged.push_back(it->second);
+      else
+        skipped.emplace_back(it->second, dlc_last_error());
     }
     return last; // the oldest one's error is in dlc_last_error()
   });

@@ -183,10 +183,16 @@ struct dlc_trainer {
   double bestValAcc = kNoValue;  // its validation accuracy (format 3)
   int64_t bestStep = 0;          // its step
 
-  // Snapshots dlc_trainer_load_latest passed over as damaged (newer than
-  // the one it loaded; DLC_ERR_FORMAT, not I/O errors): a run continuing there may write over them
-  // (checkSnapshotDirectory). Cleared by init and by every other load.
-  std::vector<std::string> unreadableSnapshots;
+  // Checkpoint directories (checkSnapshotDirectory): the one this state
+  // comes from (loaded from a file in it) or was trained into, canonical;
+  // a run may write its snapshots only there or in a directory without any.
+  std::string ownDirectory;
+  // The snapshots dlc_trainer_load_latest passed over there (newer than the
+  // one it loaded): damaged ones (format errors), which the resumed run may
+  // write anew, and the others (unreadable, of a newer format: left alone)
+  // with the reason. Cleared by init and by every other load.
+  std::vector<std::string> damagedSnapshots;
+  std::vector<std::pair<std::string, std::string>> skippedSnapshots;
 
   // Featurewise preprocessing statistics fitted on the training set (format
   // version 2): flags bit 0 = mean, bit 1 = standard deviation, each
@@ -219,12 +225,17 @@ dlc_status outputTarget(const char *path, std::string &target);
 /// oldest snapshots beyond `maxKeep` (0: none).
 dlc_status saveSnapshot(const dlc_trainer &t, const std::string &dir,
                         int64_t maxKeep, std::string &path);
-/// Refuses a checkpoint directory holding another run's snapshots of the
-/// model, which a run from the trainer's step would overwrite or interleave:
-/// any `<model>-<N>.ckpt` with N past the trainer's step (but those
-/// dlc_trainer_load_latest found unreadable), and for a fresh trainer
-/// `<model>-best.ckpt`.
+/// Refuses a checkpoint directory whose snapshots of the model a run from
+/// the trainer's state would overwrite, interleave or rotate away: any
+/// `<model>-<N>.ckpt` or `<model>-best.ckpt` when the directory is not the
+/// trainer's own (t.ownDirectory), and in its own one the snapshots past
+/// its step but the damaged ones dlc_trainer_load_latest passed over.
 dlc_status checkSnapshotDirectory(const dlc_trainer &t, const std::string &dir);
+/// Creates `dir` if needed and locks it (flock) for one training run: `fd`
+/// holds the lock until closed. A directory another run holds is an error.
+dlc_status lockSnapshotDirectory(const std::string &dir, int &fd);
+/// `path` made absolute with its symbolic links resolved.
+std::string canonicalName(const std::string &path);
 /// Makes DIR/<model>-best.ckpt the trainer's state: a link to `snapshot`
 /// when that is the snapshot of this step, else a new file.
 dlc_status saveBest(const dlc_trainer &t, const std::string &dir,

@@ -408,7 +408,9 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   t->prepWidth = 0;
   t->prepMean.clear();
   t->prepStd.clear();
-  t->unreadableSnapshots.clear();
+  t->ownDirectory.clear();
+  t->damagedSnapshots.clear();
+  t->skippedSnapshots.clear();
   dlc_rng_seed(&t->rng, seed);
   return DLC_OK;
 }
@@ -441,9 +443,21 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
         return s;
     if (dlc_status s = RunLog::check(*t, *o))
       return s;
-    if (o->checkpoint_dir)
+    // One run at a time in a checkpoint directory, and only in its own.
+    int lockFd = -1;
+    struct Unlock {
+      int &fd;
+      ~Unlock() {
+        if (fd >= 0)
+          close(fd); // releases the flock
+      }
+    } unlock{lockFd};
+    if (o->checkpoint_dir) {
+      if (dlc_status s = lockSnapshotDirectory(o->checkpoint_dir, lockFd))
+        return s;
       if (dlc_status s = checkSnapshotDirectory(*t, o->checkpoint_dir))
         return s;
+    }
     if (dlc_status s =
             dlc_pipeline_check(t->model, &o->preprocess, &o->augment))
       return s; // its message is the error
@@ -469,6 +483,8 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
     if (prep != t->prepFlags)
       if (dlc_status s = fitPreprocess(*t, *train, prep))
         return s;
+    if (o->checkpoint_dir) // the run's snapshots go there from now on
+      t->ownDirectory = canonicalName(o->checkpoint_dir);
     dlc_train_result r{};
     dlc_status s = runTraining(*t, *train, val, *o, r);
     if (result)

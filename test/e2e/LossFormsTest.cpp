@@ -93,6 +93,12 @@ TEST(LossForms, ClampedProbabilitiesHaveNoGradient) {
     EXPECT_NEAR(inside, -std::log(q0), 1e-5);
     EXPECT_NEAR(g[0], (1.0 - 1.0 / q0) / s * p0 * (1 - p0) * 0.05, 1e-6);
     EXPECT_NEAR(g[1], 1.0 / s * p1 * (1 - p1) * 0.05, 1e-6);
+    // Every output underflowing to 0 (sigmoid(-200)): a row sum of 0 gives
+    // q = 0, clipped, not 0 / 0.
+    const float zero =
+        net.gradient({-200.0f, -200.0f}, {1.0f}, {1.0f, 0.0f}, 1, g);
+    EXPECT_NEAR(zero, -std::log(1e-10), 1e-3);
+    EXPECT_EQ(g, (std::vector<float>{0.0f, 0.0f}));
   }
   {
     const dlc_model *m = loadModel(inputPath("clamped_bce.mlir"));

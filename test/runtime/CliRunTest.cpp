@@ -224,11 +224,11 @@ TEST_F(CliRunTest, AFreshRunNeverWritesOverAnotherRunsSnapshots) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err,
             "dlc: error: ck: the checkpoint directory holds 2 snapshots of "
-            "model 'softmax_model' past step 0, where this run starts (the "
-            "newest: ck/softmax_model-8.ckpt, step 8); a new run there would "
-            "overwrite them. To continue that run, resume from the directory "
-            "(dlc train --resume ck); to start another, choose another "
-            "directory or move those files away\n");
+            "model 'softmax_model' of another run (the newest: "
+            "ck/softmax_model-8.ckpt, step 8), which this run would "
+            "overwrite, mix with its own or delete. To continue that run, "
+            "resume from the directory (dlc train --resume ck); to start "
+            "another, choose another directory or move those files away\n");
   EXPECT_EQ(readFile(newest), bytes);
   EXPECT_FALSE(std::filesystem::exists(dir.file("softmax_model.ckpt")));
 }
@@ -292,6 +292,13 @@ TEST_F(CliRunTest, EvaluateGivesTheValidationFiguresOfTraining) {
             "dlc: error: --part test: '" + valCsv +
                 "' has no test part (only fashion-mnist, mnist, cifar10 and "
                 "imagefolder with train/ and test/ have one)");
+  r = evaluate({"--checkpoint", "ck", "--data", valCsv, "--part", "train"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_EQ(lines(r.err)[0].rfind("dlc: error: --part train: '" + valCsv +
+                                      "' has no test part",
+                                  0),
+            0u)
+      << r.err;
   r = evaluate({"--checkpoint", "ck", "--data", csv});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find(csv + ":1: expected 4 columns"), std::string::npos)

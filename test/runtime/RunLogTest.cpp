@@ -611,26 +611,58 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
             DLC_ERR_MISMATCH);
   EXPECT_EQ(std::string(dlc_last_error()),
             slashed + ": the checkpoint directory holds 4 snapshots of model "
-                      "'softmax_model' past step 0, where this run starts "
-                      "(the newest: " +
-                slashed + "softmax_model-12.ckpt, step 12); a new run there "
-                          "would overwrite them. To continue that run, "
-                          "resume from the directory (dlc train --resume " +
+                      "'softmax_model' of another run (the newest: " +
+                slashed + "softmax_model-12.ckpt, step 12), which this run "
+                          "would overwrite, mix with its own or delete. To "
+                          "continue that run, resume from the directory (dlc "
+                          "train --resume " +
                 slashed + "); to start another, choose another directory "
                           "or move those files away");
   EXPECT_EQ(dlc_trainer_global_step(fresh.get()), 0);
   EXPECT_TRUE(unchanged());
 
-  // So is a trainer resumed from an older snapshot than the newest.
+  // So is a trainer resumed from a checkpoint of another run, even one
+  // past the directory's newest step (it would rotate them away).
+  TempDir elsewhere;
+  const std::string later = elsewhere.file("later.ckpt");
+  {
+    TrainerPtr other = makeTrainer(m.get(), 7);
+    dlc_train_options plain = options(6, 3, nullptr);
+    plain.on_step = nullptr;
+    ASSERT_EQ(dlc_trainer_train(other.get(), train.get(), nullptr, &plain,
+                                nullptr),
+              DLC_OK);
+    ASSERT_EQ(dlc_trainer_save(other.get(), later.c_str()), DLC_OK);
+  }
+  TrainerPtr adopted = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load(adopted.get(), later.c_str()), DLC_OK);
+  o.epochs = 7;
+  o.max_checkpoints = 1;
+  EXPECT_EQ(dlc_trainer_train(adopted.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_NE(std::string(dlc_last_error()).find("of another run"),
+            std::string::npos)
+      << dlc_last_error();
+  EXPECT_TRUE(unchanged());
+  o.max_checkpoints = 0;
+
+  // A trainer resumed from an older snapshot of the directory would
+  // overwrite the newer ones.
   TrainerPtr older = makeTrainer(m.get());
   ASSERT_EQ(dlc_trainer_load(older.get(), dir.file("softmax_model-6.ckpt").c_str()),
             DLC_OK);
   EXPECT_EQ(dlc_trainer_train(older.get(), train.get(), val.get(), &o,
                               nullptr),
             DLC_ERR_MISMATCH);
-  EXPECT_NE(std::string(dlc_last_error()).find("holds 2 snapshots"),
-            std::string::npos)
-      << dlc_last_error();
+  EXPECT_EQ(std::string(dlc_last_error()),
+            slashed + ": the checkpoint directory holds 2 snapshots of model "
+                      "'softmax_model' past step 6, where this run starts "
+                      "(the newest: " +
+                dir.file("softmax_model-12.ckpt") +
+                ", step 12), which it would overwrite. Resume from the "
+                "directory (its newest snapshot, dlc train --resume " +
+                slashed + "), or move those files away");
   EXPECT_TRUE(unchanged());
 
   // With only the best checkpoint left, a fresh run is refused too.
@@ -644,11 +676,11 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
   EXPECT_EQ(std::string(dlc_last_error()),
             bestOnly.path + ": the checkpoint directory holds " +
                 bestOnly.file("softmax_model-best.ckpt") +
-                " of an earlier run, which a new run there would replace; "
-                "choose another directory or move it away");
+                " of another run, which this run would replace; choose "
+                "another directory or move it away");
 
   // Resuming from the directory continues there; the snapshots
-  // dlc_trainer_load_latest passed over as unreadable are written anew.
+  // dlc_trainer_load_latest passed over as damaged are written anew.
   const std::string newest = dir.file("softmax_model-12.ckpt");
   writeFile(newest, "cut short");
   o.checkpoint_dir = dir.path.c_str();
@@ -666,16 +698,75 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
             (std::vector<int64_t>{3, 6, 9, 12, 15}));
   TrainerPtr check = makeTrainer(m.get());
   EXPECT_EQ(dlc_trainer_load(check.get(), newest.c_str()), DLC_OK);
-  // A later plain load forgets what load_latest passed over.
-  writeFile(dir.file("softmax_model-15.ckpt"), "cut short");
+
+  // One it passed over for another reason (here: a newer format) is left
+  // alone, and named.
+  std::string future = readFile(dir.file("softmax_model-15.ckpt"));
+  future[8] = 9; // format version 9
+  writeFile(dir.file("softmax_model-18.ckpt"), future);
   ASSERT_EQ(dlc_trainer_load_latest(resumed.get(), dir.path.c_str(), nullptr,
                                     nullptr, nullptr, 0),
             DLC_OK);
-  ASSERT_EQ(dlc_trainer_load(resumed.get(), dir.file("softmax_model-12.ckpt").c_str()),
-            DLC_OK);
+  EXPECT_EQ(dlc_trainer_global_step(resumed.get()), 15);
+  o.epochs = 6;
   EXPECT_EQ(dlc_trainer_train(resumed.get(), train.get(), val.get(), &o,
                               nullptr),
             DLC_ERR_MISMATCH);
+  EXPECT_EQ(std::string(dlc_last_error()),
+            dir.file("softmax_model-18.ckpt") +
+                " (step 18) is newer than the snapshot this run resumed "
+                "from, which it would overwrite, but it was passed over: " +
+                dir.file("softmax_model-18.ckpt") +
+                ": unsupported checkpoint format version 9 at offset 8 (this "
+                "runtime reads versions 1, 2 and 3). Move it away or fix it "
+                "first");
+  EXPECT_EQ(readFile(dir.file("softmax_model-18.ckpt")), future);
+}
+
+TEST(RunLogTest, OneRunAtATimeInACheckpointDirectory) {
+  // While one trainer trains into a directory (here: from its step
+  // callback), another is refused there, and may go elsewhere.
+  TempDir dir, other;
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes();
+  struct Probe {
+    const dlc_model *model;
+    const dlc_dataset *data;
+    std::string dir, other;
+    dlc_status inSame = DLC_OK, inOther = DLC_ERR_INTERNAL;
+    std::string error;
+  } probe{m.get(), train.get(), dir.path, other.path};
+  dlc_train_options o = options(1, 3, nullptr);
+  o.checkpoint_dir = dir.path.c_str();
+  o.user = &probe;
+  o.on_step = [](const dlc_step_info *s, void *user) -> int {
+    Probe &p = *static_cast<Probe *>(user);
+    if (s->step != 1)
+      return 0;
+    TrainerPtr second = makeTrainer(p.model, 4);
+    dlc_train_options q = options(1, 3, nullptr);
+    q.on_step = nullptr;
+    q.checkpoint_dir = p.dir.c_str();
+    p.inSame = dlc_trainer_train(second.get(), p.data, nullptr, &q, nullptr);
+    p.error = dlc_last_error();
+    q.checkpoint_dir = p.other.c_str();
+    p.inOther = dlc_trainer_train(second.get(), p.data, nullptr, &q, nullptr);
+    return 0;
+  };
+  TrainerPtr first = makeTrainer(m.get(), 2);
+  ASSERT_EQ(dlc_trainer_train(first.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  EXPECT_EQ(probe.inSame, DLC_ERR_MISMATCH);
+  EXPECT_EQ(probe.error,
+            dir.path + ": another training run is writing its snapshots in "
+                       "this checkpoint directory; choose another one");
+  EXPECT_EQ(probe.inOther, DLC_OK);
+  // Released at the end: the first run goes on there.
+  o.on_step = nullptr;
+  o.epochs = 2;
+  EXPECT_EQ(dlc_trainer_train(first.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
 }
 
 TEST(RunLogTest, ResumedRunContinuesTheEventsExactly) {

@@ -17,6 +17,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
+#include <limits>
 
 namespace dlc {
 #define GEN_PASS_DEF_CONVERTNETTOLINALG
@@ -246,6 +247,14 @@ Value clampProb(OpBuilder &b, Location loc, Value p, double eps = 1e-7) {
 /// TFLearn's clip of normalized probabilities in categorical_crossentropy
 /// (tflearn/config.py's _EPSILON; 1 - 1e-10 is 1 in float32).
 constexpr double kCceEps = 1e-10;
+
+/// A row sum of probabilities kept at least FLT_MIN: a row whose outputs
+/// all underflow to 0 gives q = 0 (clipped: a finite loss, no gradient)
+/// instead of 0 / 0.
+Value positiveSum(OpBuilder &b, Location loc, Value sum) {
+  return b.create<arith::MaximumFOp>(
+      loc, sum, f32Const(b, loc, std::numeric_limits<float>::min()));
+}
 
 Value addCombine(OpBuilder &b, Location loc, ValueRange a) {
   return b.create<arith::AddFOp>(loc, a[0], a[1]).getResult();
@@ -555,7 +564,7 @@ struct LossLowering : OpConversionPattern<LossOp> {
       Value perClass = withRows(
           rewriter, loc, {p, t}, rowSum,
           [](OpBuilder &b, Location l, ValueRange a) {
-            Value q = b.create<arith::DivFOp>(l, a[0], a[2]);
+            Value q = b.create<arith::DivFOp>(l, a[0], positiveSum(b, l, a[2]));
             Value lq = b.create<math::LogOp>(l, clampProb(b, l, q, kCceEps));
             return b
                 .create<arith::NegFOp>(l, b.create<arith::MulFOp>(l, a[1], lq))
@@ -659,7 +668,9 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
       Value rowSum = rowReduce(rewriter, loc, p, 0.0, addCombine);
       Value q = withRows(rewriter, loc, p, rowSum,
                          [](OpBuilder &b, Location l, ValueRange a) {
-                           return b.create<arith::DivFOp>(l, a[0], a[1])
+                           return b
+                               .create<arith::DivFOp>(l, a[0],
+                                                      positiveSum(b, l, a[1]))
                                .getResult();
                          });
       Value kept = rowReduce(
@@ -677,7 +688,8 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
                 b, l, a[0], qc,
                 b.create<arith::NegFOp>(l, b.create<arith::DivFOp>(l, a[1], qc)));
             Value g = b.create<arith::DivFOp>(
-                l, b.create<arith::AddFOp>(l, own, a[3]), a[2]);
+                l, b.create<arith::AddFOp>(l, own, a[3]),
+                positiveSum(b, l, a[2]));
             return b.create<arith::MulFOp>(l, g, inv).getResult();
           });
       break;

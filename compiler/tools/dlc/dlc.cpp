@@ -21,6 +21,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "dlc/model_abi.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -60,8 +61,17 @@ struct CompileArgs {
   std::string input, output, emit = "so", header, cpu, target = "cpu";
 };
 
+/// `dlc --version`: dlc's, LLVM/MLIR's and the model ABI's versions.
+int printVersion() {
+  llvm::outs() << "dlc " DLC_VERSION " (LLVM/MLIR " LLVM_VERSION_STRING
+                  ", model ABI "
+               << DLC_ABI_VERSION << ")\n";
+  return 0;
+}
+
 /// Parses `compile` arguments; returns 0 on success, else an exit code.
 int parseCompileArgs(int argc, char **argv, CompileArgs &args) {
+  llvm::StringSet<> given;
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef a = argv[i];
     auto value = [&](llvm::StringRef name, std::string &out) -> int {
@@ -78,20 +88,28 @@ int parseCompileArgs(int argc, char **argv, CompileArgs &args) {
       return 0;
     };
     int r = 0;
+    const char *option = nullptr;
     for (auto [name, out] :
          {std::pair{"output", &args.output}, {"emit", &args.emit},
           {"emit-header", &args.header}, {"cpu", &args.cpu},
           {"target", &args.target}}) {
       r = value(name, *out);
+      option = name;
       if (r)
         break;
     }
     if (r < 0)
       return usage("option '" + a + "' needs a value");
+    if (r > 0 && !given.insert(option).second)
+      return usage(llvm::Twine("option '--") + option + "' given twice");
     if (r > 0)
       continue;
     if (a == "--help" || a == "-h") {
       llvm::outs() << kUsage;
+      return -1;
+    }
+    if (a == "--version") {
+      printVersion();
       return -1;
     }
     if (a.starts_with("-"))
@@ -175,44 +193,77 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
   auto digits = [](llvm::StringRef s) {
     return s.take_while([](char c) { return llvm::isDigit(c); });
   };
+  // "e-3" after a number: its exponent ("" when there is none).
+  auto exponentOf = [&](llvm::StringRef s) -> llvm::StringRef {
+    if (!s.starts_with_insensitive("e"))
+      return "";
+    size_t n = 1 + (s.size() > 1 && (s[1] == '-' || s[1] == '+'));
+    llvm::StringRef d = digits(s.drop_front(n));
+    return d.empty() ? "" : s.take_front(n + d.size());
+  };
+  // Where a number ends: not inside a longer token (1_000, 1x2, 1..0).
+  auto ends = [](llvm::StringRef rest) {
+    return rest.empty() ||
+           !(llvm::isAlnum(rest[0]) || rest[0] == '_' || rest[0] == '.' ||
+             rest[0] == '$');
+  };
+  // A sign the parser read as a token of its own.
+  const llvm::StringRef sign =
+      before.ends_with("-") ? "-" : before.ends_with("+") ? "+" : "";
   if (message.starts_with("unexpected decimal integer literal for a floating "
                           "point value")) {
     llvm::StringRef mantissa = digits(at), rest = at.drop_front(mantissa.size());
-    if (mantissa.empty())
+    if (mantissa.empty() || mantissa.size() != rest.data() - at.data())
       return std::nullopt;
-    if (rest.starts_with_insensitive("e")) {
-      llvm::StringRef sign = rest.drop_front().take_while(
-          [](char c) { return c == '-' || c == '+'; });
-      llvm::StringRef exponent = digits(rest.drop_front(1 + sign.size()));
-      if (sign.size() <= 1 && !exponent.empty())
-        return ("expected a float: MLIR writes " + mantissa + rest.take_front(1) +
-                sign + exponent + " as " + mantissa + ".0e" + sign + exponent +
-                " (a '.' before the exponent)")
-            .str();
-    }
-    return ("expected a float: write " + mantissa + ".0 (MLIR's floats have "
-            "a '.')")
-        .str();
+    llvm::StringRef exponent = exponentOf(rest);
+    if (!exponent.empty() && ends(rest.drop_front(exponent.size())))
+      return ("expected a float: MLIR writes " + sign + mantissa + exponent +
+              " as " + sign + mantissa + ".0e" +
+              exponent.drop_front() + " (a '.' before the exponent)")
+          .str();
+    if (exponent.empty() && ends(rest))
+      return ("expected a float: write " + sign + mantissa +
+              ".0 (MLIR's floats have a '.')")
+          .str();
+    return std::nullopt;
   }
   // The lexer reports `.001` at the digit after the dot.
   if (message == "expected three consecutive dots for an ellipsis" &&
-      before.ends_with(".") && !digits(at).empty())
-    return ("expected a float: write 0." + digits(at) +
-            " (a digit before the '.')")
-        .str();
+      before.ends_with(".") &&
+      !(before.size() > 1 && (llvm::isDigit(before[before.size() - 2]) ||
+                              before[before.size() - 2] == '.'))) {
+    llvm::StringRef fraction = digits(at);
+    llvm::StringRef exponent = exponentOf(at.drop_front(fraction.size()));
+    llvm::StringRef signBefore = before.drop_back().ends_with("-")   ? "-"
+                                 : before.drop_back().ends_with("+") ? "+"
+                                                                     : "";
+    if (!fraction.empty() &&
+        ends(at.drop_front(fraction.size() + exponent.size())))
+      return ("expected a float: write " + signBefore + "0." + fraction +
+              exponent + " (a digit before the '.')")
+          .str();
+    return std::nullopt;
+  }
   if (message.ends_with("expected integer value") && at.starts_with("None"))
     return std::string("a dimension of any size (TFLearn's None) is written "
                        "'?': shape [?, 2]");
   if (message.ends_with("invalid kind of attribute specified") &&
       at.starts_with("[")) {
-    llvm::StringRef option = before.rtrim().rsplit(' ').second;
+    llvm::StringRef option = before.rtrim();
+    option = option.substr(option.find_last_of(" \t") + 1);
     if (option == "size" || option == "strides")
       return ("expected one integer: " + option +
               " is the same in both dimensions (dlc's windows are square), "
               "e.g. " + option + " 3")
           .str();
   }
-  if (message == "invalid attribute name" && at.starts_with("#"))
+  // At the start of a line, '#' begins an attribute alias definition.
+  // (`#word` is taken for an alias and reported after the word.)
+  const bool hashLine = (at.starts_with("#") && before.trim().empty()) ||
+                        before.ltrim().starts_with("#");
+  if (hashLine &&
+      (message == "invalid attribute name" ||
+       message.starts_with("expected '=' in attribute alias definition")))
     return std::string("comments start with '//' in MLIR, not '#'");
   return std::nullopt;
 }
@@ -386,12 +437,8 @@ int main(int argc, char **argv) {
     return dlcReportMain(argc - 1, argv + 1);
   if (cmd == "evaluate")
     return dlcEvaluateMain(argc - 1, argv + 1);
-  if (cmd == "--version" || cmd == "version") {
-    llvm::outs() << "dlc " DLC_VERSION " (LLVM/MLIR " LLVM_VERSION_STRING
-                    ", model ABI "
-                 << DLC_ABI_VERSION << ")\n";
-    return 0;
-  }
+  if (cmd == "--version" || cmd == "version")
+    return printVersion();
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     llvm::outs() << kUsage;
     return 0;

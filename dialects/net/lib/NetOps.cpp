@@ -189,6 +189,14 @@ static ParseResult parseRegressionOptions(
     if (failed(parser.parseOptionalKeyword(&keyword)))
       break;
     const auto *it = llvm::find(kRegressionOptionNames, keyword);
+    // An option run into its value (`learning_rate.001`: one identifier).
+    if (it == std::end(kRegressionOptionNames) &&
+        llvm::is_contained(kRegressionOptionNames,
+                           keyword.take_until([](char c) { return c == '.'; })))
+      return parser.emitError(loc, "option '")
+             << keyword.take_until([](char c) { return c == '.'; })
+             << "' needs a space before its value (write a float with a "
+                "digit before its '.': 0.001)";
     // An op name: the next op has no results and was taken for an option.
     if (it == std::end(kRegressionOptionNames) && keyword.contains('.'))
       return parser.emitError(loc, "expected an option of net.regression or "
@@ -957,15 +965,22 @@ LogicalResult RegressionOp::verify() {
                 "with a layer with activation softmax";
   }
   // softmax_categorical_crossentropy applies the softmax itself (TFLearn's
-  // takes logits): after a softmax layer it would apply it twice.
-  if (loss == Loss::softmax_categorical_crossentropy && activation &&
-      *activation == Activation::softmax)
-    return emitOpError("softmax_categorical_crossentropy takes logits and "
-                       "applies the softmax itself, but the prediction comes "
-                       "from a ")
-           << producer->getName().stripDialect()
-           << " layer with activation softmax, which would apply it twice: "
-              "use loss categorical_crossentropy, or activation linear";
+  // takes logits): after a softmax layer, directly or through dropout
+  // (which only scales it), it would apply it twice.
+  if (loss == Loss::softmax_categorical_crossentropy) {
+    Operation *source = producer;
+    while (isa_and_nonnull<DropoutOp>(source))
+      source = source->getOperand(0).getDefiningOp();
+    auto fc = dyn_cast_or_null<FullyConnectedOp>(source);
+    if (fc && fc.getActivation() == Activation::softmax)
+      return emitOpError("softmax_categorical_crossentropy takes logits and "
+                         "applies the softmax itself, but the prediction "
+                         "comes from a ")
+             << (source == producer ? "" : "dropout after a ")
+             << "fully_connected layer with activation softmax, which would "
+                "apply it twice: use loss categorical_crossentropy, or "
+                "activation linear";
+  }
   return success();
 }
 

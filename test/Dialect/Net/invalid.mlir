@@ -1189,6 +1189,16 @@ net.model @softmax_twice {
 
 // -----
 
+net.model @softmax_twice_through_dropout {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 3 activation softmax
+  %d = net.dropout %y keep 0.5
+  // expected-error @+1 {{'net.regression' op softmax_categorical_crossentropy takes logits and applies the softmax itself, but the prediction comes from a dropout after a fully_connected layer with activation softmax, which would apply it twice: use loss categorical_crossentropy, or activation linear}}
+  net.regression %d loss softmax_categorical_crossentropy
+}
+
+// -----
+
 // Options that act only with another one are refused without it.
 net.model @weight_decay_without_regularizer {
   %x = net.input_data shape [?, 2]
@@ -1264,6 +1274,16 @@ net.model @unknown_option {
   %y = net.fully_connected %x units 1
   // expected-error @+1 {{unknown option 'learningrate' of net.regression (expected optimizer, learning_rate, loss, momentum, beta1, beta2, epsilon, decay, initial_accumulator, clip_norm, lr_decay, decay_step or staircase)}}
   net.regression %y learningrate 0.1
+}
+
+// -----
+
+// An option run into its value is one identifier.
+net.model @option_into_value {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1 activation sigmoid
+  // expected-error @+1 {{option 'learning_rate' needs a space before its value (write a float with a digit before its '.': 0.001)}}
+  net.regression %y loss mean_square learning_rate.001
 }
 
 // -----
