@@ -119,6 +119,12 @@ Error dlc::emitObject(Module &module, StringRef cpu, StringRef path) {
     return createStringError(inconvertibleErrorCode(),
                              "the target cannot emit object files");
   pm.run(module);
+  out.os().flush();
+  if (std::error_code writeError = out.os().error()) {
+    out.os().clear_error(); // else fatal when the stream is destroyed
+    return createStringError(writeError, "cannot write '" + path +
+                                             "': " + writeError.message());
+  }
   out.keep();
   return Error::success();
 }

@@ -136,9 +136,19 @@ int writeText(llvm::StringRef path, llvm::function_ref<void(llvm::raw_ostream &)
   if (!out)
     return error(err);
   fn(out->os());
+  // A failed write is reported here: left in the stream, it would be a
+  // fatal "IO failure on output stream" when the stream is destroyed.
+  out->os().flush();
+  if (std::error_code ec = out->os().error()) {
+    out->os().clear_error();
+    return error(path + ": cannot write: " + ec.message());
+  }
   out->keep();
   return 0;
 }
+
+/// The largest .mlir dlc compile reads (a network is a few kilobytes).
+constexpr uint64_t kMaxInputBytes = uint64_t(256) << 20;
 
 /// argv[0] of the process: the kernel library is found relative to it.
 const char *argv0 = "dlc";
@@ -292,6 +302,22 @@ int compileMain(int argc, char **argv) {
   // only repeat it less readably.
   context.printOpOnDiagnostic(false);
 
+  // A network is a small text file: a device or a huge file is refused
+  // before it is read into memory.
+  if (args.input != "-") {
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(args.input, status)) {
+      if (status.type() == llvm::sys::fs::file_type::character_file ||
+          status.type() == llvm::sys::fs::file_type::block_file)
+        return error(args.input + ": a device, not a file: dlc compile "
+                                  "reads a network written in the net "
+                                  "dialect (NET.mlir)");
+      if (status.getSize() > kMaxInputBytes)
+        return error(args.input + ": " + llvm::Twine(status.getSize()) +
+                     " bytes: too large for a network description (at most " +
+                     llvm::Twine(kMaxInputBytes) + ")");
+    }
+  }
   std::string err;
   auto file = openInputFile(args.input, &err);
   if (!file)

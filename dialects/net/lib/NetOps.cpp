@@ -416,6 +416,12 @@ LogicalResult ModelOp::verify() {
     return emitOpError("expected a name that is a C identifier ([A-Za-z_]"
                        "[A-Za-z0-9_]*), got '")
            << name << "'";
+  // It also names the checkpoints, <name>-<step>.ckpt, which must fit a
+  // file name (255 bytes) with the largest step.
+  if (name.size() > kMaxModelNameLength)
+    return emitOpError("expected a name of at most ")
+           << kMaxModelNameLength << " characters, got " << name.size()
+           << " (it names the checkpoint files <name>-<step>.ckpt)";
   Block &block = getBlock();
   if (block.getNumArguments() != 0)
     return emitOpError("expected a body without arguments");

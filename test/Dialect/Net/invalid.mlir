@@ -1388,3 +1388,13 @@ net.model @option_of_another_layer {
   %c = net.conv_2d %x filters 2 size 3 keep 0.5
   net.regression %c loss mean_square
 }
+
+// -----
+
+// The name also names the checkpoint files.
+// expected-error @+1 {{'net.model' op expected a name of at most 200 characters, got 201 (it names the checkpoint files <name>-<step>.ckpt)}}
+net.model @mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm {
+  %x = net.input_data shape [?, 2]
+  %y = net.fully_connected %x units 1 activation sigmoid
+  net.regression %y loss mean_square
+}

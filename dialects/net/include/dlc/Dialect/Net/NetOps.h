@@ -37,6 +37,10 @@ Window computeWindow(int64_t in, int64_t size, int64_t stride,
 /// The most float32 elements one parameter, or one example of a value, may
 /// have (8 GiB): beyond it sizes and byte offsets would overflow.
 constexpr int64_t kMaxElements = int64_t(1) << 31;
+
+/// The longest model name: `<name>-<step>.ckpt` with a 19-digit step must
+/// fit a file name of 255 bytes (and the checkpoint format takes 4096).
+constexpr size_t kMaxModelNameLength = 200;
 /// The product of `dims` (static, non-negative), or nullopt when a dim is
 /// negative or the product exceeds kMaxElements.
 std::optional<int64_t> boundedElementCount(llvm::ArrayRef<int64_t> dims);
