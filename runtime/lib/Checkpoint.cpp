@@ -503,6 +503,44 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
                     "epoch %lld, iter %lld of %lld)",
                     path, positionAt, (long long)c.step, (long long)c.epoch,
                     (long long)c.iter, (long long)c.trainSamples);
+  // dlc never writes NaN or infinity in the state (a diverged step is not
+  // saved), and a file that holds one would predict NaN: another writer's.
+  auto f32At = [](const unsigned char *p) {
+    uint32_t bits = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+    float v;
+    std::memcpy(&v, &bits, 4);
+    return v;
+  };
+  const struct {
+    const unsigned char *data;
+    int64_t count;
+    const char *what;
+  } arrays[] = {{c.params, c.paramFloats, "parameter"},
+                {c.optState, c.optFloats, "optimizer state value"},
+                {c.prepMean, c.prepMean ? c.prepWidth : 0,
+                 "preprocessing mean"},
+                {c.prepStd, c.prepStd ? c.prepWidth : 0,
+                 "preprocessing standard deviation"}};
+  for (const auto &a : arrays)
+    for (int64_t i = 0; i < a.count; ++i) {
+      const float v = f32At(a.data + 4 * i);
+      const bool negativeStd = a.data == c.prepStd && v < 0;
+      if (!std::isfinite(v) || negativeStd)
+        return setError(DLC_ERR_FORMAT,
+                        "%s: %s %lld is %s at offset %zu: not a state dlc "
+                        "writes",
+                        path, a.what, (long long)i,
+                        std::isnan(v)   ? "NaN"
+                        : negativeStd ? "negative"
+                                        : "infinite",
+                        size_t(a.data + 4 * i - buf.data()));
+    }
+  if (!std::isfinite(c.lossAvg) || !std::isfinite(c.accAvg))
+    return setError(DLC_ERR_FORMAT,
+                    "%s: the moving averages (loss %g, accuracy %g) at offset "
+                    "%zu are not finite",
+                    path, c.lossAvg, c.accAvg,
+                    size_t(c.params - buf.data()) - 16);
   return DLC_OK;
 }
 

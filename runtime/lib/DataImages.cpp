@@ -152,6 +152,7 @@ struct PngSource {
   const unsigned char *data;
   size_t size, pos;
   char message[256];
+  char dataWarning[256]; // a warning about the image data (too much of it)
 };
 
 extern "C" void pngRead(png_structp png, png_bytep out, png_size_t n) {
@@ -168,7 +169,15 @@ extern "C" void pngError(png_structp png, png_const_charp message) {
   png_longjmp(png, 1);
 }
 
-extern "C" void pngWarning(png_structp, png_const_charp) {}
+// libpng warns, and goes on, where the image data does not fit the header
+// ("Too much image data", "Extra compressed data"): corrupt data, as the
+// JPEG reader treats libjpeg's warnings. Other warnings (ancillary chunks,
+// colour profiles) are harmless.
+extern "C" void pngWarning(png_structp png, png_const_charp message) {
+  PngSource *src = static_cast<PngSource *>(png_get_error_ptr(png));
+  if (!src->dataWarning[0] && std::strstr(message, " data"))
+    std::snprintf(src->dataWarning, sizeof src->dataWarning, "%s", message);
+}
 
 bool decodePng(const unsigned char *data, size_t size,
                std::vector<unsigned char> &pixels, Shape &shape,
@@ -177,7 +186,7 @@ bool decodePng(const unsigned char *data, size_t size,
     error = "corrupt PNG: bad signature";
     return false;
   }
-  PngSource src{data, size, 0, {0}};
+  PngSource src{data, size, 0, {0}, {0}};
   png_structp png =
       png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, pngError, pngWarning);
   if (!png) {
@@ -233,6 +242,14 @@ bool decodePng(const unsigned char *data, size_t size,
     rows[y] = pixels.data() + (size_t)y * stride;
   png_read_image(png, rows);
   png_read_end(png, nullptr);
+  if (src.dataWarning[0])
+    png_error(png, src.dataWarning);
+  if (src.pos != size) {
+    std::snprintf(src.dataWarning, sizeof src.dataWarning,
+                  "%zu bytes after the image's end (IEND) at offset %zu",
+                  size - src.pos, src.pos);
+    png_error(png, src.dataWarning);
+  }
   std::free(rows);
   rows = nullptr;
   png_destroy_read_struct(&png, &info, nullptr);

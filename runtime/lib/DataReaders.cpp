@@ -46,42 +46,65 @@ dlc_status dlc::rt::readFileBytes(const char *path, FileBytes &out) {
                       std::strerror(err));
     return DLC_OK;
   }
-  std::fclose(f);
-  gzFile gz = gzopen(path, "rb");
-  if (!gz)
-    return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
-                    std::strerror(errno));
-  gzbuffer(gz, 1 << 18);
-  size_t used = 0;
+  // The whole compressed file, then its gzip members one after another
+  // (gzip -c a b > c makes one file of two); anything after them that is
+  // not a gzip member is an error, where gzread would ignore it.
+  std::vector<unsigned char> packed(magic, magic + got);
+  {
+    unsigned char buf[1 << 16];
+    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
+      packed.insert(packed.end(), buf, buf + got);
+    bool failed = std::ferror(f);
+    int err = errno;
+    std::fclose(f);
+    if (failed)
+      return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
+                      std::strerror(err));
+  }
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+    return setError(DLC_ERR_OUT_OF_MEMORY, "%s: cannot start zlib", path);
+  struct End {
+    z_stream &z;
+    ~End() { inflateEnd(&z); }
+  } end{z};
+  size_t at = 0, used = 0; // compressed bytes consumed, bytes produced
   out.data.resize(1 << 20);
   while (true) {
     if (out.data.size() - used < (1 << 18))
       out.data.resize(out.data.size() * 2);
-    unsigned want =
-        (unsigned)std::min<size_t>(out.data.size() - used, 1u << 30);
-    int n = gzread(gz, out.data.data() + used, want);
-    if (n > 0) {
-      used += (size_t)n;
+    z.next_in = packed.data() + at;
+    z.avail_in = (uInt)std::min<size_t>(packed.size() - at, 1u << 30);
+    z.next_out = out.data.data() + used;
+    z.avail_out = (uInt)std::min<size_t>(out.data.size() - used, 1u << 30);
+    const uInt inBefore = z.avail_in, outBefore = z.avail_out;
+    int code = inflate(&z, Z_NO_FLUSH);
+    at += inBefore - z.avail_in;
+    used += outBefore - z.avail_out;
+    if (code == Z_STREAM_END) {
+      if (at == packed.size())
+        break;
+      if (packed.size() - at < 2 || packed[at] != 0x1f ||
+          packed[at + 1] != 0x8b)
+        return setError(DLC_ERR_FORMAT,
+                        "%s: offset %zu: %zu bytes after the gzip data that "
+                        "are not gzip data",
+                        path, at, packed.size() - at);
+      inflateReset(&z); // the next member
       continue;
     }
-    if (n == 0)
-      break;
-    int code = 0;
-    const char *msg = gzerror(gz, &code);
-    std::string text = msg ? msg : "unknown zlib error";
-    if (code == Z_BUF_ERROR) { // input ends inside the stream
-      out.gzipTruncated = text;
+    if (code == Z_OK)
+      continue;
+    if (code == Z_BUF_ERROR && at == packed.size()) { // ends inside a stream
+      out.gzipTruncated = "unexpected end of file";
       break;
     }
-    gzclose(gz);
-    if (code == Z_ERRNO)
-      return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
-                      std::strerror(errno));
+    if (code == Z_BUF_ERROR) // output full: grow and go on
+      continue;
     return setError(DLC_ERR_FORMAT,
                     "%s: offset %zu (uncompressed): corrupt gzip data: %s",
-                    path, used, text.c_str());
+                    path, used, z.msg ? z.msg : "unknown zlib error");
   }
-  gzclose(gz);
   out.data.resize(used);
   out.data.shrink_to_fit();
   return DLC_OK;
@@ -200,7 +223,14 @@ dlc_status loadIdx(const char *imagesPath, const char *labelsPath,
   // Each factor is below 2^32: the products cannot wrap in 128 bits.
   const unsigned __int128 wide = (unsigned __int128)n * rows * cols;
   const size_t pixels = (size_t)(rows * cols);
-  const size_t need = wide > SIZE_MAX / 4 ? SIZE_MAX / 4 : (size_t)wide;
+  if (wide > (unsigned __int128)1 << 40)
+    return setError(DLC_ERR_FORMAT,
+                    "%s: offset 4%s: the header describes %lld images of "
+                    "%lldx%lld, %.3g bytes of pixels: more than dlc reads "
+                    "(1 TiB); a damaged header",
+                    imagesPath, offsetNote(img), (long long)n, (long long)rows,
+                    (long long)cols, (double)wide);
+  const size_t need = (size_t)wide;
   if (img.data.size() - 16 < need) {
     std::string what = "pixels (" + std::to_string(n) + " images of " +
                        std::to_string(rows) + "x" + std::to_string(cols) + ")";

@@ -456,6 +456,30 @@ TEST_F(CheckpointTest, OnlyRegularFilesAreRead) {
   EXPECT_EQ(dlc_trainer_load(trainer.get(), dir.path.c_str()), DLC_ERR_IO);
 }
 
+/// `bytes` with `value` at `offset` and the CRC made right again: a file
+/// another writer could have made.
+std::string withValueAt(std::string bytes, size_t offset, const void *value,
+                        size_t size) {
+  std::memcpy(&bytes[offset], value, size);
+  uint32_t crc = dlc_crc32(0, bytes.data(), bytes.size() - 4);
+  std::memcpy(&bytes[bytes.size() - 4], &crc, 4);
+  return bytes;
+}
+
+TEST_F(CheckpointTest, NonFiniteValuesAreNeverLoaded) {
+  const float nan = std::nanf(""), inf = INFINITY;
+  EXPECT_EQ(loadBytes(withValueAt(bytes, 132, &nan, 4)), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(),
+            x + ": parameter 0 is NaN at offset 132: not a state dlc writes");
+  EXPECT_EQ(loadBytes(withValueAt(bytes, 140, &inf, 4)), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": parameter 2 is infinite at offset 140: not a "
+                         "state dlc writes");
+  const double infLoss = INFINITY;
+  EXPECT_EQ(loadBytes(withValueAt(bytes, 116, &infLoss, 8)), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": the moving averages (loss inf, accuracy 0) at "
+                         "offset 116 are not finite");
+}
+
 TEST_F(CheckpointTest, NonFiniteParametersAreNeverSaved) {
   // What a step that diverged after a finite loss leaves: the previous
   // file stays, and the error says why.

@@ -90,6 +90,18 @@ TEST_F(CsvTest, NotANumberNamesLineAndColumn) {
   EXPECT_EQ(error(), path + ":1:5: '3x' is not a number");
 }
 
+TEST_F(CsvTest, NulBytesAndLoneCarriageReturnsAreNamed) {
+  EXPECT_EQ(load(std::string("0,0,0\n0,\0,1\n", 12)), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), path + ":2:3: a NUL byte: not a text (CSV) file");
+  // Old Mac line ends: one line of 9 fields otherwise.
+  EXPECT_EQ(load("0,0,0\r0,1,1\r1,0,1\r"), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), path + ":1:6: a carriage return inside the line: lines "
+                            "end with \\n or \\r\\n (\\r alone, the old "
+                            "Mac line end, is not one)");
+  // Windows line ends are lines.
+  EXPECT_EQ(load("0,0,0\r\n0,1,1\r\n"), DLC_OK) << error();
+}
+
 TEST_F(CsvTest, EmptyField) {
   EXPECT_EQ(load("0,0,0\n1,,1\n"), DLC_ERR_FORMAT);
   EXPECT_EQ(error(), path + ":2:3: empty field, expected a number");

@@ -296,6 +296,12 @@ TEST_F(DataReaderTest, IdxTruncated) {
   const std::string cut = img + ".gz";
   expectError(dlc_dataset_load_idx(cut.c_str(), lab.c_str(), 0, &d), d,
               {cut + ": offset ", "(uncompressed)"});
+  // Anything but another gzip member after the gzip data (gzread and gzip
+  // -d ignore it: "trailing garbage") is an error at its offset.
+  writeFile(cut, gz + "junk");
+  expectError(dlc_dataset_load_idx(cut.c_str(), lab.c_str(), 0, &d), d,
+              {cut + ": offset " + std::to_string(gz.size()) +
+               ": 4 bytes after the gzip data that are not gzip data"});
 }
 
 TEST_F(DataReaderTest, IdxCountMismatchAndLabelRange) {
@@ -550,6 +556,12 @@ TEST_F(DataReaderTest, ImageFolderCorruptFiles) {
   writeFile(badPng, "\x89PNG\r\n\x1a\n garbage");
   expectError(dlc_dataset_load_image_folder(dir.path.c_str(), &d), d,
               {badPng + ": corrupt PNG: "});
+  // Bytes after the image's end: libpng stops at IEND, dlc does not.
+  writeFile(badPng, png + "tail");
+  expectError(dlc_dataset_load_image_folder(dir.path.c_str(), &d), d,
+              {badPng + ": corrupt PNG: 4 bytes after the image's end (IEND) "
+                        "at offset " +
+               std::to_string(png.size())});
   // The first file is the corrupt one.
   writeFile(dir.file("a/0.jpg"), "");
   expectError(dlc_dataset_load_image_folder(dir.path.c_str(), &d), d,
