@@ -381,17 +381,7 @@ dlc_status readFile(const char *path, std::vector<unsigned char> &buf) {
                     std::strerror(err));
   }
   buf.reserve(st.st_size);
-  unsigned char chunk[1 << 16];
-  size_t got;
-  while ((got = std::fread(chunk, 1, sizeof chunk, f)) > 0)
-    buf.insert(buf.end(), chunk, chunk + got);
-  bool failed = std::ferror(f);
-  int err = errno;
-  std::fclose(f);
-  if (failed)
-    return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
-                    std::strerror(err));
-  return DLC_OK;
+  return readAndClose(f, path, buf);
 }
 
 /// Parses and checks the structure and the CRC, not the model.

@@ -30,37 +30,17 @@ dlc_status dlc::rt::readFileBytes(const char *path, FileBytes &out) {
   if (!f)
     return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
                     std::strerror(errno));
-  unsigned char magic[2] = {0, 0};
-  size_t got = std::fread(magic, 1, 2, f);
-  out.gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  std::vector<unsigned char> packed;
+  if (dlc_status s = readAndClose(f, path, packed))
+    return s;
+  out.gzip = packed.size() >= 2 && packed[0] == 0x1f && packed[1] == 0x8b;
   if (!out.gzip) {
-    out.data.assign(magic, magic + got);
-    unsigned char buf[1 << 16];
-    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
-      out.data.insert(out.data.end(), buf, buf + got);
-    bool failed = std::ferror(f);
-    int err = errno;
-    std::fclose(f);
-    if (failed)
-      return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
-                      std::strerror(err));
+    out.data = std::move(packed);
     return DLC_OK;
   }
-  // The whole compressed file, then its gzip members one after another
-  // (gzip -c a b > c makes one file of two); anything after them that is
-  // not a gzip member is an error, where gzread would ignore it.
-  std::vector<unsigned char> packed(magic, magic + got);
-  {
-    unsigned char buf[1 << 16];
-    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
-      packed.insert(packed.end(), buf, buf + got);
-    bool failed = std::ferror(f);
-    int err = errno;
-    std::fclose(f);
-    if (failed)
-      return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
-                      std::strerror(err));
-  }
+  // Its gzip members one after another (gzip -c a b > c makes one file of
+  // two); anything after them that is not a gzip member is an error, where
+  // gzread would ignore it.
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
     return setError(DLC_ERR_OUT_OF_MEMORY, "%s: cannot start zlib", path);

@@ -65,17 +65,7 @@ dlc_status readFile(const char *path, std::string &text) {
   if (!f)
     return setError(DLC_ERR_IO, "%s: cannot open: %s", path,
                     std::strerror(errno));
-  char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
-    text.append(buf, got);
-  bool failed = std::ferror(f);
-  int err = errno;
-  std::fclose(f);
-  if (failed)
-    return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
-                    std::strerror(err));
-  return DLC_OK;
+  return readAndClose(f, path, text);
 }
 
 dlc_status parseCsv(const char *path, const std::string &text, int64_t inW,

@@ -12,6 +12,8 @@
 #include "dlc/runtime.h"
 
 #include <cstdint>
+#include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -44,6 +46,23 @@ template <typename Fn> dlc_status guarded(Fn &&body) noexcept {
   } catch (...) {
     return setError(DLC_ERR_INTERNAL, "internal error: unexpected exception");
   }
+}
+
+/// Appends the rest of `f` to `out` (a byte vector or string) and closes
+/// `f`; "PATH: cannot read: ..." (DLC_ERR_IO) on a read error.
+template <typename Buffer>
+dlc_status readAndClose(std::FILE *f, const char *path, Buffer &out) {
+  char chunk[1 << 16];
+  size_t got;
+  while ((got = std::fread(chunk, 1, sizeof chunk, f)) > 0)
+    out.insert(out.end(), chunk, chunk + got);
+  const bool failed = std::ferror(f);
+  const int err = errno;
+  std::fclose(f);
+  if (failed)
+    return setError(DLC_ERR_IO, "%s: cannot read: %s", path,
+                    std::strerror(err));
+  return DLC_OK;
 }
 
 /// Product of shape[1..rank): the floats of one example.
