@@ -663,13 +663,39 @@ dlc_status ensureDirectory(const std::string &dir) {
 
 } // namespace
 
+/// Whether the file at `path` holds exactly what saving `t` would write.
+static bool holdsState(const dlc_trainer &t, const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    return false;
+  char *text = nullptr;
+  size_t size = 0;
+  FILE *memory = open_memstream(&text, &size);
+  if (!memory)
+    return false;
+  Writer w(memory);
+  writeCheckpoint(w, t);
+  const bool written = std::fclose(memory) == 0 && !w.err;
+  std::vector<unsigned char> existing;
+  const bool same = written && (size_t)st.st_size == size &&
+                    readFile(path.c_str(), existing) == DLC_OK &&
+                    existing.size() == size &&
+                    std::memcmp(existing.data(), text, size) == 0;
+  std::free(text);
+  return same;
+}
+
 dlc_status dlc::rt::saveSnapshot(const dlc_trainer &t, const std::string &dir,
                                  int64_t maxKeep, std::string &path) {
   if (dlc_status s = ensureDirectory(dir))
     return s;
   path = inDirectory(dir, snapshotPrefix(t) + std::to_string(t.step) + ".ckpt");
-  if (dlc_status s = save(t, path.c_str()))
-    return s;
+  // The snapshot of this very state is there already (dlc train's final
+  // save after an epoch-end snapshot): rewriting it would only give the
+  // best checkpoint's hard link a stale twin.
+  if (!holdsState(t, path))
+    if (dlc_status s = save(t, path.c_str()))
+      return s;
   if (maxKeep <= 0)
     return DLC_OK;
   // Only once the new snapshot is durable do the old ones go.

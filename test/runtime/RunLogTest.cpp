@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <sys/stat.h>
 
 using namespace dlc::test;
 
@@ -449,6 +450,39 @@ TEST(RunLogTest, AResumedRunKeepsTheSameBestCheckpoint) {
                 readFile(straight.file("softmax_model-best.ckpt")))
           << "seed " << seed << ", resumed after epoch " << k;
     }
+}
+
+TEST(RunLogTest, SavingTheSnapshotOfTheSameStateAgainKeepsTheFile) {
+  // dlc train's final save after an epoch-end snapshot: the file (and the
+  // best checkpoint's hard link to it) stays; a changed state is written.
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  DatasetPtr train = classes();
+  dlc_train_options o = options(2, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = dir.path.c_str();
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  const std::string last = dir.file("softmax_model-6.ckpt");
+  struct stat before, after;
+  ASSERT_EQ(stat(last.c_str(), &before), 0);
+  char path[512];
+  ASSERT_EQ(dlc_trainer_save_snapshot(t.get(), dir.path.c_str(), 0, path,
+                                      sizeof path),
+            DLC_OK);
+  EXPECT_EQ(std::string(path), last);
+  ASSERT_EQ(stat(last.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  dlc_trainer_params(t.get())[0] += 1.0f;
+  ASSERT_EQ(dlc_trainer_save_snapshot(t.get(), dir.path.c_str(), 0, path,
+                                      sizeof path),
+            DLC_OK);
+  ASSERT_EQ(stat(last.c_str(), &after), 0);
+  EXPECT_NE(after.st_ino, before.st_ino);
+  TrainerPtr loaded = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load(loaded.get(), last.c_str()), DLC_OK);
+  EXPECT_EQ(dlc_trainer_params(loaded.get())[0], dlc_trainer_params(t.get())[0]);
 }
 
 TEST(RunLogTest, MaxCheckpointsKeepsTheNewest) {
