@@ -322,6 +322,10 @@ int compileMain(int argc, char **argv) {
   auto file = openInputFile(args.input, &err);
   if (!file)
     return error(err.empty() ? "cannot open '" + args.input + "'" : err);
+  // A UTF-8 byte order mark (some editors write one) is not MLIR text.
+  if (file->getBuffer().starts_with("\xEF\xBB\xBF"))
+    file = llvm::MemoryBuffer::getMemBufferCopy(
+        file->getBuffer().drop_front(3), file->getBufferIdentifier());
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, llvm::errs());
@@ -374,6 +378,14 @@ int compileMain(int argc, char **argv) {
     return 1;
   if (module->getOps<dlc::net::ModelOp>().empty())
     return error(args.input + ": no net.model in the file");
+  // A layer whose output nothing takes is computed for nothing: most
+  // likely a layer left out of the chain (TFLearn's layers are a chain).
+  for (dlc::net::ModelOp model : module->getOps<dlc::net::ModelOp>())
+    for (Operation &op : model.getBlock())
+      if (op.getNumResults() > 0 && op.use_empty())
+        op.emitWarning("the output of this layer is not used by any later "
+                       "layer nor by net.regression: it takes no part in "
+                       "the model");
 
   dlc::Phase phase = args.emit == "net"      ? dlc::Phase::Net
                      : args.emit == "train"  ? dlc::Phase::Train
