@@ -20,12 +20,14 @@
 #    forward, gradient and first train_step, CUDA vs CPU, to 1e-4;
 #    then 20 steps of M_train_step_graph replayed as a CUDA graph against
 #    M_train_step.
-# 3. Training with dlc-train (`dlc train` and `dlc predict` without the
-#    compiler): the OR gate (2000 epochs; the predictions must separate 0
+# 3. Training with dlc-train (`dlc train`, `dlc predict` and `dlc evaluate`
+#    without the compiler): the OR gate (2000 epochs; the predictions must separate 0
 #    from 1, be the same from the CUDA checkpoint in the CPU library, and
 #    match the CPU library trained the same way to 1e-3) and a Fashion-MNIST
 #    slice (MLP and CNN, 1 epoch; test accuracy within 0.02 of the CPU
-#    library's on the same slice and seed).
+#    library's on the same slice and seed; `dlc evaluate` of the CUDA
+#    checkpoint gives the run's last val_acc, and the CPU library the same
+#    to 0.002).
 #    Fashion-MLP is trained twice, with CUDA graphs (the default) and with
 #    DLC_CUDA_GRAPHS=0: the console lines must be the same. With graphs,
 #    the trainer's "CUDA graphs:" line (--verbose) must show replayed steps.
@@ -272,6 +274,27 @@ if [ -d "$D/data/fashion-mnist" ]; then
         record PASS "$net: CUDA accuracy = CPU (0.02)" "CUDA $acc, CPU $cpuacc"
       else
         record FAIL "$net: CUDA accuracy = CPU (0.02)" "CUDA ${acc:-none}, CPU ${cpuacc:-none: $(tail -1 "$LOG/$net.cpu.txt" | head -c 80)}"
+      fi
+    fi
+    # dlc evaluate of the CUDA run's checkpoint: the CUDA library gives the
+    # run's last val_acc exactly; the CPU library the same to 0.002.
+    if [ $rc -eq 0 ]; then
+      ckpt=$(grep -o 'Checkpoint saved: .*' "$LOG/$net.txt" | tail -1)
+      ckpt=${ckpt#Checkpoint saved: }
+      for lib in cuda cpu; do
+        [ -f "$D/models/$net.$lib.so" ] || continue
+        (cd "$LOG" && t 60 "$D/bin/dlc-train" evaluate "$D/models/$net.$lib.so" \
+           --checkpoint "$ckpt" --data "fashion-mnist:$D/data/fashion-mnist") \
+          >"$LOG/$net.eval.$lib.txt" 2>&1
+      done
+      evcuda=$(grep -o ' acc: [0-9.]*' "$LOG/$net.eval.cuda.txt" 2>/dev/null | tail -1)
+      evcpu=$(grep -o ' acc: [0-9.]*' "$LOG/$net.eval.cpu.txt" 2>/dev/null | tail -1)
+      evcuda=${evcuda# acc: }; evcpu=${evcpu# acc: }
+      if [ -n "$evcuda" ] && [ "$evcuda" = "${acc#val_acc: }" ] &&
+         { [ -z "$evcpu" ] || python3 -c "import sys; sys.exit(0 if abs($evcuda - $evcpu) <= 0.002 else 1)"; }; then
+        record PASS "$net: dlc evaluate of the CUDA checkpoint" "CUDA $evcuda (training's $acc), CPU library ${evcpu:-n/a}"
+      else
+        record FAIL "$net: dlc evaluate of the CUDA checkpoint" "CUDA ${evcuda:-none: $(tail -1 "$LOG/$net.eval.cuda.txt" | head -c 80)}, training's $acc, CPU ${evcpu:-none}"
       fi
     fi
     if [ $net = fashion_mlp ] && [ $rc -eq 0 ]; then

@@ -1,8 +1,9 @@
-// dlc-train: `dlc train` and `dlc predict` without the compiler (runtime/cli
-// only), for machines that run model libraries but have no LLVM/MLIR
-// installed.
-//   dlc-train NET.so --data ...              (the options of `dlc train`)
-//   dlc-train predict NET.so --checkpoint ... (the options of `dlc predict`)
+// dlc-train: `dlc train`, `dlc predict` and `dlc evaluate` without the
+// compiler (runtime/cli only), for machines that run model libraries but
+// have no LLVM/MLIR installed.
+//   dlc-train NET.so --data ...                (the options of `dlc train`)
+//   dlc-train predict NET.so --checkpoint ...  (the options of `dlc predict`)
+//   dlc-train evaluate NET.so --checkpoint ... (the options of `dlc evaluate`)
 #include "dlc_cli.h"
 
 #include <cstring>
@@ -10,11 +11,16 @@
 #include <vector>
 
 int main(int argc, char **argv) {
-  const bool predict = argc > 1 && std::strcmp(argv[1], "predict") == 0;
-  std::vector<char *> args(argv + (predict ? 1 : 0), argv + argc);
-  static char train[] = "train", predictName[] = "predict";
-  args[0] = predict ? predictName : train;
+  static char train[] = "train", predict[] = "predict", evaluate[] = "evaluate";
+  int (*command)(int, char **) = dlcTrainMain;
+  char *name = train;
+  if (argc > 1 && std::strcmp(argv[1], predict) == 0)
+    command = dlcPredictMain, name = predict;
+  else if (argc > 1 && std::strcmp(argv[1], evaluate) == 0)
+    command = dlcEvaluateMain, name = evaluate;
+  const bool named = name != train;
+  std::vector<char *> args(argv + (named ? 1 : 0), argv + argc);
+  args[0] = name;
   args.push_back(nullptr);
-  return predict ? dlcPredictMain((int)args.size() - 1, args.data())
-                 : dlcTrainMain((int)args.size() - 1, args.data());
+  return command((int)args.size() - 1, args.data());
 }

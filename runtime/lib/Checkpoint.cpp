@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -114,8 +115,9 @@ void writeCheckpoint(Writer &w, const dlc_trainer &t) {
     w.floats(t.prepMean.data(), t.prepWidth);
   if (t.prepFlags & 2)
     w.floats(t.prepStd.data(), t.prepWidth);
-  // Version 3: the best snapshot's validation accuracy.
+  // Version 3: the best snapshot's validation accuracy, the run id.
   w.f64(t.bestValAcc);
+  w.u64(t.runId);
   w.u32(w.crc);
 }
 
@@ -351,6 +353,7 @@ struct Checkpoint {
   double bestValLoss = dlc_trainer::kNoValue;
   double bestValAcc = dlc_trainer::kNoValue;
   int64_t bestStep = 0;
+  uint64_t runId = 0;
   uint32_t prepFlags = 0;
   int64_t prepWidth = 0;
   const unsigned char *prepMean = nullptr, *prepStd = nullptr;
@@ -462,7 +465,7 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
       return DLC_ERR_FORMAT;
   }
   if (version >= 3) {
-    if (!r.f64(c.bestValAcc))
+    if (!r.f64(c.bestValAcc) || !r.u64(c.runId))
       return DLC_ERR_FORMAT;
   } else if (c.bestStep == c.step) {
     // Before version 3 only a snapshot that is itself the best one tells
@@ -605,10 +608,7 @@ dlc_status load(dlc_trainer &t, const char *path) {
   t.prepFlags = c.prepFlags, t.prepWidth = c.prepWidth;
   t.prepMean = std::move(mean);
   t.prepStd = std::move(stddev);
-  t.ownDirectory = canonicalName(
-      std::filesystem::path(path).parent_path().empty()
-          ? "."
-          : std::filesystem::path(path).parent_path().string());
+  t.runId = c.runId;
   t.damagedSnapshots.clear();
   t.skippedSnapshots.clear();
   return DLC_OK;
@@ -706,64 +706,101 @@ dlc_status dlc::rt::saveSnapshot(const dlc_trainer &t, const std::string &dir,
   return DLC_OK;
 }
 
+static const std::string &entryPath(const std::string &path) { return path; }
+static const std::string &
+entryPath(const std::pair<std::string, std::string> &entry) {
+  return entry.first;
+}
+
 std::string dlc::rt::canonicalName(const std::string &path) {
   std::error_code ec;
   std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
   return ec ? path : p.string();
 }
 
+/// The run id of the checkpoint at `path`, from its last 12 bytes (the id,
+/// then the CRC) of a version 3 file: 0 for versions 1 and 2; nullopt when
+/// it cannot be read or is no checkpoint of a known version.
+static std::optional<uint64_t> runIdOf(const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return std::nullopt;
+  struct stat st;
+  unsigned char head[12], tail[12];
+  const bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                  st.st_size >= 24 && pread(fd, head, 12, 0) == 12 &&
+                  pread(fd, tail, 12, st.st_size - 12) == 12;
+  close(fd);
+  if (!ok || std::memcmp(head, kMagic, 8) != 0)
+    return std::nullopt;
+  const uint32_t version =
+      head[8] | head[9] << 8 | head[10] << 16 | (uint32_t)head[11] << 24;
+  if (version == 1 || version == 2)
+    return 0;
+  if (version != 3)
+    return std::nullopt;
+  uint64_t id = 0;
+  for (int i = 0; i < 8; ++i)
+    id |= (uint64_t)tail[i] << (8 * i);
+  return id;
+}
+
 dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
-                                           const std::string &dir) {
+                                           const std::string &dir,
+                                           int64_t lastStep) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     return DLC_OK; // created by the first snapshot
-  const auto snapshots = listSnapshots(t, dir);
-  const std::string best =
-      inDirectory(dir, std::string(t.desc->name) + "-best.ckpt");
   const char *name = t.desc->name;
-  if (t.ownDirectory != canonicalName(dir)) {
-    // Another run's directory (or an earlier run's): anything of the model
-    // there would be overwritten, mixed with this run's or rotated away.
-    if (!snapshots.empty())
-      return setError(
-          DLC_ERR_MISMATCH,
-          "%s: the checkpoint directory holds %zu snapshot%s of model '%s' "
-          "of another run (the newest: %s, step %lld), which this run would "
-          "overwrite, mix with its own or delete. To continue that run, "
-          "resume from the directory (dlc train --resume %s); to start "
-          "another, choose another directory or move those files away",
-          dir.c_str(), snapshots.size(), snapshots.size() == 1 ? "" : "s",
-          name, snapshots.back().second.c_str(),
-          (long long)snapshots.back().first, dir.c_str());
-    if (std::filesystem::exists(best, ec))
-      return setError(
-          DLC_ERR_MISMATCH,
-          "%s: the checkpoint directory holds %s of another run, which this "
-          "run would replace; choose another directory or move it away",
-          dir.c_str(), best.c_str());
-    return DLC_OK;
+  auto listed = [](const auto &list, const std::string &path) {
+    const std::string file = canonicalName(path);
+    for (const auto &entry : list)
+      if (canonicalName(entryPath(entry)) == file)
+        return true;
+    return false;
+  };
+  const auto snapshots = listSnapshots(t, dir);
+  // 1. Another run's snapshots would be mixed with this run's (the newest
+  // of both resumed), rotated away by max_checkpoints, its best replaced.
+  // The newest first, then the best checkpoint.
+  std::vector<std::string> files;
+  for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it)
+    if (!listed(t.damagedSnapshots, it->second) &&
+        !listed(t.skippedSnapshots, it->second))
+      files.push_back(it->second);
+  // A best checkpoint whose run cannot be told (damaged, as the snapshot it
+  // is a link of may be) holds nothing a run could lose.
+  const std::string best = inDirectory(dir, std::string(name) + "-best.ckpt");
+  if (std::filesystem::exists(best, ec) && runIdOf(best))
+    files.push_back(best);
+  for (const std::string &file : files) {
+    std::optional<uint64_t> id = runIdOf(file);
+    if (id && *id == t.runId)
+      continue;
+    return setError(
+        DLC_ERR_MISMATCH,
+        "%s: the checkpoint directory holds %s, %s, which this run would "
+        "mix with its own snapshots, replace or delete. To continue that "
+        "run, resume from the directory (dlc train --resume %s, "
+        "dlc_trainer_load_latest); to start another, choose another "
+        "directory or move its files away",
+        dir.c_str(), file.c_str(),
+        id ? "a checkpoint of another run" : "a file dlc cannot read",
+        dir.c_str());
   }
-  // Its own directory: the snapshots past the trainer's step are this
-  // run's future (resumed from an older one) or files dlc_trainer_load_latest
-  // could not use.
+  // 2. A snapshot of a step this run will reach would be overwritten.
   std::string newest;
   int64_t newestStep = 0, count = 0;
   for (const auto &[step, path] : snapshots) {
-    if (step <= t.step)
-      continue;
-    const std::string file = canonicalName(path);
-    bool damaged = false;
-    for (const std::string &d : t.damagedSnapshots)
-      damaged |= canonicalName(d) == file;
-    if (damaged)
+    if (step <= t.step || step > lastStep || listed(t.damagedSnapshots, path))
       continue;
     for (const auto &[skipped, why] : t.skippedSnapshots)
-      if (canonicalName(skipped) == file)
+      if (canonicalName(skipped) == canonicalName(path))
         return setError(
             DLC_ERR_MISMATCH,
             "%s (step %lld) is newer than the snapshot this run resumed "
-            "from, which it would overwrite, but it was passed over: %s. "
-            "Move it away or fix it first",
+            "from, and the run would overwrite it, but it was passed over: "
+            "%s. Move it away or fix it first",
             path.c_str(), (long long)step, why.c_str());
     ++count;
     newest = path, newestStep = step;
@@ -772,16 +809,21 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
     return setError(
         DLC_ERR_MISMATCH,
         "%s: the checkpoint directory holds %lld snapshot%s of model '%s' "
-        "past step %lld, where this run starts (the newest: %s, step %lld), "
-        "which it would overwrite. Resume from the directory (its newest "
-        "snapshot, dlc train --resume %s), or move those files away",
+        "of steps this run will train (after step %lld; the newest: %s, "
+        "step %lld), which it would overwrite. To continue from the newest, "
+        "resume from the directory (dlc train --resume %s, "
+        "dlc_trainer_load_latest); else choose another directory or move "
+        "those files away",
         dir.c_str(), (long long)count, count == 1 ? "" : "s", name,
         (long long)t.step, newest.c_str(), (long long)newestStep, dir.c_str());
   return DLC_OK;
 }
 
-dlc_status dlc::rt::lockSnapshotDirectory(const std::string &dir, int &fd) {
+dlc_status dlc::rt::lockSnapshotDirectory(const std::string &dir, int &fd,
+                                          bool &created) {
   fd = -1;
+  std::error_code ec;
+  created = !std::filesystem::exists(dir, ec);
   if (dlc_status s = ensureDirectory(dir))
     return s;
   fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -830,6 +872,21 @@ dlc_status dlc_trainer_save_snapshot(const dlc_trainer *trainer,
     if (!trainer || !dir || !*dir || max_keep < 0)
       return setError(DLC_ERR_INVALID_ARGUMENT,
                       "dlc_trainer_save_snapshot: bad argument");
+    // The same rules as a training run's snapshots: one writer at a time
+    // (the lock), one run's snapshots in the directory.
+    int fd = -1;
+    bool created = false;
+    if (dlc_status s = lockSnapshotDirectory(dir, fd, created))
+      return s;
+    struct Unlock {
+      int fd;
+      ~Unlock() {
+        if (fd >= 0)
+          close(fd);
+      }
+    } unlock{fd};
+    if (dlc_status s = checkSnapshotDirectory(*trainer, dir, trainer->step))
+      return s;
     std::string path;
     if (dlc_status s = saveSnapshot(*trainer, dir, max_keep, path))
       return s;

@@ -169,13 +169,14 @@ extern "C" void pngError(png_structp png, png_const_charp message) {
   png_longjmp(png, 1);
 }
 
-// libpng warns, and goes on, where the image data does not fit the header
-// ("Too much image data", "Extra compressed data"): corrupt data, as the
-// JPEG reader treats libjpeg's warnings. Other warnings (ancillary chunks,
-// colour profiles) are harmless.
+// libpng warns, and goes on, where the pixel data does not fit the header
+// ("IDAT: Too much image data", "Extra compressed data" in IDAT): corrupt
+// pixels, as the JPEG reader treats libjpeg's warnings. Warnings about
+// ancillary chunks (text, colour profiles) are harmless.
 extern "C" void pngWarning(png_structp png, png_const_charp message) {
   PngSource *src = static_cast<PngSource *>(png_get_error_ptr(png));
-  if (!src->dataWarning[0] && std::strstr(message, " data"))
+  if (!src->dataWarning[0] &&
+      (std::strstr(message, "IDAT") || std::strstr(message, "image data")))
     std::snprintf(src->dataWarning, sizeof src->dataWarning, "%s", message);
 }
 
@@ -242,14 +243,9 @@ bool decodePng(const unsigned char *data, size_t size,
     rows[y] = pixels.data() + (size_t)y * stride;
   png_read_image(png, rows);
   png_read_end(png, nullptr);
+  // (Bytes after IEND are ignored, as by libpng, browsers and PIL.)
   if (src.dataWarning[0])
     png_error(png, src.dataWarning);
-  if (src.pos != size) {
-    std::snprintf(src.dataWarning, sizeof src.dataWarning,
-                  "%zu bytes after the image's end (IEND) at offset %zu",
-                  size - src.pos, src.pos);
-    png_error(png, src.dataWarning);
-  }
   std::free(rows);
   rows = nullptr;
   png_destroy_read_struct(&png, &info, nullptr);

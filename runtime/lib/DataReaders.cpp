@@ -62,14 +62,19 @@ dlc_status dlc::rt::readFileBytes(const char *path, FileBytes &out) {
     at += inBefore - z.avail_in;
     used += outBefore - z.avail_out;
     if (code == Z_STREAM_END) {
-      if (at == packed.size())
+      // Zero bytes after the last member (block padding) are ignored, as
+      // gzip does; anything else is not gzip data.
+      if (std::all_of(packed.begin() + at, packed.end(),
+                      [](unsigned char b) { return b == 0; }))
         break;
       if (packed.size() - at < 2 || packed[at] != 0x1f ||
           packed[at + 1] != 0x8b)
         return setError(DLC_ERR_FORMAT,
-                        "%s: offset %zu: %zu bytes after the gzip data that "
-                        "are not gzip data",
-                        path, at, packed.size() - at);
+                        "%s: offset %zu: %zu byte%s after the gzip data that "
+                        "%s not gzip data",
+                        path, at, packed.size() - at,
+                        packed.size() - at == 1 ? "" : "s",
+                        packed.size() - at == 1 ? "is" : "are");
       inflateReset(&z); // the next member
       continue;
     }

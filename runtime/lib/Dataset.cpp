@@ -87,17 +87,6 @@ dlc_status parseCsv(const char *path, const std::string &text, int64_t inW,
     ++lineNo;
     if (end != line && end[-1] == '\r')
       --end;
-    // A NUL (a binary file) or a carriage return inside a line (the old Mac
-    // line ends, \r alone) would make a misleading column count.
-    for (const char *c = line; c != end; ++c)
-      if (*c == '\0' || *c == '\r')
-        return setError(DLC_ERR_FORMAT, "%s:%zu:%zu: %s", path, lineNo,
-                        size_t(c - line) + 1,
-                        *c == '\0'
-                            ? "a NUL byte: not a text (CSV) file"
-                            : "a carriage return inside the line: lines "
-                              "end with \\n or \\r\\n (\\r alone, the "
-                              "old Mac line end, is not one)");
     const char *first = line;
     while (first != end && isBlank(*first))
       ++first;
@@ -114,6 +103,19 @@ dlc_status parseCsv(const char *path, const std::string &text, int64_t inW,
       if (!anyNumber)
         continue; // a header line
     }
+    // In a data row, a NUL (a binary file) or a carriage return inside the
+    // line (old Mac line ends, \r alone) would make a misleading column
+    // count.
+    for (const char *c = line; c != end; ++c)
+      if (*c == '\0' || *c == '\r')
+        return setError(DLC_ERR_FORMAT, "%s:%zu:%zu: %s", path, lineNo,
+                        size_t(c - line) + 1,
+                        *c == '\0'
+                            ? "a NUL byte: not a text (CSV) file (UTF-16 "
+                              "text? save it as UTF-8)"
+                            : "a carriage return inside the line: lines "
+                              "end with \\n or \\r\\n (\\r alone, the "
+                              "old Mac line end, is not one)");
     int64_t found = (int64_t)fields.size();
     if (rowTargets < 0) {
       if (found == inW + tgtW)

@@ -202,12 +202,12 @@ struct dlc_trainer {
   double bestValAcc = kNoValue;  // its validation accuracy (format 3)
   int64_t bestStep = 0;          // its step
 
-  // Checkpoint directories (checkSnapshotDirectory): the one this state
-  // comes from (loaded from a file in it) or was trained into, canonical;
-  // a run may write its snapshots only there or in a directory without any.
-  std::string ownDirectory;
-  // The snapshots dlc_trainer_load_latest passed over there (newer than the
-  // one it loaded): damaged ones (format errors), which the resumed run may
+  // The run this state belongs to (format 3): random at dlc_trainer_init,
+  // kept through saves and loads; 0 for a state from a version 1 or 2
+  // file. A checkpoint directory holds the snapshots of one run.
+  uint64_t runId = 0;
+  // The snapshots dlc_trainer_load_latest passed over (newer than the one
+  // it loaded): damaged ones (format errors), which the resumed run may
   // write anew, and the others (unreadable, of a newer format: left alone)
   // with the reason. Cleared by init and by every other load.
   std::vector<std::string> damagedSnapshots;
@@ -244,15 +244,18 @@ dlc_status outputTarget(const char *path, std::string &target);
 /// oldest snapshots beyond `maxKeep` (0: none).
 dlc_status saveSnapshot(const dlc_trainer &t, const std::string &dir,
                         int64_t maxKeep, std::string &path);
-/// Refuses a checkpoint directory whose snapshots of the model a run from
-/// the trainer's state would overwrite, interleave or rotate away: any
-/// `<model>-<N>.ckpt` or `<model>-best.ckpt` when the directory is not the
-/// trainer's own (t.ownDirectory), and in its own one the snapshots past
-/// its step but the damaged ones dlc_trainer_load_latest passed over.
-dlc_status checkSnapshotDirectory(const dlc_trainer &t, const std::string &dir);
-/// Creates `dir` if needed and locks it (flock) for one training run: `fd`
-/// holds the lock until closed. A directory another run holds is an error.
-dlc_status lockSnapshotDirectory(const std::string &dir, int &fd);
+/// Refuses a checkpoint directory where a run from the trainer's state to
+/// step `lastStep` would overwrite, mix with or delete what it holds: a
+/// snapshot of a step the run will reach (but the damaged ones
+/// dlc_trainer_load_latest passed over), and any snapshot or best
+/// checkpoint of another run (another run id).
+dlc_status checkSnapshotDirectory(const dlc_trainer &t, const std::string &dir,
+                                  int64_t lastStep);
+/// Creates `dir` if needed (`created` says so) and locks it (flock) for one
+/// writer: `fd` holds the lock until closed. A directory another writer
+/// holds is an error.
+dlc_status lockSnapshotDirectory(const std::string &dir, int &fd,
+                                 bool &created);
 /// `path` made absolute with its symbolic links resolved.
 std::string canonicalName(const std::string &path);
 /// Makes DIR/<model>-best.ckpt the trainer's state: a link to `snapshot`

@@ -15,9 +15,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <numeric>
+#include <random>
 
 using namespace dlc::rt;
 
@@ -364,6 +366,53 @@ void dlc_train_options_init(dlc_train_options *o) {
   o->prefetch = 1;
 }
 
+/// A random, nonzero run id (0 means a state from before run ids).
+static uint64_t newRunId() {
+  std::random_device entropy;
+  uint64_t id = 0;
+  while (id == 0)
+    id = (uint64_t)entropy() << 32 | entropy();
+  return id;
+}
+
+/// The global step a run of `o` from the trainer's state ends at, on a
+/// training set of `n` examples (saturating).
+static int64_t lastStepOf(const dlc_trainer &t, int64_t n,
+                          const dlc_train_options &o) {
+  if (n <= 0 || o.epochs <= t.epoch)
+    return t.step;
+  const int64_t batch = std::min(o.batch_size, n);
+  const __int128 perEpoch = (n + batch - 1) / batch;
+  const __int128 steps =
+      (__int128)(o.epochs - t.epoch) * perEpoch - t.iter / batch;
+  const __int128 last = (__int128)t.step + std::max<__int128>(steps, 0);
+  return last > INT64_MAX ? INT64_MAX : (int64_t)last;
+}
+
+namespace {
+/// Holds a checkpoint directory's lock for one dlc_trainer_train call; a
+/// directory it created and that stays empty is removed at the end.
+class DirectoryLock {
+public:
+  dlc_status acquire(const std::string &dir) {
+    this->dir = dir;
+    return lockSnapshotDirectory(dir, fd, created);
+  }
+  ~DirectoryLock() {
+    if (fd >= 0)
+      close(fd); // releases the flock
+    std::error_code ec;
+    if (created && std::filesystem::is_empty(dir, ec) && !ec)
+      std::filesystem::remove(dir, ec);
+  }
+
+private:
+  std::string dir;
+  int fd = -1;
+  bool created = false;
+};
+} // namespace
+
 dlc_status dlc_trainer_create(const dlc_model *model, dlc_trainer **out) {
   return guarded([&]() -> dlc_status {
     if (!model || !out)
@@ -385,6 +434,7 @@ dlc_status dlc_trainer_create(const dlc_model *model, dlc_trainer **out) {
     // Shuffling works before dlc_trainer_init too (an app that writes the
     // parameters itself): the generator starts as seed 0 gives it.
     dlc_rng_seed(&t->rng, 0);
+    t->runId = newRunId();
     *out = t.release();
     return DLC_OK;
   });
@@ -408,7 +458,7 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   t->prepWidth = 0;
   t->prepMean.clear();
   t->prepStd.clear();
-  t->ownDirectory.clear();
+  t->runId = newRunId();
   t->damagedSnapshots.clear();
   t->skippedSnapshots.clear();
   dlc_rng_seed(&t->rng, seed);
@@ -443,19 +493,15 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
         return s;
     if (dlc_status s = RunLog::check(*t, *o))
       return s;
-    // One run at a time in a checkpoint directory, and only in its own.
-    int lockFd = -1;
-    struct Unlock {
-      int &fd;
-      ~Unlock() {
-        if (fd >= 0)
-          close(fd); // releases the flock
-      }
-    } unlock{lockFd};
+    // One run at a time in a checkpoint directory, and one run's snapshots
+    // in it. A directory this call created is removed again if it stays
+    // empty (refused, or nothing trained).
+    DirectoryLock lock;
     if (o->checkpoint_dir) {
-      if (dlc_status s = lockSnapshotDirectory(o->checkpoint_dir, lockFd))
+      if (dlc_status s = lock.acquire(o->checkpoint_dir))
         return s;
-      if (dlc_status s = checkSnapshotDirectory(*t, o->checkpoint_dir))
+      if (dlc_status s = checkSnapshotDirectory(
+              *t, o->checkpoint_dir, lastStepOf(*t, train->n, *o)))
         return s;
     }
     if (dlc_status s =
@@ -483,8 +529,6 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
     if (prep != t->prepFlags)
       if (dlc_status s = fitPreprocess(*t, *train, prep))
         return s;
-    if (o->checkpoint_dir) // the run's snapshots go there from now on
-      t->ownDirectory = canonicalName(o->checkpoint_dir);
     dlc_train_result r{};
     dlc_status s = runTraining(*t, *train, val, *o, r);
     if (result)

@@ -87,8 +87,8 @@ TEST_F(CheckpointTest, Crc32CheckValue) {
 }
 
 TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
-  // docs/checkpoint-format.md: 176 + L + 4P + 4O bytes (version 3).
-  ASSERT_EQ(bytes.size(), 176u + 12 + 3 * 4);
+  // docs/checkpoint-format.md: 184 + L + 4P + 4O bytes (version 3).
+  ASSERT_EQ(bytes.size(), 184u + 12 + 3 * 4);
   EXPECT_EQ(bytes.compare(0, 8, std::string("DLCCKPT\0", 8)), 0);
   EXPECT_EQ(bytes[8], 3);  // version, little-endian
   EXPECT_EQ(bytes[12], 12); // name length
@@ -120,6 +120,18 @@ TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
   double bestValAcc; // version 3, after the (empty) statistics
   std::memcpy(&bestValAcc, &bytes[188], 8);
   EXPECT_TRUE(std::isnan(bestValAcc));
+  uint64_t runId; // random, nonzero, kept by a load and a save
+  std::memcpy(&runId, &bytes[196], 8);
+  EXPECT_NE(runId, 0u);
+  TrainerPtr t = makeTrainer(model.get());
+  ASSERT_EQ(dlc_trainer_load(t.get(), path.c_str()), DLC_OK);
+  ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
+  EXPECT_EQ(readFile(x), bytes);
+  TrainerPtr other = makeTrainer(model.get(), 3); // another run
+  trainOrGate(other.get(), 2);
+  ASSERT_EQ(dlc_trainer_save(other.get(), x.c_str()), DLC_OK);
+  EXPECT_EQ(withoutRunId(readFile(x)), withoutRunId(bytes));
+  EXPECT_NE(readFile(x), bytes);
   uint32_t crc;
   std::memcpy(&crc, &bytes[bytes.size() - 4], 4);
   EXPECT_EQ(crc, dlc_crc32(0, bytes.data(), bytes.size() - 4));
@@ -255,15 +267,18 @@ TEST_F(CheckpointTest, VersionOneStillLoads) {
   EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
             floats(dlc_trainer_params(trainer.get()), 3));
   EXPECT_EQ(dlc_trainer_global_step(t.get()), 4);
-  // Saved again, it is the version 3 file of the same state.
+  // Saved again, it is the version 3 file of the same state, of run 0
+  // (a state from before run ids).
   ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
-  EXPECT_EQ(readFile(x), bytes);
+  EXPECT_EQ(withoutRunId(readFile(x)), withoutRunId(bytes));
+  const std::string again = readFile(x);
+  EXPECT_EQ(again.substr(again.size() - 12, 8), std::string(8, '\0'));
 }
 
 /// Version 2 (without the best snapshot's accuracy) of a version 3 file
 /// without preprocessing statistics.
 std::string versionTwo(const std::string &v3) {
-  std::string v2 = v3.substr(0, v3.size() - 12); // less the accuracy, CRC
+  std::string v2 = v3.substr(0, v3.size() - 20); // less accuracy, id, CRC
   v2[8] = 2;
   uint32_t crc = dlc_crc32(0, v2.data(), v2.size());
   v2.append(reinterpret_cast<const char *>(&crc), 4);
@@ -279,7 +294,7 @@ TEST_F(CheckpointTest, VersionTwoStillLoads) {
   EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
             floats(dlc_trainer_params(trainer.get()), 3));
   ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
-  EXPECT_EQ(readFile(x), bytes);
+  EXPECT_EQ(withoutRunId(readFile(x)), withoutRunId(bytes));
 }
 
 TEST_F(CheckpointTest, BadPreprocessingSection) {
@@ -304,6 +319,7 @@ TEST_F(CheckpointTest, PreprocessingStatisticsOfAnotherWidthAreRefused) {
   other.append(reinterpret_cast<const char *>(&width), 8);
   other.append(reinterpret_cast<const char *>(mean), sizeof mean);
   other.append(reinterpret_cast<const char *>(&none), 8);
+  other.append(bytes.substr(196, 8)); // the run id
   uint32_t crc = dlc_crc32(0, other.data(), other.size());
   other.append(reinterpret_cast<const char *>(&crc), 4);
   EXPECT_EQ(loadBytes(other), DLC_ERR_MISMATCH);
@@ -316,6 +332,7 @@ TEST_F(CheckpointTest, PreprocessingStatisticsOfAnotherWidthAreRefused) {
   other.append(reinterpret_cast<const char *>(&width), 8);
   other.append(reinterpret_cast<const char *>(mean), 8);
   other.append(reinterpret_cast<const char *>(&none), 8);
+  other.append(bytes.substr(196, 8));
   crc = dlc_crc32(0, other.data(), other.size());
   other.append(reinterpret_cast<const char *>(&crc), 4);
   ASSERT_EQ(loadBytes(other), DLC_OK) << error();

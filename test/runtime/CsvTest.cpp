@@ -92,14 +92,17 @@ TEST_F(CsvTest, NotANumberNamesLineAndColumn) {
 
 TEST_F(CsvTest, NulBytesAndLoneCarriageReturnsAreNamed) {
   EXPECT_EQ(load(std::string("0,0,0\n0,\0,1\n", 12)), DLC_ERR_FORMAT);
-  EXPECT_EQ(error(), path + ":2:3: a NUL byte: not a text (CSV) file");
+  EXPECT_EQ(error(), path + ":2:3: a NUL byte: not a text (CSV) file "
+                            "(UTF-16 text? save it as UTF-8)");
   // Old Mac line ends: one line of 9 fields otherwise.
   EXPECT_EQ(load("0,0,0\r0,1,1\r1,0,1\r"), DLC_ERR_FORMAT);
   EXPECT_EQ(error(), path + ":1:6: a carriage return inside the line: lines "
                             "end with \\n or \\r\\n (\\r alone, the old "
                             "Mac line end, is not one)");
-  // Windows line ends are lines.
+  // Windows line ends are lines; comments and a header are not checked.
   EXPECT_EQ(load("0,0,0\r\n0,1,1\r\n"), DLC_OK) << error();
+  EXPECT_EQ(load("# made\r by hand\nx1,x2,y\r\r\n0,0,0\n"), DLC_OK)
+      << error();
 }
 
 TEST_F(CsvTest, EmptyField) {

@@ -245,10 +245,10 @@ TEST(PreprocessTest, CheckpointKeepsTheStatisticsAndRefusesOthers) {
                                 dlc_trainer_preprocess_mean(t.get()) + F);
   const std::vector<float> sd(dlc_trainer_preprocess_std(t.get()),
                               dlc_trainer_preprocess_std(t.get()) + F);
-  // 168 + L + 4P + 4O bytes plus two arrays of F floats.
+  // 184 + L + 4P + 4O bytes plus two arrays of F floats.
   const std::string bytes = readFile(ckpt);
   const size_t L = 9, P = F + 1;
-  ASSERT_EQ(bytes.size(), 176 + L + 4 * P + 8 * F);
+  ASSERT_EQ(bytes.size(), 184 + L + 4 * P + 8 * F);
   uint32_t flags;
   std::memcpy(&flags, &bytes[120 + L + 4 * P + 32], 4);
   EXPECT_EQ(flags, 0x1u | 0x2u | 0x10u | 0x40u);

@@ -446,8 +446,8 @@ TEST(RunLogTest, AResumedRunKeepsTheSameBestCheckpoint) {
       ASSERT_EQ(dlc_trainer_train(second.get(), train.get(), val.get(), &o,
                                   nullptr),
                 DLC_OK);
-      EXPECT_EQ(readFile(resumed.file("softmax_model-best.ckpt")),
-                readFile(straight.file("softmax_model-best.ckpt")))
+      EXPECT_EQ(withoutRunId(readFile(resumed.file("softmax_model-best.ckpt"))),
+                withoutRunId(readFile(straight.file("softmax_model-best.ckpt"))))
           << "seed " << seed << ", resumed after epoch " << k;
     }
 }
@@ -635,23 +635,24 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
     return now == before;
   };
 
-  // A fresh trainer (another seed, another run) is refused before its first
-  // step, whatever the spelling of the directory.
+  // A fresh trainer (another run) is refused before its first step,
+  // whatever the spelling of the directory.
   const std::string slashed = dir.path + "/";
   o.checkpoint_dir = slashed.c_str();
   TrainerPtr fresh = makeTrainer(m.get(), 5);
+  auto anotherRun = [&](const std::string &d, const std::string &file) {
+    return d + ": the checkpoint directory holds " + file +
+           ", a checkpoint of another run, which this run would mix with its "
+           "own snapshots, replace or delete. To continue that run, resume "
+           "from the directory (dlc train --resume " +
+           d + ", dlc_trainer_load_latest); to start another, choose another "
+               "directory or move its files away";
+  };
   EXPECT_EQ(dlc_trainer_train(fresh.get(), train.get(), val.get(), &o,
                               nullptr),
             DLC_ERR_MISMATCH);
   EXPECT_EQ(std::string(dlc_last_error()),
-            slashed + ": the checkpoint directory holds 4 snapshots of model "
-                      "'softmax_model' of another run (the newest: " +
-                slashed + "softmax_model-12.ckpt, step 12), which this run "
-                          "would overwrite, mix with its own or delete. To "
-                          "continue that run, resume from the directory (dlc "
-                          "train --resume " +
-                slashed + "); to start another, choose another directory "
-                          "or move those files away");
+            anotherRun(slashed, slashed + "softmax_model-12.ckpt"));
   EXPECT_EQ(dlc_trainer_global_step(fresh.get()), 0);
   EXPECT_TRUE(unchanged());
 
@@ -675,14 +676,13 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
   EXPECT_EQ(dlc_trainer_train(adopted.get(), train.get(), val.get(), &o,
                               nullptr),
             DLC_ERR_MISMATCH);
-  EXPECT_NE(std::string(dlc_last_error()).find("of another run"),
-            std::string::npos)
-      << dlc_last_error();
+  EXPECT_EQ(std::string(dlc_last_error()),
+            anotherRun(slashed, slashed + "softmax_model-12.ckpt"));
   EXPECT_TRUE(unchanged());
   o.max_checkpoints = 0;
 
-  // A trainer resumed from an older snapshot of the directory would
-  // overwrite the newer ones.
+  // A trainer of this run resumed from an older snapshot would overwrite
+  // the newer ones.
   TrainerPtr older = makeTrainer(m.get());
   ASSERT_EQ(dlc_trainer_load(older.get(), dir.file("softmax_model-6.ckpt").c_str()),
             DLC_OK);
@@ -691,12 +691,39 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
             DLC_ERR_MISMATCH);
   EXPECT_EQ(std::string(dlc_last_error()),
             slashed + ": the checkpoint directory holds 2 snapshots of model "
-                      "'softmax_model' past step 6, where this run starts "
-                      "(the newest: " +
+                      "'softmax_model' of steps this run will train (after "
+                      "step 6; the newest: " +
                 dir.file("softmax_model-12.ckpt") +
-                ", step 12), which it would overwrite. Resume from the "
-                "directory (its newest snapshot, dlc train --resume " +
-                slashed + "), or move those files away");
+                ", step 12), which it would overwrite. To continue from the "
+                "newest, resume from the directory (dlc train --resume " +
+                slashed + ", dlc_trainer_load_latest); else choose another "
+                          "directory or move those files away");
+  EXPECT_TRUE(unchanged());
+  // ... unless it stops before them.
+  o.epochs = 2;
+  TempDir copy;
+  EXPECT_EQ(dlc_trainer_train(older.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  o.epochs = 7;
+
+  // The same run's state saved elsewhere (or reached through a symbolic
+  // link) continues in its directory.
+  const std::string saved = elsewhere.file("saved.ckpt");
+  {
+    TrainerPtr t = makeTrainer(m.get());
+    ASSERT_EQ(dlc_trainer_load(t.get(), dir.file("softmax_model-12.ckpt").c_str()),
+              DLC_OK);
+    ASSERT_EQ(dlc_trainer_save(t.get(), saved.c_str()), DLC_OK);
+  }
+  TrainerPtr continued = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load(continued.get(), saved.c_str()), DLC_OK);
+  o.epochs = 4; // nothing to train, nothing written
+  EXPECT_EQ(dlc_trainer_train(continued.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_OK)
+      << dlc_last_error();
   EXPECT_TRUE(unchanged());
 
   // With only the best checkpoint left, a fresh run is refused too.
@@ -708,10 +735,7 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
                               nullptr),
             DLC_ERR_MISMATCH);
   EXPECT_EQ(std::string(dlc_last_error()),
-            bestOnly.path + ": the checkpoint directory holds " +
-                bestOnly.file("softmax_model-best.ckpt") +
-                " of another run, which this run would replace; choose "
-                "another directory or move it away");
+            anotherRun(bestOnly.path, bestOnly.file("softmax_model-best.ckpt")));
 
   // Resuming from the directory continues there; the snapshots
   // dlc_trainer_load_latest passed over as damaged are written anew.
@@ -749,7 +773,8 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
   EXPECT_EQ(std::string(dlc_last_error()),
             dir.file("softmax_model-18.ckpt") +
                 " (step 18) is newer than the snapshot this run resumed "
-                "from, which it would overwrite, but it was passed over: " +
+                "from, and the run would overwrite it, but it was passed "
+                "over: " +
                 dir.file("softmax_model-18.ckpt") +
                 ": unsupported checkpoint format version 9 at offset 8 (this "
                 "runtime reads versions 1, 2 and 3). Move it away or fix it "

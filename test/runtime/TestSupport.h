@@ -62,6 +62,16 @@ inline std::string readFile(const std::string &path) {
   return ss.str();
 }
 
+/// A version 3 checkpoint's bytes without what differs between two runs of
+/// the same training: its run id and the CRC over it (the last 12 bytes),
+/// zeroed. Two runs that train the same, one of them stopped and resumed,
+/// give equal results.
+inline std::string withoutRunId(std::string bytes) {
+  if (bytes.size() >= 24 && bytes[8] == 3)
+    std::fill(bytes.end() - 12, bytes.end(), '\0');
+  return bytes;
+}
+
 inline std::vector<std::string> lines(const std::string &text) {
   std::vector<std::string> result;
   std::stringstream ss(text);
