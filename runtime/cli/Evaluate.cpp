@@ -82,8 +82,8 @@ int dlcEvaluateMain(int argc, char **argv) {
   if (args.has("part") && part != "test" && part != "train")
     return usageError("--part expects test or train, got '" + part + "'",
                       kUsage, "evaluate");
-  if (args.has("part") && !hasTestPart(spec))
-    return usageError("--part " + part + ": '" + spec.text +
+  if (part == "test" && !hasTestPart(spec))
+    return usageError("--part test: '" + spec.text +
                           "' has no test part (only fashion-mnist, mnist, "
                           "cifar10 and imagefolder with train/ and test/ "
                           "have one)",
@@ -123,7 +123,7 @@ int dlcEvaluateMain(int argc, char **argv) {
   if (!data)
     return fail(error);
   const std::string what =
-      spec.text + (part.empty() ? "" : " (" + part + " part)");
+      spec.text + (hasTestPart(spec) ? " (" + part + " part)" : "");
   if (!checkFit(what, data.get(), model.get(), error))
     return fail(error);
   const int64_t n = dlc_dataset_size(data.get());

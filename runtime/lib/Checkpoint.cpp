@@ -528,12 +528,15 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
                                         : "infinite",
                         size_t(a.data + 4 * i - buf.data()));
     }
+  // The two moving averages end where the parameters start.
+  const size_t averagesAt = size_t(c.params - buf.data()) - 16;
   if (!std::isfinite(c.lossAvg) || !std::isfinite(c.accAvg))
     return setError(DLC_ERR_FORMAT,
-                    "%s: the moving averages (loss %g, accuracy %g) at offset "
-                    "%zu are not finite",
-                    path, c.lossAvg, c.accAvg,
-                    size_t(c.params - buf.data()) - 16);
+                    "%s: the moving average of the %s is %g at offset %zu: "
+                    "not a state dlc writes",
+                    path, std::isfinite(c.lossAvg) ? "accuracy" : "loss",
+                    std::isfinite(c.lossAvg) ? c.accAvg : c.lossAvg,
+                    averagesAt + (std::isfinite(c.lossAvg) ? 8 : 0));
   return DLC_OK;
 }
 

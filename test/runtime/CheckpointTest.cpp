@@ -493,8 +493,11 @@ TEST_F(CheckpointTest, NonFiniteValuesAreNeverLoaded) {
                          "state dlc writes");
   const double infLoss = INFINITY;
   EXPECT_EQ(loadBytes(withValueAt(bytes, 116, &infLoss, 8)), DLC_ERR_FORMAT);
-  EXPECT_EQ(error(), x + ": the moving averages (loss inf, accuracy 0) at "
-                         "offset 116 are not finite");
+  EXPECT_EQ(error(), x + ": the moving average of the loss is inf at offset "
+                         "116: not a state dlc writes");
+  EXPECT_EQ(loadBytes(withValueAt(bytes, 124, &infLoss, 8)), DLC_ERR_FORMAT);
+  EXPECT_EQ(error(), x + ": the moving average of the accuracy is inf at "
+                         "offset 124: not a state dlc writes");
 }
 
 TEST_F(CheckpointTest, NonFiniteParametersAreNeverSaved) {

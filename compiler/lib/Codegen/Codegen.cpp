@@ -12,6 +12,7 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -235,12 +236,34 @@ Error dlc::linkSharedLibrary(StringRef object, StringRef output,
     args.push_back(library);
   args.append({"-L/usr/lib/x86_64-linux-gnu",
                "-L/lib/x86_64-linux-gnu", "-lm", "-lc"});
+  // The linker's messages (a full disk: "LLVM ERROR: IO failure on output
+  // stream") become part of dlc's one error line.
+  SmallString<128> messages;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("dlc-link", "txt", messages))
+    return createStringError(ec, "cannot create a temporary file: " +
+                                     ec.message());
+  std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                          StringRef(messages)};
   std::string error;
-  int rc = sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0, &error);
-  if (rc != 0)
-    return createStringError(inconvertibleErrorCode(),
-                             "linking '" + output + "' failed" +
-                                 (error.empty() ? "" : ": " + error));
+  int rc = sys::ExecuteAndWait(*linker, args, std::nullopt, redirects, 0, 0,
+                               &error);
+  std::string said;
+  if (ErrorOr<std::unique_ptr<MemoryBuffer>> text =
+          MemoryBuffer::getFile(messages))
+    said = (*text)->getBuffer().trim().str();
+  sys::fs::remove(messages);
+  if (rc != 0) {
+    StringRef first = StringRef(said).split('\n').first;
+    return createStringError(
+        inconvertibleErrorCode(),
+        "linking '" + output + "' failed" +
+            (!first.empty() ? ": " + first.str()
+             : error.empty() ? ""
+                             : ": " + error));
+  }
+  if (!said.empty())
+    errs() << said << "\n"; // warnings
   return Error::success();
 }
 

@@ -211,15 +211,17 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
     llvm::StringRef d = digits(s.drop_front(n));
     return d.empty() ? "" : s.take_front(n + d.size());
   };
-  // Where a number ends: not inside a longer token (1_000, 1x2, 1..0).
+  // Where a number ends: not inside a longer token (1_000, 1x2, 1..0) nor
+  // an expression (1/10, 3-1, 2*0.1), which MLIR does not compute.
   auto ends = [](llvm::StringRef rest) {
-    return rest.empty() ||
-           !(llvm::isAlnum(rest[0]) || rest[0] == '_' || rest[0] == '.' ||
-             rest[0] == '$');
+    return rest.empty() || !(llvm::isAlnum(rest[0]) ||
+                             llvm::StringRef("_.$/*%+-(").contains(rest[0]));
   };
-  // A sign the parser read as a token of its own.
-  const llvm::StringRef sign =
-      before.ends_with("-") ? "-" : before.ends_with("+") ? "+" : "";
+  // A sign the parser read as a token of its own (`- 5` too).
+  const llvm::StringRef trimmed = before.rtrim();
+  const llvm::StringRef sign = trimmed.ends_with("-")   ? "-"
+                               : trimmed.ends_with("+") ? "+"
+                                                        : "";
   if (message.starts_with("unexpected decimal integer literal for a floating "
                           "point value")) {
     llvm::StringRef mantissa = digits(at), rest = at.drop_front(mantissa.size());
@@ -253,6 +255,18 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
               exponent + " (a digit before the '.')")
           .str();
     return std::nullopt;
+  }
+  // Python's keyword arguments: `learning_rate=0.1`, `units=3`.
+  if (at.starts_with("=") && !before.empty() &&
+      (llvm::isAlnum(before.back()) || before.back() == '_')) {
+    llvm::StringRef option = before.rtrim();
+    option = option.substr(option.find_last_of(" \t") + 1);
+    llvm::StringRef value = at.drop_front().ltrim();
+    value = value.take_until([](char c) {
+      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',';
+    });
+    return ("options are written without '=': " + option + " " + value)
+        .str();
   }
   if (message.ends_with("expected integer value") && at.starts_with("None"))
     return std::string("a dimension of any size (TFLearn's None) is written "
@@ -302,26 +316,42 @@ int compileMain(int argc, char **argv) {
   // only repeat it less readably.
   context.printOpOnDiagnostic(false);
 
-  // A network is a small text file: a device or a huge file is refused
-  // before it is read into memory.
-  if (args.input != "-") {
-    llvm::sys::fs::file_status status;
-    if (!llvm::sys::fs::status(args.input, status)) {
-      if (status.type() == llvm::sys::fs::file_type::character_file ||
-          status.type() == llvm::sys::fs::file_type::block_file)
-        return error(args.input + ": a device, not a file: dlc compile "
-                                  "reads a network written in the net "
-                                  "dialect (NET.mlir)");
-      if (status.getSize() > kMaxInputBytes)
-        return error(args.input + ": " + llvm::Twine(status.getSize()) +
-                     " bytes: too large for a network description (at most " +
-                     llvm::Twine(kMaxInputBytes) + ")");
+  // A network is a small text file: a device is refused, and reading stops
+  // past kMaxInputBytes (a FIFO or a pipe has no size to check first).
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(args.input, status) &&
+      (status.type() == llvm::sys::fs::file_type::character_file ||
+       status.type() == llvm::sys::fs::file_type::block_file))
+    return error(args.input + ": a device, not a file: dlc compile reads a "
+                              "network written in the net dialect "
+                              "(NET.mlir)");
+  std::unique_ptr<llvm::MemoryBuffer> file;
+  {
+    llvm::Expected<llvm::sys::fs::file_t> fd =
+        llvm::sys::fs::openNativeFileForRead(args.input);
+    if (!fd)
+      return error("cannot open input file '" + args.input +
+                   "': " + llvm::toString(fd.takeError()));
+    std::string text;
+    char chunk[1 << 16];
+    while (text.size() <= kMaxInputBytes) {
+      llvm::Expected<size_t> got =
+          llvm::sys::fs::readNativeFile(*fd, llvm::MutableArrayRef(chunk));
+      if (!got) {
+        llvm::sys::fs::closeFile(*fd);
+        return error("cannot read '" + args.input +
+                     "': " + llvm::toString(got.takeError()));
+      }
+      if (*got == 0)
+        break;
+      text.append(chunk, *got);
     }
+    llvm::sys::fs::closeFile(*fd);
+    if (text.size() > kMaxInputBytes)
+      return error(args.input + ": more than " + llvm::Twine(kMaxInputBytes) +
+                   " bytes: too large for a network description");
+    file = llvm::MemoryBuffer::getMemBufferCopy(text, args.input);
   }
-  std::string err;
-  auto file = openInputFile(args.input, &err);
-  if (!file)
-    return error(err.empty() ? "cannot open '" + args.input + "'" : err);
   // A UTF-8 byte order mark (some editors write one) is not MLIR text.
   if (file->getBuffer().starts_with("\xEF\xBB\xBF"))
     file = llvm::MemoryBuffer::getMemBufferCopy(
