@@ -31,7 +31,7 @@ using namespace dlc::rt;
 namespace {
 
 constexpr unsigned char kMagic[8] = {'D', 'L', 'C', 'C', 'K', 'P', 'T', 0};
-constexpr uint32_t kFormatVersion = 3; // written; 1, 2 and 3 are read
+constexpr uint32_t kFormatVersion = 4; // written; 1 to 4 are read
 constexpr uint32_t kMaxNameLength = 4096;
 constexpr int64_t kMaxFloats = int64_t(1) << 40;
 constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
@@ -115,7 +115,7 @@ void writeCheckpoint(Writer &w, const dlc_trainer &t) {
     w.floats(t.prepMean.data(), t.prepWidth);
   if (t.prepFlags & 2)
     w.floats(t.prepStd.data(), t.prepWidth);
-  // Version 3: the best snapshot's validation accuracy, the run id.
+  // Version 3: the best snapshot's validation accuracy; 4: the run id.
   w.f64(t.bestValAcc);
   w.u64(t.runId);
   w.u32(w.crc);
@@ -405,7 +405,7 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
   if (version < 1 || version > kFormatVersion)
     return setError(DLC_ERR_FORMAT,
                     "%s: unsupported checkpoint format version %u at offset "
-                    "%zu (this runtime reads versions 1, 2 and 3)",
+                    "%zu (this runtime reads versions 1 to 4)",
                     path, version, at);
   c.version = version;
   at = r.offset();
@@ -464,10 +464,11 @@ dlc_status parse(const char *path, const std::vector<unsigned char> &buf,
         ((c.prepFlags & 2) && !r.take(c.prepWidth * 4, c.prepStd)))
       return DLC_ERR_FORMAT;
   }
-  if (version >= 3) {
-    if (!r.f64(c.bestValAcc) || !r.u64(c.runId))
-      return DLC_ERR_FORMAT;
-  } else if (c.bestStep == c.step) {
+  if (version >= 3 && !r.f64(c.bestValAcc))
+    return DLC_ERR_FORMAT;
+  if (version >= 4 && !r.u64(c.runId))
+    return DLC_ERR_FORMAT;
+  if (version < 3 && c.bestStep == c.step) {
     // Before version 3 only a snapshot that is itself the best one tells
     // the best accuracy: its latest validation's.
     c.bestValAcc = c.valAcc;
@@ -612,6 +613,13 @@ dlc_status load(dlc_trainer &t, const char *path) {
   t.prepMean = std::move(mean);
   t.prepStd = std::move(stddev);
   t.runId = c.runId;
+  // A state from before run ids (0) is of the same run as the files of
+  // before run ids in the directory it was loaded from, and only those.
+  t.legacyDirectory =
+      c.runId == 0 ? canonicalName(std::filesystem::path(canonicalName(path))
+                                       .parent_path()
+                                       .string())
+                   : std::string();
   t.damagedSnapshots.clear();
   t.skippedSnapshots.clear();
   return DLC_OK;
@@ -722,7 +730,7 @@ std::string dlc::rt::canonicalName(const std::string &path) {
 }
 
 /// The run id of the checkpoint at `path`, from its last 12 bytes (the id,
-/// then the CRC) of a version 3 file: 0 for versions 1 and 2; nullopt when
+/// then the CRC) of a version 4 file: 0 for versions 1 to 3; nullopt when
 /// it cannot be read or is no checkpoint of a known version.
 static std::optional<uint64_t> runIdOf(const std::string &path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -738,9 +746,9 @@ static std::optional<uint64_t> runIdOf(const std::string &path) {
     return std::nullopt;
   const uint32_t version =
       head[8] | head[9] << 8 | head[10] << 16 | (uint32_t)head[11] << 24;
-  if (version == 1 || version == 2)
-    return 0;
-  if (version != 3)
+  if (version >= 1 && version <= 3)
+    return 0; // before run ids
+  if (version != 4)
     return std::nullopt;
   uint64_t id = 0;
   for (int i = 0; i < 8; ++i)
@@ -776,9 +784,13 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
   const std::string best = inDirectory(dir, std::string(name) + "-best.ckpt");
   if (std::filesystem::exists(best, ec) && runIdOf(best))
     files.push_back(best);
+  // Run id 0 (files from before run ids) is the same run only for a state
+  // of before run ids loaded from this very directory.
+  const bool legacyHere =
+      t.runId == 0 && t.legacyDirectory == canonicalName(dir);
   for (const std::string &file : files) {
     std::optional<uint64_t> id = runIdOf(file);
-    if (id && *id == t.runId)
+    if (id && *id == t.runId && (t.runId != 0 || legacyHere))
       continue;
     return setError(
         DLC_ERR_MISMATCH,
@@ -788,14 +800,26 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
         "dlc_trainer_load_latest); to start another, choose another "
         "directory or move its files away",
         dir.c_str(), file.c_str(),
-        id ? "a checkpoint of another run" : "a file dlc cannot read",
+        !id ? "a file dlc cannot read"
+        : *id == 0 && t.runId == 0
+            ? "a checkpoint of another training run (of before run ids, "
+              "from another directory than this state's)"
+            : "a checkpoint of another training run",
         dir.c_str());
   }
-  // 2. A snapshot of a step this run will reach would be overwritten.
+  // 2. This run's later snapshots.
   std::string newest;
   int64_t newestStep = 0, count = 0;
+  // Any later snapshot of this run: resuming from an older state than the
+  // directory's newest would overwrite it, or write a second history beside
+  // it (which --resume DIR would not take, and --max-checkpoints would
+  // rotate). A file passed over as unreadable matters only if the run
+  // reaches its step.
   for (const auto &[step, path] : snapshots) {
-    if (step <= t.step || step > lastStep || listed(t.damagedSnapshots, path))
+    if (step <= t.step || listed(t.damagedSnapshots, path))
+      continue;
+    const bool skippedFile = listed(t.skippedSnapshots, path);
+    if (skippedFile && step > lastStep)
       continue;
     for (const auto &[skipped, why] : t.skippedSnapshots)
       if (canonicalName(skipped) == canonicalName(path))
@@ -811,10 +835,10 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
   if (count > 0)
     return setError(
         DLC_ERR_MISMATCH,
-        "%s: the checkpoint directory holds %lld snapshot%s of model '%s' "
-        "of steps this run will train (after step %lld; the newest: %s, "
-        "step %lld), which it would overwrite. To continue from the newest, "
-        "resume from the directory (dlc train --resume %s, "
+        "%s: the checkpoint directory holds %lld later snapshot%s of this "
+        "run of model '%s' (after step %lld, where it starts; the newest: "
+        "%s, step %lld), which it would overwrite or fork. To continue from "
+        "the newest, resume from the directory (dlc train --resume %s, "
         "dlc_trainer_load_latest); else choose another directory or move "
         "those files away",
         dir.c_str(), (long long)count, count == 1 ? "" : "s", name,
@@ -879,8 +903,10 @@ dlc_status dlc_trainer_save_snapshot(const dlc_trainer *trainer,
     // (the lock), one run's snapshots in the directory.
     int fd = -1;
     bool created = false;
-    if (dlc_status s = lockSnapshotDirectory(dir, fd, created))
-      return s;
+    // From the trainer's own training run (its on_step): under its lock.
+    if (trainer->lockedDirectory != canonicalName(dir))
+      if (dlc_status s = lockSnapshotDirectory(dir, fd, created))
+        return s;
     struct Unlock {
       int fd;
       ~Unlock() {

@@ -206,6 +206,13 @@ struct dlc_trainer {
   // kept through saves and loads; 0 for a state from a version 1 or 2
   // file. A checkpoint directory holds the snapshots of one run.
   uint64_t runId = 0;
+  // For a state of run id 0 (a file from before run ids): the directory it
+  // was loaded from, whose files of before run ids are of its run.
+  std::string legacyDirectory;
+  // The checkpoint directory this trainer's dlc_trainer_train holds locked,
+  // canonical (dlc_trainer_save_snapshot from its on_step callback writes
+  // there under the same lock).
+  std::string lockedDirectory;
   // The snapshots dlc_trainer_load_latest passed over (newer than the one
   // it loaded): damaged ones (format errors), which the resumed run may
   // write anew, and the others (unreadable, of a newer format: left alone)

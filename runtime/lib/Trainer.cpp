@@ -383,8 +383,10 @@ static int64_t lastStepOf(const dlc_trainer &t, int64_t n,
     return t.step;
   const int64_t batch = std::min(o.batch_size, n);
   const __int128 perEpoch = (n + batch - 1) / batch;
-  const __int128 steps =
-      (__int128)(o.epochs - t.epoch) * perEpoch - t.iter / batch;
+  // The unfinished epoch's rest, then whole epochs.
+  const int64_t rest = t.iter > 0 && t.iter < n ? n - t.iter : n;
+  const __int128 steps = (rest + batch - 1) / batch +
+                         (__int128)(o.epochs - t.epoch - 1) * perEpoch;
   const __int128 last = (__int128)t.step + std::max<__int128>(steps, 0);
   return last > INT64_MAX ? INT64_MAX : (int64_t)last;
 }
@@ -394,11 +396,17 @@ namespace {
 /// directory it created and that stays empty is removed at the end.
 class DirectoryLock {
 public:
-  dlc_status acquire(const std::string &dir) {
+  dlc_status acquire(dlc_trainer &t, const std::string &dir) {
     this->dir = dir;
-    return lockSnapshotDirectory(dir, fd, created);
+    if (dlc_status s = lockSnapshotDirectory(dir, fd, created))
+      return s;
+    trainer = &t;
+    t.lockedDirectory = canonicalName(dir);
+    return DLC_OK;
   }
   ~DirectoryLock() {
+    if (trainer)
+      trainer->lockedDirectory.clear();
     if (fd >= 0)
       close(fd); // releases the flock
     std::error_code ec;
@@ -408,6 +416,7 @@ public:
 
 private:
   std::string dir;
+  dlc_trainer *trainer = nullptr;
   int fd = -1;
   bool created = false;
 };
@@ -459,6 +468,7 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   t->prepMean.clear();
   t->prepStd.clear();
   t->runId = newRunId();
+  t->legacyDirectory.clear();
   t->damagedSnapshots.clear();
   t->skippedSnapshots.clear();
   dlc_rng_seed(&t->rng, seed);
@@ -497,11 +507,12 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
     // in it. A directory this call created is removed again if it stays
     // empty (refused, or nothing trained).
     DirectoryLock lock;
-    if (o->checkpoint_dir) {
-      if (dlc_status s = lock.acquire(o->checkpoint_dir))
+    const int64_t lastStep = lastStepOf(*t, train->n, *o);
+    if (o->checkpoint_dir && lastStep > t->step) { // else nothing is written
+      if (dlc_status s = lock.acquire(*t, o->checkpoint_dir))
         return s;
-      if (dlc_status s = checkSnapshotDirectory(
-              *t, o->checkpoint_dir, lastStepOf(*t, train->n, *o)))
+      if (dlc_status s = checkSnapshotDirectory(*t, o->checkpoint_dir,
+                                                lastStep))
         return s;
     }
     if (dlc_status s =

@@ -87,10 +87,10 @@ TEST_F(CheckpointTest, Crc32CheckValue) {
 }
 
 TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
-  // docs/checkpoint-format.md: 184 + L + 4P + 4O bytes (version 3).
+  // docs/checkpoint-format.md: 184 + L + 4P + 4O bytes (version 4).
   ASSERT_EQ(bytes.size(), 184u + 12 + 3 * 4);
   EXPECT_EQ(bytes.compare(0, 8, std::string("DLCCKPT\0", 8)), 0);
-  EXPECT_EQ(bytes[8], 3);  // version, little-endian
+  EXPECT_EQ(bytes[8], 4);  // version, little-endian
   EXPECT_EQ(bytes[12], 12); // name length
   EXPECT_EQ(bytes.compare(16, 12, "linear_model"), 0);
   uint64_t fingerprint, step;
@@ -117,10 +117,10 @@ TEST_F(CheckpointTest, LayoutMatchesTheDocumentedFormat) {
   EXPECT_EQ(bestStep, 0);
   EXPECT_EQ(prepFlags, 0u);
   EXPECT_EQ(prepWidth, 0);
-  double bestValAcc; // version 3, after the (empty) statistics
+  double bestValAcc; // versions 3 and 4, after the (empty) statistics
   std::memcpy(&bestValAcc, &bytes[188], 8);
   EXPECT_TRUE(std::isnan(bestValAcc));
-  uint64_t runId; // random, nonzero, kept by a load and a save
+  uint64_t runId; // version 4: random, nonzero, kept by a load and a save
   std::memcpy(&runId, &bytes[196], 8);
   EXPECT_NE(runId, 0u);
   TrainerPtr t = makeTrainer(model.get());
@@ -239,10 +239,10 @@ TEST_F(CheckpointTest, NoCorruptedByteIsEverAccepted) {
 
 TEST_F(CheckpointTest, UnsupportedVersion) {
   std::string bad = bytes;
-  bad[8] = 4;
+  bad[8] = 5;
   EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
-  EXPECT_EQ(error(), x + ": unsupported checkpoint format version 4 at offset "
-                         "8 (this runtime reads versions 1, 2 and 3)");
+  EXPECT_EQ(error(), x + ": unsupported checkpoint format version 5 at offset "
+                         "8 (this runtime reads versions 1 to 4)");
   bad[8] = 0;
   EXPECT_EQ(loadBytes(bad), DLC_ERR_FORMAT);
 }
@@ -267,7 +267,7 @@ TEST_F(CheckpointTest, VersionOneStillLoads) {
   EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
             floats(dlc_trainer_params(trainer.get()), 3));
   EXPECT_EQ(dlc_trainer_global_step(t.get()), 4);
-  // Saved again, it is the version 3 file of the same state, of run 0
+  // Saved again, it is the version 4 file of the same state, of run 0
   // (a state from before run ids).
   ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
   EXPECT_EQ(withoutRunId(readFile(x)), withoutRunId(bytes));
@@ -275,26 +275,29 @@ TEST_F(CheckpointTest, VersionOneStillLoads) {
   EXPECT_EQ(again.substr(again.size() - 12, 8), std::string(8, '\0'));
 }
 
-/// Version 2 (without the best snapshot's accuracy) of a version 3 file
-/// without preprocessing statistics.
-std::string versionTwo(const std::string &v3) {
-  std::string v2 = v3.substr(0, v3.size() - 20); // less accuracy, id, CRC
-  v2[8] = 2;
-  uint32_t crc = dlc_crc32(0, v2.data(), v2.size());
-  v2.append(reinterpret_cast<const char *>(&crc), 4);
-  return v2;
+/// An older version of a version 4 file without preprocessing statistics:
+/// 3 without the run id, 2 without the best snapshot's accuracy too.
+std::string olderVersion(const std::string &v4, int version) {
+  std::string old = v4.substr(0, v4.size() - (version == 3 ? 12 : 20));
+  old[8] = (char)version;
+  uint32_t crc = dlc_crc32(0, old.data(), old.size());
+  old.append(reinterpret_cast<const char *>(&crc), 4);
+  return old;
 }
 
-TEST_F(CheckpointTest, VersionTwoStillLoads) {
-  const std::string v2 = versionTwo(bytes);
-  ASSERT_EQ(v2.size(), 168u + 12 + 3 * 4);
-  TrainerPtr t = makeTrainer(model.get(), 7);
-  writeFile(x, v2);
-  ASSERT_EQ(dlc_trainer_load(t.get(), x.c_str()), DLC_OK) << error();
-  EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
-            floats(dlc_trainer_params(trainer.get()), 3));
-  ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
-  EXPECT_EQ(withoutRunId(readFile(x)), withoutRunId(bytes));
+TEST_F(CheckpointTest, VersionsTwoAndThreeStillLoad) {
+  for (int version : {2, 3}) {
+    SCOPED_TRACE(version);
+    const std::string old = olderVersion(bytes, version);
+    ASSERT_EQ(old.size(), (version == 2 ? 168u : 176u) + 12 + 3 * 4);
+    TrainerPtr t = makeTrainer(model.get(), 7);
+    writeFile(x, old);
+    ASSERT_EQ(dlc_trainer_load(t.get(), x.c_str()), DLC_OK) << error();
+    EXPECT_EQ(floats(dlc_trainer_params(t.get()), 3),
+              floats(dlc_trainer_params(trainer.get()), 3));
+    ASSERT_EQ(dlc_trainer_save(t.get(), x.c_str()), DLC_OK);
+    EXPECT_EQ(withoutRunId(readFile(x)), withoutRunId(bytes));
+  }
 }
 
 TEST_F(CheckpointTest, BadPreprocessingSection) {

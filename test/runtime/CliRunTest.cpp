@@ -224,8 +224,9 @@ TEST_F(CliRunTest, AFreshRunNeverWritesOverAnotherRunsSnapshots) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err,
             "dlc: error: ck: the checkpoint directory holds "
-            "ck/softmax_model-8.ckpt, a checkpoint of another run, which this "
-            "run would mix with its own snapshots, replace or delete. To "
+            "ck/softmax_model-8.ckpt, a checkpoint of another training run, "
+            "which this run would mix with its own snapshots, replace or "
+            "delete. To "
             "continue that run, resume from the directory (dlc train "
             "--resume ck, dlc_trainer_load_latest); to start another, choose "
             "another directory or move its files away\n");

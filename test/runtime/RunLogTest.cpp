@@ -642,7 +642,8 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
   TrainerPtr fresh = makeTrainer(m.get(), 5);
   auto anotherRun = [&](const std::string &d, const std::string &file) {
     return d + ": the checkpoint directory holds " + file +
-           ", a checkpoint of another run, which this run would mix with its "
+           ", a checkpoint of another training run, which this run would mix "
+           "with its "
            "own snapshots, replace or delete. To continue that run, resume "
            "from the directory (dlc train --resume " +
            d + ", dlc_trainer_load_latest); to start another, choose another "
@@ -690,22 +691,32 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
                               nullptr),
             DLC_ERR_MISMATCH);
   EXPECT_EQ(std::string(dlc_last_error()),
-            slashed + ": the checkpoint directory holds 2 snapshots of model "
-                      "'softmax_model' of steps this run will train (after "
-                      "step 6; the newest: " +
+            slashed + ": the checkpoint directory holds 2 later snapshots of "
+                      "this run of model 'softmax_model' (after step 6, where "
+                      "it starts; the newest: " +
                 dir.file("softmax_model-12.ckpt") +
-                ", step 12), which it would overwrite. To continue from the "
-                "newest, resume from the directory (dlc train --resume " +
+                ", step 12), which it would overwrite or fork. To continue "
+                "from the newest, resume from the directory (dlc train "
+                "--resume " +
                 slashed + ", dlc_trainer_load_latest); else choose another "
                           "directory or move those files away");
   EXPECT_TRUE(unchanged());
-  // ... unless it stops before them.
+  // Even a run that stops before them (a second history beside them,
+  // which --resume DIR would not take).
+  o.epochs = 3;
+  o.batch_size = 9; // one step: to step 7
+  EXPECT_EQ(dlc_trainer_train(older.get(), train.get(), val.get(), &o,
+                              nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_TRUE(unchanged());
+  o.batch_size = 3;
+  // With nothing to train it writes nothing, and is not refused.
   o.epochs = 2;
-  TempDir copy;
   EXPECT_EQ(dlc_trainer_train(older.get(), train.get(), val.get(), &o,
                               nullptr),
             DLC_OK)
       << dlc_last_error();
+  EXPECT_TRUE(unchanged());
   o.epochs = 7;
 
   // The same run's state saved elsewhere (or reached through a symbolic
@@ -777,7 +788,7 @@ TEST(RunLogTest, AnotherRunsSnapshotsAreNeverOverwritten) {
                 "over: " +
                 dir.file("softmax_model-18.ckpt") +
                 ": unsupported checkpoint format version 9 at offset 8 (this "
-                "runtime reads versions 1, 2 and 3). Move it away or fix it "
+                "runtime reads versions 1 to 4). Move it away or fix it "
                 "first");
   EXPECT_EQ(readFile(dir.file("softmax_model-18.ckpt")), future);
 }
@@ -826,6 +837,87 @@ TEST(RunLogTest, OneRunAtATimeInACheckpointDirectory) {
   EXPECT_EQ(dlc_trainer_train(first.get(), train.get(), nullptr, &o, nullptr),
             DLC_OK)
       << dlc_last_error();
+}
+
+/// A version 3 file (before run ids) of a version 4 checkpoint.
+void makeVersionThree(const std::string &path) {
+  std::string bytes = readFile(path);
+  bytes = bytes.substr(0, bytes.size() - 12); // less the run id and CRC
+  bytes[8] = 3;
+  uint32_t crc = dlc_crc32(0, bytes.data(), bytes.size());
+  bytes.append(reinterpret_cast<const char *>(&crc), 4);
+  writeFile(path, bytes);
+}
+
+TEST(RunLogTest, FilesFromBeforeRunIdsAreOneRunPerDirectory) {
+  // Two directories of checkpoints from before run ids (format 3): each
+  // state goes on in its own directory, and is refused in the other one.
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes();
+  TempDir a, b;
+  for (auto [dir, seed] : {std::pair{&a, 2}, std::pair{&b, 5}}) {
+    TrainerPtr t = makeTrainer(m.get(), seed);
+    dlc_train_options o = options(2, 3, nullptr);
+    o.on_step = nullptr;
+    o.checkpoint_dir = dir->path.c_str();
+    ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+              DLC_OK);
+    for (const char *step : {"3", "6"})
+      makeVersionThree(dir->file(std::string("softmax_model-") + step + ".ckpt"));
+  }
+  TrainerPtr fromA = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load_latest(fromA.get(), a.path.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_OK);
+  dlc_train_options o = options(3, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = b.path.c_str();
+  o.max_checkpoints = 1;
+  EXPECT_EQ(dlc_trainer_train(fromA.get(), train.get(), nullptr, &o, nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_NE(std::string(dlc_last_error())
+                .find("a checkpoint of another training run (of before run "
+                      "ids, from another directory than this state's)"),
+            std::string::npos)
+      << dlc_last_error();
+  EXPECT_EQ(snapshotSteps(b.path, "softmax_model"),
+            (std::vector<int64_t>{3, 6}));
+  o.checkpoint_dir = a.path.c_str();
+  o.max_checkpoints = 0;
+  EXPECT_EQ(dlc_trainer_train(fromA.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  EXPECT_EQ(snapshotSteps(a.path, "softmax_model"),
+            (std::vector<int64_t>{3, 6, 9}));
+}
+
+TEST(RunLogTest, ASnapshotFromTheStepCallbackWritesUnderTheRunsLock) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes();
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  struct Probe {
+    dlc_trainer *t;
+    std::string dir;
+    dlc_status status = DLC_ERR_INTERNAL;
+    std::string error;
+  } probe{t.get(), dir.path};
+  dlc_train_options o = options(1, 3, nullptr);
+  o.checkpoint_dir = dir.path.c_str();
+  o.snapshot_epoch = 0;
+  o.user = &probe;
+  o.on_step = [](const dlc_step_info *s, void *user) -> int {
+    Probe &p = *static_cast<Probe *>(user);
+    if (s->step == 2) {
+      p.status = dlc_trainer_save_snapshot(p.t, p.dir.c_str(), 0, nullptr, 0);
+      p.error = dlc_last_error();
+    }
+    return 0;
+  };
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  EXPECT_EQ(probe.status, DLC_OK) << probe.error;
+  EXPECT_EQ(snapshotSteps(dir.path, "softmax_model"), std::vector<int64_t>{2});
 }
 
 TEST(RunLogTest, ResumedRunContinuesTheEventsExactly) {

@@ -62,12 +62,12 @@ inline std::string readFile(const std::string &path) {
   return ss.str();
 }
 
-/// A version 3 checkpoint's bytes without what differs between two runs of
+/// A version 4 checkpoint's bytes without what differs between two runs of
 /// the same training: its run id and the CRC over it (the last 12 bytes),
 /// zeroed. Two runs that train the same, one of them stopped and resumed,
 /// give equal results.
 inline std::string withoutRunId(std::string bytes) {
-  if (bytes.size() >= 24 && bytes[8] == 3)
+  if (bytes.size() >= 24 && bytes[8] == 4)
     std::fill(bytes.end() - 12, bytes.end(), '\0');
   return bytes;
 }

@@ -214,8 +214,11 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
   // Where a number ends: not inside a longer token (1_000, 1x2, 1..0) nor
   // an expression (1/10, 3-1, 2*0.1), which MLIR does not compute.
   auto ends = [](llvm::StringRef rest) {
-    return rest.empty() || !(llvm::isAlnum(rest[0]) ||
-                             llvm::StringRef("_.$/*%+-(").contains(rest[0]));
+    if (!rest.empty() && (llvm::isAlnum(rest[0]) ||
+                          llvm::StringRef("_.$(").contains(rest[0])))
+      return false;
+    rest = rest.ltrim(" \t");
+    return rest.empty() || !llvm::StringRef("/*%+-").contains(rest[0]);
   };
   // A sign the parser read as a token of its own (`- 5` too).
   const llvm::StringRef trimmed = before.rtrim();
@@ -256,17 +259,45 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
           .str();
     return std::nullopt;
   }
-  // Python's keyword arguments: `learning_rate=0.1`, `units=3`.
-  if (at.starts_with("=") && !before.empty() &&
-      (llvm::isAlnum(before.back()) || before.back() == '_')) {
-    llvm::StringRef option = before.rtrim();
-    option = option.substr(option.find_last_of(" \t") + 1);
-    llvm::StringRef value = at.drop_front().ltrim();
-    value = value.take_until([](char c) {
-      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',';
-    });
-    return ("options are written without '=': " + option + " " + value)
-        .str();
+  // Python's keyword arguments: `learning_rate=0.1`, `units = 3`.
+  llvm::StringRef beforeEq = before.rtrim(" \t");
+  if (at.starts_with("=") && !beforeEq.empty() &&
+      (llvm::isAlnum(beforeEq.back()) || beforeEq.back() == '_')) {
+    llvm::StringRef option =
+        beforeEq.substr(beforeEq.find_last_of(" \t([{,") + 1);
+    llvm::StringRef value = at.drop_front().ltrim(" \t");
+    std::string written;
+    if (value.starts_with("[")) { // a shape: through its bracket
+      written = value.take_until([](char c) { return c == ']'; }).str() + "]";
+      if (llvm::StringRef(written).contains("None"))
+        written.clear(); // the None hint applies next; say less here
+    } else {
+      value = value.take_until([](char c) {
+        return llvm::StringRef(" \t\r\n,;)}").contains(c);
+      });
+      if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
+          value.back() == value.front())
+        value = value.drop_front().drop_back(); // 'relu' is relu
+      written = value.str();
+      // A float where one is expected, written as MLIR writes it.
+      if (message.ends_with("expected floating point literal")) {
+        llvm::StringRef v = value;
+        llvm::StringRef whole = digits(v.starts_with("-") ? v.drop_front() : v);
+        llvm::StringRef afterWhole =
+            v.drop_front(whole.size() + (v.starts_with("-") ? 1 : 0));
+        if (!whole.empty() && (afterWhole.empty() ||
+                               !exponentOf(afterWhole).empty()))
+          written = (v.take_front(v.size() - afterWhole.size()) + ".0" +
+                     (afterWhole.empty() ? "" : "e" + exponentOf(afterWhole).drop_front()))
+                        .str();
+        else if (v.starts_with("."))
+          written = "0" + v.str();
+      }
+    }
+    return ("options are written without '='" +
+            (written.empty() ? std::string()
+                             : ": " + option.str() + " " + written))
+        ;
   }
   if (message.ends_with("expected integer value") && at.starts_with("None"))
     return std::string("a dimension of any size (TFLearn's None) is written "
