@@ -612,14 +612,10 @@ dlc_status load(dlc_trainer &t, const char *path) {
   t.prepFlags = c.prepFlags, t.prepWidth = c.prepWidth;
   t.prepMean = std::move(mean);
   t.prepStd = std::move(stddev);
-  t.runId = c.runId;
-  // A state from before run ids (0) is of the same run as the files of
-  // before run ids in the directory it was loaded from, and only those.
-  t.legacyDirectory =
-      c.runId == 0 ? canonicalName(std::filesystem::path(canonicalName(path))
-                                       .parent_path()
-                                       .string())
-                   : std::string();
+  t.loadedFrom = canonicalName(
+      std::filesystem::path(canonicalName(path)).parent_path().string());
+  // A state from before run ids is of the run of its directory's old files.
+  t.runId = c.runId != 0 ? c.runId : legacyRunId(t.loadedFrom);
   t.damagedSnapshots.clear();
   t.skippedSnapshots.clear();
   return DLC_OK;
@@ -723,37 +719,66 @@ entryPath(const std::pair<std::string, std::string> &entry) {
   return entry.first;
 }
 
+uint64_t dlc::rt::legacyRunId(const std::string &dir) {
+  // FNV-1a of the directory's canonical name; odd, so never 0.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : canonicalName(dir))
+    h = (h ^ c) * 1099511628211ull;
+  return h | 1;
+}
+
 std::string dlc::rt::canonicalName(const std::string &path) {
   std::error_code ec;
   std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
   return ec ? path : p.string();
 }
 
-/// The run id of the checkpoint at `path`, from its last 12 bytes (the id,
-/// then the CRC) of a version 4 file: 0 for versions 1 to 3; nullopt when
-/// it cannot be read or is no checkpoint of a known version.
-static std::optional<uint64_t> runIdOf(const std::string &path) {
+/// The run id of the model's checkpoint at `path`: from its last 12 bytes
+/// (the id, then the CRC) of a version 4 file whose size is the one its
+/// header and the model give; 0 for versions 1 to 3; nullopt when it cannot
+/// be read or told (damaged, cut short, of another model or version).
+static std::optional<uint64_t> runIdOf(const dlc_trainer &t,
+                                       const std::string &path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return std::nullopt;
+  auto u32At = [](const unsigned char *p) {
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+  };
+  auto u64At = [](const unsigned char *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= (uint64_t)p[i] << (8 * i);
+    return v;
+  };
   struct stat st;
-  unsigned char head[12], tail[12];
-  const bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                  st.st_size >= 24 && pread(fd, head, 12, 0) == 12 &&
-                  pread(fd, tail, 12, st.st_size - 12) == 12;
+  unsigned char head[12], tail[12], prep[12];
+  const dlc_model_desc &d = *t.desc;
+  const size_t nameLength = std::strlen(d.name);
+  // E: the end of the optimizer state (docs/checkpoint-format.md).
+  const uint64_t e = 120 + nameLength + 4 * (uint64_t)d.param_floats +
+                     4 * (uint64_t)d.opt_state_floats;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 24 &&
+            pread(fd, head, 12, 0) == 12 &&
+            pread(fd, tail, 12, st.st_size - 12) == 12;
+  const uint32_t version = ok ? u32At(head + 8) : 0;
+  ok = ok && std::memcmp(head, kMagic, 8) == 0;
+  if (ok && version == 4)
+    ok = (uint64_t)st.st_size > e + 44 && pread(fd, prep, 12, e + 32) == 12;
   close(fd);
-  if (!ok || std::memcmp(head, kMagic, 8) != 0)
+  if (!ok)
     return std::nullopt;
-  const uint32_t version =
-      head[8] | head[9] << 8 | head[10] << 16 | (uint32_t)head[11] << 24;
   if (version >= 1 && version <= 3)
     return 0; // before run ids
   if (version != 4)
     return std::nullopt;
-  uint64_t id = 0;
-  for (int i = 0; i < 8; ++i)
-    id |= (uint64_t)tail[i] << (8 * i);
-  return id;
+  const uint32_t flags = u32At(prep);
+  const uint64_t width = u64At(prep + 4);
+  const uint64_t arrays = (flags & 1) + ((flags >> 1) & 1);
+  if (width > ((uint64_t)1 << 40) ||
+      (uint64_t)st.st_size != e + 44 + 4 * width * arrays + 8 + 8 + 4)
+    return std::nullopt; // cut short or of another layout: damaged
+  return u64At(tail);
 }
 
 dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
@@ -779,33 +804,24 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
     if (!listed(t.damagedSnapshots, it->second) &&
         !listed(t.skippedSnapshots, it->second))
       files.push_back(it->second);
-  // A best checkpoint whose run cannot be told (damaged, as the snapshot it
-  // is a link of may be) holds nothing a run could lose.
   const std::string best = inDirectory(dir, std::string(name) + "-best.ckpt");
-  if (std::filesystem::exists(best, ec) && runIdOf(best))
+  if (std::filesystem::exists(best, ec))
     files.push_back(best);
-  // Run id 0 (files from before run ids) is the same run only for a state
-  // of before run ids loaded from this very directory.
-  const bool legacyHere =
-      t.runId == 0 && t.legacyDirectory == canonicalName(dir);
+  // A file whose run cannot be told (damaged; not a checkpoint) is nobody's
+  // run: it does not block (an old one may be rotated away).
+  const uint64_t legacy = legacyRunId(dir);
   for (const std::string &file : files) {
-    std::optional<uint64_t> id = runIdOf(file);
-    if (id && *id == t.runId && (t.runId != 0 || legacyHere))
+    std::optional<uint64_t> id = runIdOf(t, file);
+    if (!id || (*id == 0 ? legacy : *id) == t.runId)
       continue;
     return setError(
         DLC_ERR_MISMATCH,
-        "%s: the checkpoint directory holds %s, %s, which this run would "
-        "mix with its own snapshots, replace or delete. To continue that "
-        "run, resume from the directory (dlc train --resume %s, "
-        "dlc_trainer_load_latest); to start another, choose another "
-        "directory or move its files away",
-        dir.c_str(), file.c_str(),
-        !id ? "a file dlc cannot read"
-        : *id == 0 && t.runId == 0
-            ? "a checkpoint of another training run (of before run ids, "
-              "from another directory than this state's)"
-            : "a checkpoint of another training run",
-        dir.c_str());
+        "%s: the checkpoint directory holds %s, a checkpoint of another "
+        "training run, which this run would mix with its own snapshots, "
+        "replace or delete. To continue that run, resume from the directory "
+        "(dlc train --resume %s, dlc_trainer_load_latest); to start another, "
+        "choose another directory or move its files away",
+        dir.c_str(), file.c_str(), dir.c_str());
   }
   // 2. This run's later snapshots.
   std::string newest;
@@ -846,6 +862,23 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
   return DLC_OK;
 }
 
+bool dlc::rt::holdsRun(const dlc_trainer &t, const std::string &dir,
+                       uint64_t runId) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return false;
+  const uint64_t legacy = legacyRunId(dir);
+  std::vector<std::string> files;
+  for (const auto &[step, path] : listSnapshots(t, dir))
+    files.push_back(path);
+  files.push_back(inDirectory(dir, std::string(t.desc->name) + "-best.ckpt"));
+  for (const std::string &file : files)
+    if (std::optional<uint64_t> id = runIdOf(t, file))
+      if ((*id == 0 ? legacy : *id) == runId)
+        return true;
+  return false;
+}
+
 dlc_status dlc::rt::lockSnapshotDirectory(const std::string &dir, int &fd,
                                           bool &created) {
   fd = -1;
@@ -861,8 +894,9 @@ dlc_status dlc::rt::lockSnapshotDirectory(const std::string &dir, int &fd,
     close(fd);
     fd = -1;
     return setError(DLC_ERR_MISMATCH,
-                    "%s: another training run is writing its snapshots in "
-                    "this checkpoint directory; choose another one",
+                    "%s: another training process is writing snapshots in "
+                    "this checkpoint directory (it holds its lock); wait for "
+                    "it to end, or choose another directory",
                     dir.c_str());
   }
   return DLC_OK; // (a file system without locks: unlocked)

@@ -202,13 +202,14 @@ struct dlc_trainer {
   double bestValAcc = kNoValue;  // its validation accuracy (format 3)
   int64_t bestStep = 0;          // its step
 
-  // The run this state belongs to (format 3): random at dlc_trainer_init,
-  // kept through saves and loads; 0 for a state from a version 1 or 2
-  // file. A checkpoint directory holds the snapshots of one run.
+  // The run this state belongs to (format 4): random when the trainer is
+  // created or initialised, kept through saves and loads, new when a state
+  // loaded from one directory goes on in another without its run's files
+  // (a fork). A file from before run ids (id 0) counts as of the run
+  // legacyRunId(its directory). A checkpoint directory holds one run.
   uint64_t runId = 0;
-  // For a state of run id 0 (a file from before run ids): the directory it
-  // was loaded from, whose files of before run ids are of its run.
-  std::string legacyDirectory;
+  // The directory the state was loaded from (canonical); empty after init.
+  std::string loadedFrom;
   // The checkpoint directory this trainer's dlc_trainer_train holds locked,
   // canonical (dlc_trainer_save_snapshot from its on_step callback writes
   // there under the same lock).
@@ -265,6 +266,12 @@ dlc_status lockSnapshotDirectory(const std::string &dir, int &fd,
                                  bool &created);
 /// `path` made absolute with its symbolic links resolved.
 std::string canonicalName(const std::string &path);
+/// The run id files from before run ids (id 0) in directory `dir` count as.
+uint64_t legacyRunId(const std::string &dir);
+/// Whether `dir` holds a snapshot or best checkpoint of run `runId`.
+bool holdsRun(const dlc_trainer &t, const std::string &dir, uint64_t runId);
+/// A random, nonzero run id.
+uint64_t newRunId();
 /// Makes DIR/<model>-best.ckpt the trainer's state: a link to `snapshot`
 /// when that is the snapshot of this step, else a new file.
 dlc_status saveBest(const dlc_trainer &t, const std::string &dir,

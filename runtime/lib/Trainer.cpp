@@ -366,8 +366,7 @@ void dlc_train_options_init(dlc_train_options *o) {
   o->prefetch = 1;
 }
 
-/// A random, nonzero run id (0 means a state from before run ids).
-static uint64_t newRunId() {
+uint64_t dlc::rt::newRunId() {
   std::random_device entropy;
   uint64_t id = 0;
   while (id == 0)
@@ -468,7 +467,7 @@ dlc_status dlc_trainer_init(dlc_trainer *t, uint64_t seed) {
   t->prepMean.clear();
   t->prepStd.clear();
   t->runId = newRunId();
-  t->legacyDirectory.clear();
+  t->loadedFrom.clear();
   t->damagedSnapshots.clear();
   t->skippedSnapshots.clear();
   dlc_rng_seed(&t->rng, seed);
@@ -514,6 +513,13 @@ dlc_status dlc_trainer_train(dlc_trainer *t, const dlc_dataset *train,
       if (dlc_status s = checkSnapshotDirectory(*t, o->checkpoint_dir,
                                                 lastStep))
         return s;
+      // A state loaded from one directory going on in another that holds
+      // none of its run is a fork: a run of its own, so that two forks of
+      // one state are never mixed in one directory.
+      if (!t->loadedFrom.empty() &&
+          t->loadedFrom != canonicalName(o->checkpoint_dir) &&
+          !holdsRun(*t, o->checkpoint_dir, t->runId))
+        t->runId = newRunId();
     }
     if (dlc_status s =
             dlc_pipeline_check(t->model, &o->preprocess, &o->augment))

@@ -828,8 +828,9 @@ TEST(RunLogTest, OneRunAtATimeInACheckpointDirectory) {
             DLC_OK);
   EXPECT_EQ(probe.inSame, DLC_ERR_MISMATCH);
   EXPECT_EQ(probe.error,
-            dir.path + ": another training run is writing its snapshots in "
-                       "this checkpoint directory; choose another one");
+            dir.path + ": another training process is writing snapshots in "
+                       "this checkpoint directory (it holds its lock); wait "
+                       "for it to end, or choose another directory");
   EXPECT_EQ(probe.inOther, DLC_OK);
   // Released at the end: the first run goes on there.
   o.on_step = nullptr;
@@ -876,8 +877,7 @@ TEST(RunLogTest, FilesFromBeforeRunIdsAreOneRunPerDirectory) {
   EXPECT_EQ(dlc_trainer_train(fromA.get(), train.get(), nullptr, &o, nullptr),
             DLC_ERR_MISMATCH);
   EXPECT_NE(std::string(dlc_last_error())
-                .find("a checkpoint of another training run (of before run "
-                      "ids, from another directory than this state's)"),
+                .find(", a checkpoint of another training run, "),
             std::string::npos)
       << dlc_last_error();
   EXPECT_EQ(snapshotSteps(b.path, "softmax_model"),
@@ -889,6 +889,82 @@ TEST(RunLogTest, FilesFromBeforeRunIdsAreOneRunPerDirectory) {
       << dlc_last_error();
   EXPECT_EQ(snapshotSteps(a.path, "softmax_model"),
             (std::vector<int64_t>{3, 6, 9}));
+  // Its state saved elsewhere is of the same run: it goes back there.
+  TempDir out;
+  ASSERT_EQ(dlc_trainer_save(fromA.get(), out.file("final.ckpt").c_str()),
+            DLC_OK);
+  TrainerPtr again = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load(again.get(), out.file("final.ckpt").c_str()),
+            DLC_OK);
+  o.epochs = 4;
+  EXPECT_EQ(dlc_trainer_train(again.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
+  EXPECT_EQ(snapshotSteps(a.path, "softmax_model"),
+            (std::vector<int64_t>{3, 6, 9, 12}));
+}
+
+TEST(RunLogTest, TwoForksOfOneStateAreNeverMixed) {
+  // Two runs resumed from one directory into two others are forks: each a
+  // run of its own, refused in the other's directory.
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes();
+  TempDir base, a, b;
+  dlc_train_options o = options(1, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = base.path.c_str();
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  for (auto [dir, epochs] : {std::pair{&a, 3}, std::pair{&b, 2}}) {
+    TrainerPtr fork = makeTrainer(m.get());
+    ASSERT_EQ(dlc_trainer_load_latest(fork.get(), base.path.c_str(), nullptr,
+                                      nullptr, nullptr, 0),
+              DLC_OK);
+    o.checkpoint_dir = dir->path.c_str();
+    o.epochs = epochs;
+    ASSERT_EQ(dlc_trainer_train(fork.get(), train.get(), nullptr, &o, nullptr),
+              DLC_OK)
+        << dlc_last_error();
+  }
+  TrainerPtr fromA = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load_latest(fromA.get(), a.path.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_OK);
+  o.checkpoint_dir = b.path.c_str();
+  o.epochs = 4;
+  EXPECT_EQ(dlc_trainer_train(fromA.get(), train.get(), nullptr, &o, nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_EQ(snapshotSteps(b.path, "softmax_model"),
+            (std::vector<int64_t>{6}));
+  // Each goes on in its own.
+  o.checkpoint_dir = a.path.c_str();
+  EXPECT_EQ(dlc_trainer_train(fromA.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK)
+      << dlc_last_error();
+}
+
+TEST(RunLogTest, AnOlderFileThatCannotBeToldDoesNotBlockResuming) {
+  TempDir dir;
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes();
+  dlc_train_options o = options(2, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = dir.path.c_str();
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  std::string old = readFile(dir.file("softmax_model-3.ckpt"));
+  writeFile(dir.file("softmax_model-3.ckpt"), old.substr(0, old.size() - 8));
+  TrainerPtr resumed = makeTrainer(m.get());
+  ASSERT_EQ(dlc_trainer_load_latest(resumed.get(), dir.path.c_str(), nullptr,
+                                    nullptr, nullptr, 0),
+            DLC_OK);
+  o.epochs = 3;
+  EXPECT_EQ(dlc_trainer_train(resumed.get(), train.get(), nullptr, &o,
+                              nullptr),
+            DLC_OK)
+      << dlc_last_error();
 }
 
 TEST(RunLogTest, ASnapshotFromTheStepCallbackWritesUnderTheRunsLock) {

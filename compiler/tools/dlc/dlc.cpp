@@ -272,9 +272,14 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
       if (llvm::StringRef(written).contains("None"))
         written.clear(); // the None hint applies next; say less here
     } else {
-      value = value.take_until([](char c) {
+      llvm::StringRef token = value.take_until([](char c) {
         return llvm::StringRef(" \t\r\n,;)}").contains(c);
       });
+      // An expression (`1 / 10`, `1e-3*2`) is no value to suggest.
+      const bool expression =
+          !ends(value.drop_front(token.size())) ||
+          token.find_first_of("/*%") != llvm::StringRef::npos;
+      value = expression ? llvm::StringRef() : token;
       if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
           value.back() == value.front())
         value = value.drop_front().drop_back(); // 'relu' is relu
@@ -292,6 +297,8 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
                         .str();
         else if (v.starts_with("."))
           written = "0" + v.str();
+        else if (v.starts_with("-."))
+          written = "-0" + v.drop_front().str();
       }
     }
     return ("options are written without '='" +

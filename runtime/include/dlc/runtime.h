@@ -361,8 +361,8 @@ typedef struct dlc_train_options {
   /* Snapshots (docs/checkpoint-format.md, "Checkpoint directories"), written
    * to `checkpoint_dir` (created if missing); NULL: none. Refused before the
    * first step (DLC_ERR_MISMATCH) where it holds another run's checkpoints
-   * or snapshots of steps this run would overwrite, or another run trains
-   * there (dlc_trainer_save_snapshot explains). */
+   * or later snapshots of this run, or another process writes there
+   * (docs/checkpoint-format.md, "Checkpoint directories"). */
   const char *checkpoint_dir;
   int snapshot_epoch;       /* snapshot at every epoch end */
   int64_t snapshot_step;    /* and every N steps (0: never); validation runs
@@ -497,8 +497,8 @@ DLC_API uint32_t dlc_crc32(uint32_t crc, const void *data, size_t size);
  * truncated to path_size). A directory holds one run's snapshots (the run
  * id of docs/checkpoint-format.md): this call, and dlc_trainer_train with a
  * checkpoint_dir, fail with DLC_ERR_MISMATCH where the directory holds
- * another run's checkpoints, a snapshot of a step the run would overwrite,
- * or another writer's lock. */
+ * another run's checkpoints, later snapshots of this run, or another
+ * writer's lock. */
 DLC_API dlc_status dlc_trainer_save_snapshot(const dlc_trainer *trainer,
                                              const char *dir, int64_t max_keep,
                                              char *path_out, size_t path_size);
