@@ -615,7 +615,7 @@ dlc_status load(dlc_trainer &t, const char *path) {
   t.loadedFrom = canonicalName(
       std::filesystem::path(canonicalName(path)).parent_path().string());
   // A state from before run ids is of the run of its directory's old files.
-  t.runId = c.runId != 0 ? c.runId : legacyRunId(t.loadedFrom);
+  t.runId = c.runId != 0 ? c.runId : legacyRunId(t, t.loadedFrom);
   t.damagedSnapshots.clear();
   t.skippedSnapshots.clear();
   return DLC_OK;
@@ -719,13 +719,6 @@ entryPath(const std::pair<std::string, std::string> &entry) {
   return entry.first;
 }
 
-uint64_t dlc::rt::legacyRunId(const std::string &dir) {
-  // FNV-1a of the directory's canonical name; odd, so never 0.
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : canonicalName(dir))
-    h = (h ^ c) * 1099511628211ull;
-  return h | 1;
-}
 
 std::string dlc::rt::canonicalName(const std::string &path) {
   std::error_code ec;
@@ -733,15 +726,26 @@ std::string dlc::rt::canonicalName(const std::string &path) {
   return ec ? path : p.string();
 }
 
-/// The run id of the model's checkpoint at `path`: from its last 12 bytes
-/// (the id, then the CRC) of a version 4 file whose size is the one its
-/// header and the model give; 0 for versions 1 to 3; nullopt when it cannot
-/// be read or told (damaged, cut short, of another model or version).
-static std::optional<uint64_t> runIdOf(const dlc_trainer &t,
-                                       const std::string &path) {
+namespace {
+/// What a checkpoint directory's file says of its run.
+struct FileRun {
+  enum Kind {
+    Unknown,    // unreadable, damaged or cut short: nobody's run
+    Legacy,     // of this model, from before run ids (versions 1 to 3)
+    Id,         // of this model, of run `id` (version 4)
+    OtherModel, // a valid header of another model with this name
+  } kind = Unknown;
+  uint64_t id = 0;
+};
+} // namespace
+
+/// Classifies the file at `path` from its header and its last 12 bytes (the
+/// run id, then the CRC): a version 4 file counts as of run `id` only when
+/// its size is the one its header and the model give.
+static FileRun runOf(const dlc_trainer &t, const std::string &path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
-    return std::nullopt;
+    return {};
   auto u32At = [](const unsigned char *p) {
     return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
   };
@@ -751,34 +755,73 @@ static std::optional<uint64_t> runIdOf(const dlc_trainer &t,
       v |= (uint64_t)p[i] << (8 * i);
     return v;
   };
-  struct stat st;
-  unsigned char head[12], tail[12], prep[12];
   const dlc_model_desc &d = *t.desc;
   const size_t nameLength = std::strlen(d.name);
+  // The header through P and O: magic, version, L, name, fingerprint, P, O.
+  std::vector<unsigned char> head(40 + nameLength);
+  unsigned char tail[12], prep[12];
+  struct stat st;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            (size_t)st.st_size >= head.size() + 12 &&
+            pread(fd, head.data(), head.size(), 0) == (ssize_t)head.size() &&
+            pread(fd, tail, 12, st.st_size - 12) == 12 &&
+            std::memcmp(head.data(), kMagic, 8) == 0;
+  const uint32_t version = ok ? u32At(&head[8]) : 0;
+  const bool sameModel =
+      ok && u32At(&head[12]) == nameLength &&
+      std::memcmp(&head[16], d.name, nameLength) == 0 &&
+      u64At(&head[16 + nameLength]) == d.fingerprint &&
+      (int64_t)u64At(&head[24 + nameLength]) == d.param_floats &&
+      (int64_t)u64At(&head[32 + nameLength]) == d.opt_state_floats;
   // E: the end of the optimizer state (docs/checkpoint-format.md).
   const uint64_t e = 120 + nameLength + 4 * (uint64_t)d.param_floats +
                      4 * (uint64_t)d.opt_state_floats;
-  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 24 &&
-            pread(fd, head, 12, 0) == 12 &&
-            pread(fd, tail, 12, st.st_size - 12) == 12;
-  const uint32_t version = ok ? u32At(head + 8) : 0;
-  ok = ok && std::memcmp(head, kMagic, 8) == 0;
-  if (ok && version == 4)
+  if (ok && sameModel && version == 4)
     ok = (uint64_t)st.st_size > e + 44 && pread(fd, prep, 12, e + 32) == 12;
   close(fd);
-  if (!ok)
-    return std::nullopt;
-  if (version >= 1 && version <= 3)
-    return 0; // before run ids
-  if (version != 4)
-    return std::nullopt;
+  if (!ok || version < 1 || version > 4)
+    return {};
+  if (!sameModel)
+    return {FileRun::OtherModel, 0};
+  if (version <= 3)
+    return {FileRun::Legacy, 0};
   const uint32_t flags = u32At(prep);
   const uint64_t width = u64At(prep + 4);
   const uint64_t arrays = (flags & 1) + ((flags >> 1) & 1);
   if (width > ((uint64_t)1 << 40) ||
       (uint64_t)st.st_size != e + 44 + 4 * width * arrays + 8 + 8 + 4)
-    return std::nullopt; // cut short or of another layout: damaged
-  return u64At(tail);
+    return {}; // cut short, or grown: damaged
+  return {FileRun::Id, u64At(tail)};
+}
+
+/// The files of the model in `dir`: its snapshots, newest first, then its
+/// best checkpoint.
+static std::vector<std::string> runFiles(const dlc_trainer &t,
+                                         const std::string &dir) {
+  std::vector<std::string> files;
+  auto snapshots = listSnapshots(t, dir);
+  for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it)
+    files.push_back(it->second);
+  std::error_code ec;
+  const std::string best =
+      inDirectory(dir, std::string(t.desc->name) + "-best.ckpt");
+  if (std::filesystem::exists(best, ec))
+    files.push_back(best);
+  return files;
+}
+
+uint64_t dlc::rt::legacyRunId(const dlc_trainer &t, const std::string &dir) {
+  // The run that went on among them, if one did (its version 4 files are
+  // there), else one made from the directory's name (odd, never 0).
+  for (const std::string &file : runFiles(t, dir)) {
+    FileRun run = runOf(t, file);
+    if (run.kind == FileRun::Id)
+      return run.id;
+  }
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : canonicalName(dir))
+    h = (h ^ c) * 1099511628211ull;
+  return h | 1;
 }
 
 dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
@@ -796,55 +839,67 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
     return false;
   };
   const auto snapshots = listSnapshots(t, dir);
+  // Each file's run; files from before run ids are of the directory's run.
+  const uint64_t legacy = legacyRunId(t, dir);
+  auto runIdOf = [&](const std::string &file) -> std::optional<uint64_t> {
+    FileRun run = runOf(t, file);
+    switch (run.kind) {
+    case FileRun::Unknown:
+      return std::nullopt;
+    case FileRun::Legacy:
+      return legacy;
+    case FileRun::Id:
+      return run.id;
+    case FileRun::OtherModel:
+      return 0; // never a run id: another run
+    }
+    return std::nullopt;
+  };
   // 1. Another run's snapshots would be mixed with this run's (the newest
   // of both resumed), rotated away by max_checkpoints, its best replaced.
-  // The newest first, then the best checkpoint.
-  std::vector<std::string> files;
-  for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it)
-    if (!listed(t.damagedSnapshots, it->second) &&
-        !listed(t.skippedSnapshots, it->second))
-      files.push_back(it->second);
-  const std::string best = inDirectory(dir, std::string(name) + "-best.ckpt");
-  if (std::filesystem::exists(best, ec))
-    files.push_back(best);
   // A file whose run cannot be told (damaged; not a checkpoint) is nobody's
   // run: it does not block (an old one may be rotated away).
-  const uint64_t legacy = legacyRunId(dir);
-  for (const std::string &file : files) {
-    std::optional<uint64_t> id = runIdOf(t, file);
-    if (!id || (*id == 0 ? legacy : *id) == t.runId)
+  for (const std::string &file : runFiles(t, dir)) {
+    if (listed(t.damagedSnapshots, file) || listed(t.skippedSnapshots, file))
+      continue;
+    std::optional<uint64_t> id = runIdOf(file);
+    if (!id || *id == t.runId)
       continue;
     return setError(
         DLC_ERR_MISMATCH,
-        "%s: the checkpoint directory holds %s, a checkpoint of another "
-        "training run, which this run would mix with its own snapshots, "
-        "replace or delete. To continue that run, resume from the directory "
-        "(dlc train --resume %s, dlc_trainer_load_latest); to start another, "
-        "choose another directory or move its files away",
-        dir.c_str(), file.c_str(), dir.c_str());
+        "%s: the checkpoint directory holds %s, a checkpoint of %s, which "
+        "this run would mix with its own snapshots, replace or delete. To "
+        "continue that run, resume from the directory (dlc train --resume "
+        "%s, dlc_trainer_load_latest); to start another, choose another "
+        "directory or move its files away",
+        dir.c_str(), file.c_str(),
+        *id == 0 ? "another model of this name (another network)"
+                 : "another training run",
+        dir.c_str());
   }
-  // 2. This run's later snapshots.
+  // 2. Any later snapshot of this run: resuming from an older state than
+  // the directory's newest would overwrite it, or write a second history
+  // beside it (which --resume DIR would not take, and --max-checkpoints
+  // would rotate). A file passed over as unreadable matters only if the run
+  // reaches its step; a damaged one is nobody's.
   std::string newest;
   int64_t newestStep = 0, count = 0;
-  // Any later snapshot of this run: resuming from an older state than the
-  // directory's newest would overwrite it, or write a second history beside
-  // it (which --resume DIR would not take, and --max-checkpoints would
-  // rotate). A file passed over as unreadable matters only if the run
-  // reaches its step.
   for (const auto &[step, path] : snapshots) {
     if (step <= t.step || listed(t.damagedSnapshots, path))
       continue;
-    const bool skippedFile = listed(t.skippedSnapshots, path);
-    if (skippedFile && step > lastStep)
-      continue;
     for (const auto &[skipped, why] : t.skippedSnapshots)
-      if (canonicalName(skipped) == canonicalName(path))
+      if (canonicalName(skipped) == canonicalName(path)) {
+        if (step > lastStep)
+          break;
         return setError(
             DLC_ERR_MISMATCH,
             "%s (step %lld) is newer than the snapshot this run resumed "
             "from, and the run would overwrite it, but it was passed over: "
             "%s. Move it away or fix it first",
             path.c_str(), (long long)step, why.c_str());
+      }
+    if (runIdOf(path) != t.runId)
+      continue; // skipped above, or damaged: nobody's
     ++count;
     newest = path, newestStep = step;
   }
@@ -867,15 +922,13 @@ bool dlc::rt::holdsRun(const dlc_trainer &t, const std::string &dir,
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     return false;
-  const uint64_t legacy = legacyRunId(dir);
-  std::vector<std::string> files;
-  for (const auto &[step, path] : listSnapshots(t, dir))
-    files.push_back(path);
-  files.push_back(inDirectory(dir, std::string(t.desc->name) + "-best.ckpt"));
-  for (const std::string &file : files)
-    if (std::optional<uint64_t> id = runIdOf(t, file))
-      if ((*id == 0 ? legacy : *id) == runId)
-        return true;
+  const uint64_t legacy = legacyRunId(t, dir);
+  for (const std::string &file : runFiles(t, dir)) {
+    FileRun run = runOf(t, file);
+    if ((run.kind == FileRun::Legacy && legacy == runId) ||
+        (run.kind == FileRun::Id && run.id == runId))
+      return true;
+  }
   return false;
 }
 

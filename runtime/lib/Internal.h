@@ -205,8 +205,8 @@ struct dlc_trainer {
   // The run this state belongs to (format 4): random when the trainer is
   // created or initialised, kept through saves and loads, new when a state
   // loaded from one directory goes on in another without its run's files
-  // (a fork). A file from before run ids (id 0) counts as of the run
-  // legacyRunId(its directory). A checkpoint directory holds one run.
+  // (a fork). Files from before run ids count as of the run
+  // legacyRunId(their directory). A checkpoint directory holds one run.
   uint64_t runId = 0;
   // The directory the state was loaded from (canonical); empty after init.
   std::string loadedFrom;
@@ -266,8 +266,10 @@ dlc_status lockSnapshotDirectory(const std::string &dir, int &fd,
                                  bool &created);
 /// `path` made absolute with its symbolic links resolved.
 std::string canonicalName(const std::string &path);
-/// The run id files from before run ids (id 0) in directory `dir` count as.
-uint64_t legacyRunId(const std::string &dir);
+/// The run id the model's files from before run ids in `dir` count as: the
+/// run whose version 4 files went on among them, else one made from the
+/// directory's name.
+uint64_t legacyRunId(const dlc_trainer &t, const std::string &dir);
 /// Whether `dir` holds a snapshot or best checkpoint of run `runId`.
 bool holdsRun(const dlc_trainer &t, const std::string &dir, uint64_t runId);
 /// A random, nonzero run id.

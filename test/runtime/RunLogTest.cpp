@@ -904,6 +904,67 @@ TEST(RunLogTest, FilesFromBeforeRunIdsAreOneRunPerDirectory) {
             (std::vector<int64_t>{3, 6, 9, 12}));
 }
 
+TEST(RunLogTest, ALegacyDirectoryGoesOnAfterARename) {
+  // Files from before run ids, resumed once (the run's new files carry the
+  // id of the directory's run), then the directory moved: still one run.
+  ModelPtr m = openFixture("softmax_model");
+  DatasetPtr train = classes();
+  TempDir top;
+  const std::string r1 = top.file("r1"), r2 = top.file("r2");
+  dlc_train_options o = options(2, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = r1.c_str();
+  TrainerPtr t = makeTrainer(m.get(), 2);
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  for (const char *step : {"3", "6"})
+    makeVersionThree(r1 + "/softmax_model-" + step + ".ckpt");
+  for (auto [dir, epochs] : {std::pair{&r1, 3}, std::pair{&r2, 4}}) {
+    if (dir == &r2)
+      std::filesystem::rename(r1, r2);
+    TrainerPtr resumed = makeTrainer(m.get());
+    ASSERT_EQ(dlc_trainer_load_latest(resumed.get(), dir->c_str(), nullptr,
+                                      nullptr, nullptr, 0),
+              DLC_OK);
+    o.checkpoint_dir = dir->c_str();
+    o.epochs = epochs;
+    EXPECT_EQ(dlc_trainer_train(resumed.get(), train.get(), nullptr, &o,
+                                nullptr),
+              DLC_OK)
+        << dlc_last_error();
+  }
+  EXPECT_EQ(snapshotSteps(r2, "softmax_model"),
+            (std::vector<int64_t>{3, 6, 9, 12}));
+}
+
+TEST(RunLogTest, AnotherNetworkOfTheSameNameIsAnotherRun) {
+  // Same model name, another architecture (fingerprint): its checkpoints
+  // are not this run's, whatever their size says.
+  TempDir dir;
+  ModelPtr lib = openFixture("softmax_model");
+  DatasetPtr train = classes();
+  dlc_train_options o = options(1, 3, nullptr);
+  o.on_step = nullptr;
+  o.checkpoint_dir = dir.path.c_str();
+  TrainerPtr t = makeTrainer(lib.get(), 2);
+  ASSERT_EQ(dlc_trainer_train(t.get(), train.get(), nullptr, &o, nullptr),
+            DLC_OK);
+  dlc_model_desc desc = *dlc_model_get_desc(lib.get());
+  desc.fingerprint ^= 1;
+  dlc_model *raw = nullptr;
+  ASSERT_EQ(dlc_model_from_desc(&desc, &raw), DLC_OK);
+  ModelPtr other(raw);
+  TrainerPtr u = makeTrainer(other.get(), 2);
+  o.epochs = 1;
+  EXPECT_EQ(dlc_trainer_train(u.get(), train.get(), nullptr, &o, nullptr),
+            DLC_ERR_MISMATCH);
+  EXPECT_NE(std::string(dlc_last_error())
+                .find(", a checkpoint of another model of this name (another "
+                      "network), "),
+            std::string::npos)
+      << dlc_last_error();
+}
+
 TEST(RunLogTest, TwoForksOfOneStateAreNeverMixed) {
   // Two runs resumed from one directory into two others are forks: each a
   // run of its own, refused in the other's directory.
