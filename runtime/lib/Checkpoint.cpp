@@ -865,17 +865,22 @@ dlc_status dlc::rt::checkSnapshotDirectory(const dlc_trainer &t,
     std::optional<uint64_t> id = runIdOf(file);
     if (!id || *id == t.runId)
       continue;
+    if (*id == 0)
+      return setError(
+          DLC_ERR_MISMATCH,
+          "%s: the checkpoint directory holds %s, a checkpoint of another "
+          "model of this name (another network), which this run would mix "
+          "with its own snapshots, replace or delete; choose another "
+          "directory or move its files away",
+          dir.c_str(), file.c_str());
     return setError(
         DLC_ERR_MISMATCH,
-        "%s: the checkpoint directory holds %s, a checkpoint of %s, which "
-        "this run would mix with its own snapshots, replace or delete. To "
-        "continue that run, resume from the directory (dlc train --resume "
-        "%s, dlc_trainer_load_latest); to start another, choose another "
-        "directory or move its files away",
-        dir.c_str(), file.c_str(),
-        *id == 0 ? "another model of this name (another network)"
-                 : "another training run",
-        dir.c_str());
+        "%s: the checkpoint directory holds %s, a checkpoint of another "
+        "training run, which this run would mix with its own snapshots, "
+        "replace or delete. To continue that run, resume from the directory "
+        "(dlc train --resume %s, dlc_trainer_load_latest); to start another, "
+        "choose another directory or move its files away",
+        dir.c_str(), file.c_str(), dir.c_str());
   }
   // 2. Any later snapshot of this run: resuming from an older state than
   // the directory's newest would overwrite it, or write a second history

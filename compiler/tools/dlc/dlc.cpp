@@ -308,7 +308,7 @@ std::optional<std::string> pythonismHint(llvm::StringRef message,
   }
   if (message.ends_with("expected integer value") && at.starts_with("None"))
     return std::string("a dimension of any size (TFLearn's None) is written "
-                       "'?': shape [?, 2]");
+                       "'?', as in shape [?, 28, 28, 1]");
   if (message.ends_with("invalid kind of attribute specified") &&
       at.starts_with("[")) {
     llvm::StringRef option = before.rtrim();
