@@ -37,6 +37,26 @@ int dlc::cli::parseModelCommand(int argc, char **argv,
   return -1;
 }
 
+ModelPtr dlc::cli::openCommandModel(const Args &args) {
+  dlc_model *model = nullptr;
+  const std::string name = args.get("model", "");
+  if (dlc_model_open_named(args.positional[0].c_str(),
+                           name.empty() ? nullptr : name.c_str(),
+                           &model) != DLC_OK)
+    return nullptr;
+  return ModelPtr(model);
+}
+
+std::optional<int> dlc::cli::parseThreads(const Args &args, const char *usage,
+                                          const char *command,
+                                          int64_t &threads) {
+  if (parseInt(args.get("threads", "0"), 0, 1024, threads))
+    return std::nullopt;
+  return usageError("--threads expects an integer >= 0 (0: all CPUs), got '" +
+                        args.get("threads", "") + "'",
+                    usage, command);
+}
+
 dlc_status dlc::cli::loadCheckpointOrNewest(dlc_trainer *trainer,
                                             const std::string &path,
                                             std::string &loaded) {

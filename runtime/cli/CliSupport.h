@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,6 +78,16 @@ struct TrainerFreer {
 using ModelPtr = std::unique_ptr<dlc_model, ModelCloser>;
 using DatasetPtr = std::unique_ptr<dlc_dataset, DatasetFreer>;
 using TrainerPtr = std::unique_ptr<dlc_trainer, TrainerFreer>;
+
+/// The model library of a parsed model command (args.positional[0]), the
+/// one named by --model in a multi-model library; null with
+/// dlc_last_error() set on failure.
+ModelPtr openCommandModel(const Args &args);
+/// --threads N (0: all CPUs, the default) into `threads`; else the usage
+/// error's exit code.
+std::optional<int> parseThreads(const Args &args, const char *usage,
+                                const char *command, int64_t &threads);
+
 
 } // namespace dlc::cli
 

@@ -93,19 +93,13 @@ int dlcEvaluateMain(int argc, char **argv) {
     return usageError("--batch-size expects an integer >= 1, got '" +
                           args.get("batch-size", "") + "'",
                       kUsage, "evaluate");
-  if (!parseInt(args.get("threads", "0"), 0, 1024, threads))
-    return usageError("--threads expects an integer >= 0 (0: all CPUs), got '" +
-                          args.get("threads", "") + "'",
-                      kUsage, "evaluate");
+  if (std::optional<int> rc = parseThreads(args, kUsage, "evaluate", threads))
+    return *rc;
   keepFreedMemory();
 
-  dlc_model *rawModel = nullptr;
-  const std::string modelName = args.get("model", "");
-  if (dlc_model_open_named(args.positional[0].c_str(),
-                           modelName.empty() ? nullptr : modelName.c_str(),
-                           &rawModel) != DLC_OK)
+  ModelPtr model = openCommandModel(args);
+  if (!model)
     return failWithLastError();
-  ModelPtr model(rawModel);
   dlc_model_set_threads(model.get(), threads);
 
   // The checkpoint first: a wrong one fails before a long data load.

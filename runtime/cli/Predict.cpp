@@ -120,13 +120,9 @@ int dlcPredictMain(int argc, char **argv) {
     return usageError("nothing to predict: give --input or --data", kUsage,
                       "predict");
 
-  dlc_model *rawModel = nullptr;
-  std::string modelName = args.get("model", "");
-  if (dlc_model_open_named(args.positional[0].c_str(),
-                           modelName.empty() ? nullptr : modelName.c_str(),
-                           &rawModel) != DLC_OK)
+  ModelPtr model = openCommandModel(args);
+  if (!model)
     return failWithLastError();
-  ModelPtr model(rawModel);
   const int64_t inW = dlc_model_input_width(model.get());
   const int64_t outW = dlc_model_output_width(model.get());
 

@@ -289,19 +289,13 @@ int dlcTrainMain(int argc, char **argv) {
     return usageError(dlc_last_error(), kUsage, "train");
   opts.prefetch = !args.has("no-prefetch");
   int64_t threads = 0;
-  if (!parseInt(args.get("threads", "0"), 0, 1024, threads))
-    return usageError("--threads expects an integer >= 0 (0: all CPUs), got '" +
-                          args.get("threads", "") + "'",
-                      kUsage, "train");
+  if (std::optional<int> rc = parseThreads(args, kUsage, "train", threads))
+    return *rc;
   keepFreedMemory();
 
-  dlc_model *rawModel = nullptr;
-  std::string modelName = args.get("model", "");
-  if (dlc_model_open_named(args.positional[0].c_str(),
-                           modelName.empty() ? nullptr : modelName.c_str(),
-                           &rawModel) != DLC_OK)
+  ModelPtr model = openCommandModel(args);
+  if (!model)
     return failWithLastError();
-  ModelPtr model(rawModel);
   const dlc_model_desc *desc = dlc_model_get_desc(model.get());
   dlc_model_set_threads(model.get(), threads);
   if (dlc_pipeline_check(model.get(), &opts.preprocess, &opts.augment) !=
